@@ -1,0 +1,41 @@
+# The two commands: `make run` and `make test`. Both install what they need.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | sha1sum | cut -c1-12)
+TESTSTAMP := $(STAMP)-test
+
+.PHONY: run test lint bench translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TESTSTAMP): $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP) $@
+
+translations: $(STAMP)
+	$(BIN)/pybabel -q compile -d hotline/translations
+
+run: $(STAMP) translations
+	@test -f keys/pepper || HOTLINE_INSECURE_COOKIES=1 $(BIN)/hotline init
+	HOTLINE_INSECURE_COOKIES=1 $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+lint: $(TESTSTAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: $(TESTSTAMP) translations lint
+	$(BIN)/pytest
+
+bench: $(TESTSTAMP) translations
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,111 @@
+"""Hotline: an anonymous reporting hotline for revenue and customs authorities."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask, Response, request
+
+from hotline.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+#: The reporter pages' policy; stricter than the issue's floor (no script at all).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def create_app(config: Config | None = None, *, require_keys: bool = True) -> Flask:
+    """Build the application. Reads the environment only when no config is given.
+
+    With ``require_keys`` (the web server), missing or unreadable ``keys/`` stop
+    the start with a clear message instead of failing on the first report.
+    """
+    from hotline.extensions import babel, csrf, limiter, select_locale
+    from hotline.instance import EXTENSION, build_instance, close_db_session
+    from hotline.routing import load_policy
+
+    config = config or Config.from_env()
+    policy = load_policy(config.policy_path)
+    instance = build_instance(config, policy)
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        static_url_path="/static",
+    )
+    secret_key = secrets.token_bytes(32)
+    if require_keys:
+        secret_key = instance.secrets.secret_key
+    app.config.update(
+        HOTLINE=config,
+        TESTING=config.testing,
+        SECRET_KEY=secret_key,
+        SESSION_COOKIE_NAME="hl",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=not config.insecure_cookies,
+        # The whole form: files, text, and the multipart overhead.
+        MAX_CONTENT_LENGTH=config.max_upload_bytes + 4 * config.max_report_chars + 1_000_000,
+        MAX_FORM_MEMORY_SIZE=4 * config.max_report_chars + 100_000,
+        WTF_CSRF_TIME_LIMIT=4 * 3600,
+        RATELIMIT_STORAGE_URI=config.redis_url or "memory://",
+        RATELIMIT_STRATEGY="moving-window",
+        RATELIMIT_KEY_PREFIX="hotline",
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
+        SEND_FILE_MAX_AGE_DEFAULT=86400,
+    )
+    app.extensions[EXTENSION] = instance
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.teardown_appcontext(close_db_session)
+    app.after_request(_security_headers)
+
+    from hotline.health import blueprint as health
+
+    app.register_blueprint(health)
+    _register_channels(app)
+
+    from hotline.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _register_channels(app: Flask) -> None:
+    from hotline.intake.views import register as register_intake
+
+    register_intake(app)
+
+
+def _security_headers(response: Response) -> Response:
+    config: Config = _config()
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+    if not config.insecure_cookies:
+        headers["Strict-Transport-Security"] = "max-age=63072000"
+    if "Cache-Control" not in headers and not request.path.startswith("/static/"):
+        # Receipts, codenames and case text must never sit in any cache.
+        headers["Cache-Control"] = "no-store"
+    if config.onion_url:
+        headers["Onion-Location"] = config.onion_url + request.full_path.rstrip("?")
+    return response
+
+
+def _config() -> Config:
+    from flask import current_app
+
+    config: Config = current_app.config["HOTLINE"]
+    return config

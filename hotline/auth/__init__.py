@@ -1,0 +1,1 @@
+"""Officer accounts: passwords, wrapped personal keys, TOTP and sign-in."""

@@ -1,0 +1,191 @@
+"""Officer accounts and their keys.
+
+An officer's personal private key is wrapped under a key derived from their
+password with Argon2id; the sign-in hash is a separate Argon2id hash. The TOTP
+secret is wrapped the same way, so the database alone yields neither factor.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.hazmat.primitives.hashes import SHA1
+from cryptography.hazmat.primitives.twofactor import InvalidToken
+from cryptography.hazmat.primitives.twofactor.totp import TOTP
+from sqlalchemy import or_, update
+from sqlalchemy.orm import Session
+
+from hotline.crypto.keypairs import PrivateKey, PublicKey
+from hotline.crypto.keyring import Argon2Params, password_kek, unwrap, wrap
+from hotline.models import Officer
+
+MIN_PASSWORD_LENGTH = 12
+TOTP_STEP = 30
+TOTP_DIGITS = 6
+
+
+class WeakPassword(ValueError):
+    """The new password is too short or otherwise refused."""
+
+
+class SignInFailed(Exception):
+    """Wrong username, password or code. Deliberately says no more than that."""
+
+
+@dataclass(frozen=True, repr=False)
+class UnlockedOfficer:
+    officer_id: int
+    private_key: PrivateKey
+    totp_secret: bytes | None
+    kek: bytes
+
+    def __repr__(self) -> str:
+        return f"UnlockedOfficer({self.officer_id})"
+
+
+def password_hasher(params: Argon2Params) -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=params.time_cost,
+        memory_cost=params.memory_kib,
+        parallelism=params.parallelism,
+    )
+
+
+def check_password_strength(password: str, username: str = "") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(f"Passwords have at least {MIN_PASSWORD_LENGTH} characters.")
+    if username and username.casefold() in password.casefold():
+        raise WeakPassword("The password must not contain the username.")
+
+
+def generate_password() -> str:
+    """A one-time password for a new account (about 95 bits)."""
+    return secrets.token_urlsafe(12)
+
+
+def create_officer(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    params: Argon2Params,
+    is_admin: bool = False,
+    email: str | None = None,
+    enrol_totp: bool = False,
+) -> tuple[Officer, UnlockedOfficer]:
+    check_password_strength(password, username)
+    salt = secrets.token_bytes(16)
+    kek = password_kek(password, salt, params)
+    private_key = PrivateKey.generate()
+    totp_secret = secrets.token_bytes(20) if enrol_totp else None
+    officer = Officer(
+        username=username,
+        password_hash=password_hasher(params).hash(password),
+        key_params=params.encode(),
+        key_salt=salt,
+        wrapped_private_key=b"",
+        public_key=private_key.public_key().raw,
+        wrapped_totp_secret=None,
+        totp_enrolled=enrol_totp,
+        is_admin=is_admin,
+        must_change_password=True,
+        email=email,
+    )
+    session.add(officer)
+    session.flush()
+    officer.wrapped_private_key = wrap(kek, private_key.raw, f"officer-key|{officer.id}")
+    if totp_secret is not None:
+        officer.wrapped_totp_secret = wrap(kek, totp_secret, f"officer-totp|{officer.id}")
+    return officer, UnlockedOfficer(officer.id, private_key, totp_secret, kek)
+
+
+def officer_public_key(officer: Officer) -> PublicKey:
+    return PublicKey(officer.public_key)
+
+
+def unlock(officer: Officer, password: str) -> UnlockedOfficer:
+    """Check the password and unwrap the officer's keys, or raise SignInFailed."""
+    params = Argon2Params.decode(officer.key_params)
+    try:
+        password_hasher(params).verify(officer.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise SignInFailed from None
+    kek = password_kek(password, officer.key_salt, params)
+    private_key = PrivateKey(unwrap(kek, officer.wrapped_private_key, f"officer-key|{officer.id}"))
+    totp_secret = None
+    if officer.wrapped_totp_secret is not None:
+        totp_secret = unwrap(kek, officer.wrapped_totp_secret, f"officer-totp|{officer.id}")
+    return UnlockedOfficer(officer.id, private_key, totp_secret, kek)
+
+
+def change_password(
+    officer: Officer, unlocked: UnlockedOfficer, new_password: str, *, params: Argon2Params
+) -> UnlockedOfficer:
+    """Re-wrap the officer's keys under the new password."""
+    check_password_strength(new_password, officer.username)
+    salt = secrets.token_bytes(16)
+    kek = password_kek(new_password, salt, params)
+    officer.password_hash = password_hasher(params).hash(new_password)
+    officer.key_params = params.encode()
+    officer.key_salt = salt
+    officer.wrapped_private_key = wrap(kek, unlocked.private_key.raw, f"officer-key|{officer.id}")
+    if unlocked.totp_secret is not None:
+        officer.wrapped_totp_secret = wrap(kek, unlocked.totp_secret, f"officer-totp|{officer.id}")
+    officer.must_change_password = False
+    return UnlockedOfficer(officer.id, unlocked.private_key, unlocked.totp_secret, kek)
+
+
+def enrol_totp(officer: Officer, unlocked: UnlockedOfficer, secret: bytes) -> UnlockedOfficer:
+    officer.wrapped_totp_secret = wrap(unlocked.kek, secret, f"officer-totp|{officer.id}")
+    officer.totp_enrolled = True
+    return UnlockedOfficer(officer.id, unlocked.private_key, secret, unlocked.kek)
+
+
+def totp(secret: bytes) -> TOTP:
+    # SHA-1 is what RFC 6238 authenticator apps implement; HMAC-SHA-1 is not weakened
+    # by SHA-1 collisions.
+    return TOTP(secret, TOTP_DIGITS, SHA1(), TOTP_STEP)  # noqa: S303
+
+
+def provisioning_uri(secret: bytes, username: str, issuer: str = "Hotline") -> str:
+    return totp(secret).get_provisioning_uri(quote(username), issuer)
+
+
+def accept_totp(
+    session: Session, officer: Officer, secret: bytes, code: str, *, now: float | None = None
+) -> bool:
+    """Accept a code once: its time step must be newer than the last accepted one.
+
+    The check-and-set is one conditional UPDATE, so two workers racing with the
+    same code cannot both accept it.
+    """
+    now = time.time() if now is None else now
+    code = "".join(ch for ch in code if ch.isdigit())
+    if len(code) != TOTP_DIGITS:
+        return False
+    current = int(now) // TOTP_STEP
+    generator = totp(secret)
+    for step in (current - 1, current, current + 1):
+        try:
+            generator.verify(code.encode(), step * TOTP_STEP)
+        except InvalidToken:
+            continue
+        result = session.execute(
+            update(Officer)
+            .where(
+                Officer.id == officer.id,
+                or_(Officer.totp_last_step.is_(None), Officer.totp_last_step < step),
+            )
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) == 1:
+            officer.totp_last_step = step
+            return True
+        return False
+    return False

@@ -1,0 +1,197 @@
+"""The ``hotline`` console command: a Flask CLI group over the services.
+
+Commands print what a person needs and nothing secret beyond what they were
+asked for (the one-time password and recovery words of ``init``, the TOTP URI
+of ``officer add``).
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import partial
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from hotline.instance import current
+
+
+def _app_for_cli() -> Flask:
+    from hotline import create_app
+
+    return create_app(require_keys=False)
+
+
+main = FlaskGroup(
+    name="hotline",
+    help="Hotline: anonymous reporting for revenue and customs authorities.",
+    create_app=partial(_app_for_cli),
+    add_default_commands=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"hotline: {message}", err=True)
+    sys.exit(code)
+
+
+@click.command("init")
+@click.option(
+    "--recovery-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the recovery words to this new file (mode 0600) instead of printing them.",
+)
+@with_appcontext
+def init_command(recovery_file: Path | None) -> None:
+    """Create keys, schema, queue keys and the first administrator (idempotent)."""
+    from hotline.crypto.keyring import KeysError
+    from hotline.initialise import initialise
+    from hotline.routing import PolicyError
+
+    try:
+        result = initialise(current().config, recovery_file=recovery_file)
+    except (KeysError, PolicyError) as exc:
+        _fail(str(exc))
+        return
+    if not result.created_secrets and not result.new_queues and not result.admin_password:
+        click.echo("Hotline is already initialised; nothing was changed.")
+        return
+    if result.new_queues:
+        click.echo(f"Queues created: {', '.join(result.new_queues)}")
+    if result.admin_password:
+        click.echo("")
+        click.echo("First administrator (shown once; change it at first sign-in):")
+        click.echo(f"  username: {result.admin_username}")
+        click.echo(f"  password: {result.admin_password}")
+    if result.recovery_words:
+        click.echo("")
+        click.echo("Recovery words (shown once; write them down and lock them away).")
+        click.echo("They open every queue if all its officers lose access:")
+        click.echo(f"  {result.recovery_words}")
+    elif recovery_file is not None:
+        click.echo(f"Recovery words written to {recovery_file} (mode 0600).")
+
+
+@click.group("officer")
+def officer_group() -> None:
+    """Manage receiving officers."""
+
+
+@officer_group.command("add")
+@click.argument("username")
+@click.option("--queue", "queues", multiple=True, required=True, help="Queue to designate.")
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password on stdin.")
+@click.option("--admin", is_flag=True, help="Make the officer an administrator.")
+@click.option("--email", help="Address for notifications (no case content is ever sent).")
+@click.option(
+    "--recovery-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Recovery words: complete the designations now instead of leaving them pending.",
+)
+@with_appcontext
+def officer_add(
+    username: str,
+    queues: tuple[str, ...],
+    password_stdin: bool,
+    admin: bool,
+    email: str | None,
+    recovery_file: Path | None,
+) -> None:
+    """Create an officer and designate them (pending without the recovery words)."""
+    from hotline.audit import record
+    from hotline.auth.officers import WeakPassword, create_officer, provisioning_uri
+    from hotline.cases.designations import NoQueueKey, designate, queue_key_from_recovery
+    from hotline.crypto import keyring
+    from hotline.initialise import recovery_key_matches
+    from hotline.models import Officer, Queue
+
+    instance = current()
+    password = sys.stdin.readline().rstrip("\n")
+    words = keyring.read_recovery_file(recovery_file) if recovery_file else None
+    try:
+        with instance.database.transaction() as session:
+            if session.scalar(select(Officer).where(Officer.username == username)):
+                _fail(f"officer {username!r} already exists")
+            rows = {q.slug: q for q in session.scalars(select(Queue))}
+            unknown = [q for q in queues if q not in rows]
+            if unknown:
+                _fail(f"unknown queue {unknown[0]!r}; known: {', '.join(sorted(rows))}")
+            recovery = None
+            if words is not None:
+                if not recovery_key_matches(session, words):
+                    _fail("the recovery words do not match this instance")
+                recovery = keyring.recovery_private_key(words)
+            officer, unlocked = create_officer(
+                session,
+                username,
+                password,
+                params=instance.argon2_params,
+                is_admin=admin,
+                email=email,
+                enrol_totp=True,
+            )
+            pending = []
+            for slug in queues:
+                queue_key = queue_key_from_recovery(rows[slug], recovery) if recovery else None
+                designation = designate(session, officer, rows[slug], queue_key=queue_key, by=None)
+                if designation.pending:
+                    pending.append(slug)
+                record(
+                    session,
+                    instance.secrets.audit_key,
+                    actor="cli",
+                    action="designation.pending" if designation.pending else "designation.made",
+                    subject=f"{username}→{slug}",
+                )
+            record(
+                session,
+                instance.secrets.audit_key,
+                actor="cli",
+                action="officer.created",
+                subject=username,
+            )
+    except WeakPassword as exc:
+        _fail(str(exc))
+        return
+    except NoQueueKey as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"Officer {username} created.")
+    if pending:
+        click.echo(
+            "Pending until an administrator who holds the queue approves them: "
+            + ", ".join(pending)
+        )
+    if unlocked.totp_secret is not None:
+        click.echo("TOTP provisioning URI (enter it in the officer's authenticator):")
+        click.echo(provisioning_uri(unlocked.totp_secret, username))
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Check every link of the audit chain; name the first broken one."""
+    from hotline.audit import verify
+
+    instance = current()
+    with instance.database.transaction() as session:
+        result = verify(session, instance.secrets.audit_key)
+    if result.ok:
+        click.echo(f"Audit trail intact: {result.events} events.")
+        return
+    _fail(f"audit trail broken at event {result.first_broken}: {result.reason}", code=2)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_command, officer_group, audit_group):
+        app.cli.add_command(command)

@@ -1,0 +1,107 @@
+"""Settings, read once from ``HOTLINE_*`` environment variables.
+
+Nothing here runs at import time: :func:`Config.from_env` is called by
+``create_app`` (or by a test, which usually builds a ``Config`` directly).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+#: The real codename KDF cost (DESIGN.md). Tests pass a cheaper value.
+SCRYPT_N = 2**14
+#: Argon2id parameters wrapping officer keys: at least 64 MiB and t=3.
+ARGON2_MEMORY_KIB = 64 * 1024
+ARGON2_TIME_COST = 3
+
+DEFAULT_POLICY = Path(__file__).parent / "routing" / "rra.toml"
+
+
+class ConfigError(ValueError):
+    """A setting is present but unusable; the message names it."""
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the application reads from its environment, typed and frozen."""
+
+    database_url: str = "sqlite:///instance/hotline.sqlite3"
+    keys_dir: Path = Path("keys")
+    policy_path: Path = DEFAULT_POLICY
+    redis_url: str | None = None
+    public_url: str = "http://127.0.0.1:5000"
+    onion_url: str | None = None
+    smtp_url: str | None = None
+    imap_url: str | None = None
+    mail_from: str = "hotline@localhost"
+    email_acknowledgement: bool = True
+    twilio_auth_token: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_api_base: str = "https://api.twilio.com"
+    #: True on plain-HTTP local development only; cookies are Secure otherwise.
+    insecure_cookies: bool = False
+    max_report_chars: int = 100_000
+    max_upload_bytes: int = 25 * 1024 * 1024
+    #: At most this many codename derivations run at once per process, so that
+    #: guessing codenames cannot starve new submissions of CPU.
+    max_concurrent_derivations: int = 2
+    notify_interval_minutes: int = 15
+    retention_days: int = 5 * 365
+    scrypt_n: int = SCRYPT_N
+    argon2_memory_kib: int = ARGON2_MEMORY_KIB
+    argon2_time_cost: int = ARGON2_TIME_COST
+    testing: bool = False
+    languages: tuple[str, ...] = field(default=("en", "fr", "rw", "sw", "ar"))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if env is None else env
+        defaults = cls()
+        return cls(
+            database_url=env.get("HOTLINE_DATABASE_URL") or defaults.database_url,
+            keys_dir=Path(env.get("HOTLINE_KEYS_DIR") or defaults.keys_dir),
+            policy_path=Path(env.get("HOTLINE_POLICY") or defaults.policy_path),
+            redis_url=env.get("HOTLINE_REDIS_URL") or None,
+            public_url=(env.get("HOTLINE_PUBLIC_URL") or defaults.public_url).rstrip("/"),
+            onion_url=env.get("HOTLINE_ONION_URL") or None,
+            smtp_url=env.get("HOTLINE_SMTP_URL") or None,
+            imap_url=env.get("HOTLINE_IMAP_URL") or None,
+            mail_from=env.get("HOTLINE_MAIL_FROM") or defaults.mail_from,
+            email_acknowledgement=_flag(env.get("HOTLINE_EMAIL_ACKNOWLEDGEMENT"), True),
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+            twilio_api_base=env.get("HOTLINE_TWILIO_API_BASE") or defaults.twilio_api_base,
+            insecure_cookies=_flag(env.get("HOTLINE_INSECURE_COOKIES"), False),
+            max_report_chars=_int(env, "HOTLINE_MAX_REPORT_CHARS", defaults.max_report_chars),
+            max_upload_bytes=_int(env, "HOTLINE_MAX_UPLOAD_BYTES", defaults.max_upload_bytes),
+            max_concurrent_derivations=_int(
+                env, "HOTLINE_MAX_CONCURRENT_DERIVATIONS", defaults.max_concurrent_derivations
+            ),
+            notify_interval_minutes=_int(
+                env, "HOTLINE_NOTIFY_INTERVAL_MINUTES", defaults.notify_interval_minutes
+            ),
+            retention_days=_int(env, "HOTLINE_RETENTION_DAYS", defaults.retention_days),
+        )
+
+    def with_changes(self, **changes: object) -> Config:
+        """A copy with some settings changed (the object itself never changes)."""
+        return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,69 @@
+"""Envelopes: every stored item is AEAD-encrypted under its own random data key,
+and that data key is sealed with HPKE to each recipient.
+
+Associated data and HPKE ``info`` both bind the version, the item id and the
+purpose, so a ciphertext or a sealed key copied onto another item, or used for
+another purpose, fails to open instead of opening the wrong thing.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
+
+from hotline.crypto.keypairs import PrivateKey, PublicKey
+
+SEAL_VERSION = 1
+DATA_KEY_BYTES = 32
+NONCE_BYTES = 12
+SUITE = Suite(KEM.MLKEM768_X25519, KDF.HKDF_SHA256, AEAD.CHACHA20_POLY1305)
+
+
+class CannotOpen(Exception):
+    """The key does not open this item (wrong key, wrong item, or tampering)."""
+
+
+def _binding(kind: bytes, item_id: str, purpose: str) -> bytes:
+    return b"hotline|%b|v%d|%b|%b" % (
+        kind,
+        SEAL_VERSION,
+        item_id.encode("ascii"),
+        purpose.encode("ascii"),
+    )
+
+
+def new_data_key() -> bytes:
+    return secrets.token_bytes(DATA_KEY_BYTES)
+
+
+def encrypt(data_key: bytes, item_id: str, purpose: str, plaintext: bytes) -> bytes:
+    """nonce ‖ ChaCha20-Poly1305(plaintext), bound to the item and purpose."""
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    aad = _binding(b"aead", item_id, purpose)
+    return nonce + ChaCha20Poly1305(data_key).encrypt(nonce, plaintext, aad)
+
+
+def decrypt(data_key: bytes, item_id: str, purpose: str, ciphertext: bytes) -> bytes:
+    nonce, body = ciphertext[:NONCE_BYTES], ciphertext[NONCE_BYTES:]
+    try:
+        return ChaCha20Poly1305(data_key).decrypt(nonce, body, _binding(b"aead", item_id, purpose))
+    except (InvalidTag, ValueError) as exc:
+        raise CannotOpen(f"{purpose} of {item_id}") from exc
+
+
+def seal(secret: bytes, recipient: PublicKey, item_id: str, purpose: str) -> bytes:
+    """HPKE-seal a small secret (a data key, a private key) to one recipient.
+
+    Needs only the public key: any channel can file without holding a secret.
+    """
+    return SUITE.encrypt(secret, recipient.hpke(), info=_binding(b"hpke", item_id, purpose))
+
+
+def open_sealed(sealed: bytes, private_key: PrivateKey, item_id: str, purpose: str) -> bytes:
+    try:
+        return SUITE.decrypt(sealed, private_key.hpke(), info=_binding(b"hpke", item_id, purpose))
+    except (InvalidTag, ValueError) as exc:
+        raise CannotOpen(f"{purpose} of {item_id}") from exc

@@ -1,0 +1,171 @@
+"""Instance secrets in ``keys/``, the recovery key, and officers' wrapped keys.
+
+``keys/`` holds only ``pepper``, ``secret_key`` and ``audit_key``: secrets that
+must never enter the database. Every other key lives in the database, public
+halves in clear and private halves only sealed or wrapped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+from hotline.crypto.codenames import normalise, wordlist
+from hotline.crypto.keypairs import PrivateKey
+
+SECRET_NAMES = ("pepper", "secret_key", "audit_key")
+SECRET_BYTES = 32
+RECOVERY_WORDS = 20  # about 258 bits from the EFF long list
+WRAP_VERSION = 1
+
+
+class KeysError(RuntimeError):
+    """``keys/`` is missing, incomplete, unreadable or unwritable."""
+
+
+class WrongPassword(Exception):
+    """The password does not unwrap this officer's key."""
+
+
+@dataclass(frozen=True, repr=False)
+class InstanceSecrets:
+    pepper: bytes
+    secret_key: bytes
+    audit_key: bytes
+
+    def __repr__(self) -> str:
+        return "InstanceSecrets(…)"
+
+    def keyed_hash(self, purpose: str, value: str) -> str:
+        """A keyed hash for lookups of things that must not be stored (a phone
+        number, a client address, a Message-ID): without the pepper it cannot be
+        reversed by trying every phone number."""
+        return hashlib.blake2b(
+            value.encode("utf-8"),
+            key=self.pepper,
+            person=b"hotline-kh",
+            digest_size=32,
+            salt=hashlib.sha256(purpose.encode()).digest()[:16],
+        ).hexdigest()
+
+
+def secrets_exist(keys_dir: Path) -> bool:
+    return any((keys_dir / name).exists() for name in SECRET_NAMES)
+
+
+def create_secrets(keys_dir: Path) -> InstanceSecrets:
+    """Write fresh secrets, mode 0600. Refuses to overwrite any existing one."""
+    if secrets_exist(keys_dir):
+        raise KeysError(f"{keys_dir} already holds keys; refusing to overwrite them")
+    try:
+        keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for name in SECRET_NAMES:
+            fd = os.open(keys_dir / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(SECRET_BYTES))
+    except OSError as exc:
+        raise KeysError(f"cannot write keys to {keys_dir}: {exc.strerror}") from exc
+    return load_secrets(keys_dir)
+
+
+def load_secrets(keys_dir: Path) -> InstanceSecrets:
+    values = {}
+    for name in SECRET_NAMES:
+        path = keys_dir / name
+        try:
+            values[name] = path.read_bytes()
+        except FileNotFoundError:
+            raise KeysError(f"{path} is missing; run `hotline init` first") from None
+        except OSError as exc:
+            raise KeysError(f"cannot read {path}: {exc.strerror}") from exc
+        if len(values[name]) != SECRET_BYTES:
+            raise KeysError(f"{path} is damaged: expected {SECRET_BYTES} bytes")
+    return InstanceSecrets(**values)
+
+
+# --- the recovery key -------------------------------------------------------
+
+
+def generate_recovery_words() -> str:
+    words = wordlist()
+    return " ".join(secrets.choice(words) for _ in range(RECOVERY_WORDS))
+
+
+def recovery_private_key(words: str) -> PrivateKey:
+    """The recovery key pair follows from the words alone (they carry ~258 bits,
+    so a fast derivation is enough); it does not need ``keys/`` to survive."""
+    canonical = normalise(words)
+    if len(canonical.split(" ")) != RECOVERY_WORDS:
+        raise WrongPassword(f"recovery words are {RECOVERY_WORDS} words")
+    seed = hashlib.shake_256(b"hotline-recovery-v1|" + canonical.encode()).digest(96)
+    return PrivateKey(seed)
+
+
+def read_recovery_file(path: Path) -> str:
+    try:
+        return path.read_text("utf-8").strip()
+    except OSError as exc:
+        raise KeysError(f"cannot read recovery file {path}: {exc.strerror}") from exc
+
+
+def write_recovery_file(path: Path, words: str) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise KeysError(f"cannot create recovery file {path}: {exc.strerror}") from exc
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(words + "\n")
+
+
+# --- officers' personal keys, wrapped under their password ------------------
+
+
+@dataclass(frozen=True)
+class Argon2Params:
+    memory_kib: int
+    time_cost: int
+    parallelism: int = 4
+
+    def encode(self) -> str:
+        return (
+            f"argon2id$v={WRAP_VERSION}$m={self.memory_kib},t={self.time_cost},p={self.parallelism}"
+        )
+
+    @classmethod
+    def decode(cls, text: str) -> Argon2Params:
+        _, _, params = text.split("$")
+        fields = dict(part.split("=") for part in params.split(","))
+        return cls(int(fields["m"]), int(fields["t"]), int(fields["p"]))
+
+
+def password_kek(password: str, salt: bytes, params: Argon2Params) -> bytes:
+    return hash_secret_raw(
+        password.encode("utf-8"),
+        salt,
+        time_cost=params.time_cost,
+        memory_cost=params.memory_kib,
+        parallelism=params.parallelism,
+        hash_len=32,
+        type=Type.ID,
+    )
+
+
+def wrap(kek: bytes, secret: bytes, label: str) -> bytes:
+    nonce = secrets.token_bytes(12)
+    return nonce + ChaCha20Poly1305(kek).encrypt(nonce, secret, f"wrap|v1|{label}".encode())
+
+
+def unwrap(kek: bytes, wrapped: bytes, label: str) -> bytes:
+    try:
+        return ChaCha20Poly1305(kek).decrypt(
+            wrapped[:12], wrapped[12:], f"wrap|v1|{label}".encode()
+        )
+    except InvalidTag:
+        raise WrongPassword(label) from None

@@ -1,0 +1,124 @@
+"""``hotline init``: secrets, schema, queue keys, the recovery key and the first administrator.
+
+Idempotent: a second run changes no key. It creates what is missing (a queue
+newly added to the policy gets a key pair, sealed to the recovery key and to
+the administrators) and refuses to overwrite anything that exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline import migrations
+from hotline.auth.officers import create_officer, generate_password
+from hotline.cases.designations import RECOVERY, create_queue, designate
+from hotline.config import Config
+from hotline.crypto import keyring
+from hotline.crypto.keypairs import PrivateKey, PublicKey
+from hotline.db import Database
+from hotline.models import InstanceKey, Officer, Queue
+from hotline.routing import Policy, load_policy
+
+FIRST_ADMIN = "admin"
+
+
+@dataclass(frozen=True, repr=False)
+class InitResult:
+    created_secrets: bool
+    new_queues: tuple[str, ...]
+    admin_username: str | None = None
+    admin_password: str | None = None
+    recovery_words: str | None = None
+
+    def __repr__(self) -> str:
+        return f"InitResult(new_queues={self.new_queues})"
+
+
+def argon2_params(config: Config) -> keyring.Argon2Params:
+    return keyring.Argon2Params(config.argon2_memory_kib, config.argon2_time_cost)
+
+
+def initialise(config: Config, *, recovery_file: Path | None = None) -> InitResult:
+    policy = load_policy(config.policy_path)
+    if recovery_file is not None and recovery_file.exists():
+        raise keyring.KeysError(f"{recovery_file} exists; refusing to overwrite it")
+    created_secrets = False
+    if not keyring.secrets_exist(config.keys_dir):
+        keyring.create_secrets(config.keys_dir)
+        created_secrets = True
+    keyring.load_secrets(config.keys_dir)  # fails clearly if keys/ is incomplete
+    migrations.upgrade(config.database_url)
+    database = Database(config.database_url)
+    try:
+        with database.transaction() as session:
+            result = _initialise_records(session, config, policy)
+    finally:
+        database.dispose()
+    if result.recovery_words and recovery_file is not None:
+        keyring.write_recovery_file(recovery_file, result.recovery_words)
+        result = InitResult(
+            created_secrets, result.new_queues, result.admin_username, result.admin_password, None
+        )
+    return InitResult(
+        created_secrets,
+        result.new_queues,
+        result.admin_username,
+        result.admin_password,
+        result.recovery_words,
+    )
+
+
+def _initialise_records(session: Session, config: Config, policy: Policy) -> InitResult:
+    recovery_words = None
+    if session.get(InstanceKey, RECOVERY) is None:
+        recovery_words = keyring.generate_recovery_words()
+        recovery_public = keyring.recovery_private_key(recovery_words).public_key()
+        session.add(InstanceKey(name=RECOVERY, public_key=recovery_public.raw))
+        session.flush()
+
+    existing = set(session.scalars(select(Queue.slug)))
+    new_keys: dict[str, tuple[Queue, PrivateKey]] = {}
+    for slug in policy.all_queue_slugs:
+        if slug not in existing:
+            new_keys[slug] = create_queue(
+                session,
+                slug,
+                policy.queue_name(slug),
+                is_custodian=slug == policy.custodian_slug,
+            )
+    session.flush()
+
+    admin_password = None
+    admins = list(session.scalars(select(Officer).where(Officer.is_admin.is_(True))))
+    if not admins:
+        admin_password = generate_password()
+        admin, _ = create_officer(
+            session, FIRST_ADMIN, admin_password, params=argon2_params(config), is_admin=True
+        )
+        admins = [admin]
+    # Fresh queue keys are at hand only now: seal them to every administrator.
+    for queue, queue_key in new_keys.values():
+        for admin in admins:
+            designate(session, admin, queue, queue_key=queue_key, by=None)
+    return InitResult(
+        created_secrets=False,
+        new_queues=tuple(new_keys),
+        admin_username=FIRST_ADMIN if admin_password else None,
+        admin_password=admin_password,
+        recovery_words=recovery_words,
+    )
+
+
+def recovery_key_matches(session: Session, words: str) -> bool:
+    row = session.get(InstanceKey, RECOVERY)
+    if row is None:
+        return False
+    try:
+        key = keyring.recovery_private_key(words)
+    except keyring.WrongPassword:
+        return False
+    return key.public_key() == PublicKey(row.public_key)

@@ -1,0 +1,1 @@
+"""Intake: the one path every report takes, and the channels that feed it."""

@@ -1,0 +1,160 @@
+"""Reporter check-in: what a codename opens.
+
+The codename is derived once, at sign-in; the session then holds the derived
+private key (never the codename) for at most 2 hours, 30 minutes idle.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotline.cases.records import read_attachment, read_message
+from hotline.crypto.codenames import CodenameKdf, InvalidCodename, ReporterKeys
+from hotline.crypto.items import reporter_recipient
+from hotline.crypto.keypairs import PrivateKey
+from hotline.models import Disclosure, DisclosureLink, Message, Reporter, UsedFormToken
+
+
+class UnknownCodename(LookupError):
+    """No disclosure was filed under this codename."""
+
+
+class FormAlreadyUsed(Exception):
+    """This form was already sent once; nothing is filed again."""
+
+
+def authenticate(session: Session, kdf: CodenameKdf, codename: str) -> ReporterKeys:
+    try:
+        keys = kdf.derive(codename)
+    except InvalidCodename:
+        raise UnknownCodename from None
+    reporter = session.get(Reporter, keys.reporter_id)
+    if reporter is None or reporter.public_key != keys.private_key.public_key().raw:
+        raise UnknownCodename
+    return keys
+
+
+def session_payload(keys: ReporterKeys) -> dict[str, Any]:
+    return {
+        "reporter_id": keys.reporter_id,
+        "key": base64.b64encode(keys.private_key.raw).decode(),
+        "kdf": keys.kdf_version,
+    }
+
+
+def keys_from_payload(payload: dict[str, Any]) -> ReporterKeys:
+    return ReporterKeys(
+        reporter_id=str(payload["reporter_id"]),
+        private_key=PrivateKey(base64.b64decode(payload["key"])),
+        kdf_version=int(payload["kdf"]),
+    )
+
+
+@dataclass(frozen=True)
+class MessageView:
+    author_kind: str
+    created_on: dt.date
+    text: str
+
+
+@dataclass(frozen=True)
+class DisclosureView:
+    id: str
+    reference: str
+    category: str
+    status: str
+    outcome: str | None
+    received_on: dt.date
+    reward_state: str
+    reward_minor: int | None
+    messages: tuple[MessageView, ...]
+    attachment_names: tuple[str, ...]
+    linked_references: tuple[str, ...]
+    unread_replies: int
+
+
+def reporter_disclosures(session: Session, keys: ReporterKeys) -> list[DisclosureView]:
+    """Every disclosure of this reporter, opened with the codename key."""
+    private = {reporter_recipient(keys.reporter_id): keys.private_key}
+    views = []
+    disclosures = session.scalars(
+        select(Disclosure)
+        .where(Disclosure.reporter_id == keys.reporter_id)
+        .order_by(Disclosure.received_on.desc(), Disclosure.reference)
+    )
+    for disclosure in disclosures:
+        messages = [
+            MessageView(m.author_kind, m.created_on, read_message(session, m, private))
+            for m in disclosure.messages
+            if m.author_kind in ("reporter", "officer")
+        ]
+        names = tuple(
+            read_attachment(session, a, private, content=False).name for a in disclosure.attachments
+        )
+        linked = session.scalars(
+            select(Disclosure.reference)
+            .join(DisclosureLink, DisclosureLink.to_id == Disclosure.id)
+            .where(DisclosureLink.from_id == disclosure.id)
+        )
+        unread = sum(
+            1 for m in disclosure.messages if m.author_kind == "officer" and not m.reporter_read
+        )
+        views.append(
+            DisclosureView(
+                id=disclosure.id,
+                reference=disclosure.reference,
+                category=disclosure.category,
+                status=disclosure.status,
+                outcome=disclosure.outcome if disclosure.status == "closed" else None,
+                received_on=disclosure.received_on,
+                reward_state=disclosure.reward_state,
+                reward_minor=disclosure.reward_minor,
+                messages=tuple(messages),
+                attachment_names=names,
+                linked_references=tuple(linked),
+                unread_replies=unread,
+            )
+        )
+    return views
+
+
+def mark_replies_read(session: Session, reporter_id: str) -> None:
+    replies = session.scalars(
+        select(Message)
+        .join(Disclosure, Disclosure.id == Message.disclosure_id)
+        .where(
+            Disclosure.reporter_id == reporter_id,
+            Message.author_kind == "officer",
+            Message.reporter_read.is_(False),
+        )
+    )
+    for reply in replies:
+        reply.reporter_read = True
+
+
+def reporter_disclosure_ids(session: Session, reporter_id: str) -> list[str]:
+    return list(session.scalars(select(Disclosure.id).where(Disclosure.reporter_id == reporter_id)))
+
+
+def use_form_token(session: Session, token: str) -> None:
+    """Spend a one-time form token inside the filing transaction.
+
+    The primary key makes two concurrent sends of the same form collide: one
+    files, the other rolls back and is told the report was already filed.
+    """
+    token_hash = hashlib.sha256(token.encode()).hexdigest()
+    if session.get(UsedFormToken, token_hash) is not None:
+        raise FormAlreadyUsed
+    session.add(UsedFormToken(token_hash=token_hash))
+    try:
+        session.flush()
+    except IntegrityError:
+        raise FormAlreadyUsed from None

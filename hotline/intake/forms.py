@@ -1,0 +1,64 @@
+"""Reporter forms. Labels are translated; every field has one."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    HiddenField,
+    MultipleFileField,
+    PasswordField,
+    RadioField,
+    SelectMultipleField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired
+from wtforms.widgets import CheckboxInput, ListWidget
+
+CATEGORY_LABELS = {
+    "taxpayer_fraud": _l("Tax fraud or smuggling by a taxpayer"),
+    "staff_misconduct": _l("Corruption or misconduct by staff"),
+    "retaliation": _l("Retaliation for reporting"),
+    "other": _l("Something else"),
+}
+
+
+class CheckboxList(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ReportForm(FlaskForm):
+    class Meta:
+        # The same form may be sent for a long time after loading on a slow
+        # connection; CSRF still binds it to this browser.
+        csrf = True
+
+    category = RadioField(
+        _l("What are you reporting?"),
+        choices=[SelectChoice(key, label) for key, label in CATEGORY_LABELS.items()],
+        validators=[InputRequired(message=_l("Please choose what you are reporting."))],
+    )
+    body = TextAreaField(_l("What happened?"))
+    attachment = MultipleFileField(_l("Evidence files (optional)"))
+    concerns = CheckboxList(_l("Does the report concern one of these units? (optional)"))
+    form_token = HiddenField()
+
+
+class CheckinForm(FlaskForm):
+    codename = PasswordField(
+        _l("Your codename"),
+        validators=[InputRequired(message=_l("Please enter your codename."))],
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+
+
+class FollowUpForm(FlaskForm):
+    disclosure = HiddenField()
+    body = TextAreaField(_l("Add information"))
+    attachment = MultipleFileField(_l("Files (optional)"))
+
+
+class LogoutForm(FlaskForm):
+    pass

@@ -1,0 +1,197 @@
+"""Fixtures: a fresh, initialised instance per test, on SQLite and on PostgreSQL + Redis.
+
+The PostgreSQL + Redis variant skips with a reason when the servers are not
+reachable, except under ``CI=true`` where an unreachable server fails the run.
+Codename derivation and Argon2 run with cheap parameters here; the real
+parameters are tested once in ``tests/crypto``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+
+from hotline import create_app
+from hotline.config import Config
+from hotline.initialise import InitResult, initialise
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "HOTLINE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS", "redis://127.0.0.1:6379/9")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+CHEAP = {"scrypt_n": 2**4, "argon2_memory_kib": 64, "argon2_time_cost": 1}
+
+
+def _unavailable(what: str, error: Exception) -> None:
+    message = f"{what} is not reachable: {error}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: the server must run)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    name = f"hotline_test_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        _unavailable("PostgreSQL", exc)
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except Exception as exc:  # noqa: BLE001
+        _unavailable("Redis", exc)
+    return REDIS_URL
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def config(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Config]:
+    keys = tmp_path / "keys"
+    if backend == "sqlite":
+        yield Config(
+            database_url=f"sqlite:///{tmp_path / 'hotline.sqlite3'}",
+            keys_dir=keys,
+            insecure_cookies=True,
+            testing=True,
+            **CHEAP,  # type: ignore[arg-type]
+        )
+        return
+    url = request.getfixturevalue("postgres_url")
+    redis_url = request.getfixturevalue("redis_url")
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    _reset_postgres(url)
+    yield Config(
+        database_url=url,
+        redis_url=redis_url,
+        keys_dir=keys,
+        insecure_cookies=True,
+        testing=True,
+        **CHEAP,  # type: ignore[arg-type]
+    )
+    client.flushdb()
+
+
+@dataclass(frozen=True)
+class Initialised:
+    config: Config
+    result: InitResult
+    recovery_file: Path
+
+    @property
+    def recovery_words(self) -> str:
+        return self.recovery_file.read_text().strip()
+
+
+@pytest.fixture
+def initialised(config: Config, tmp_path: Path) -> Initialised:
+    recovery_file = tmp_path / "recovery.txt"
+    result = initialise(config, recovery_file=recovery_file)
+    return Initialised(config, result, recovery_file)
+
+
+@pytest.fixture
+def app(initialised: Initialised) -> Iterator[Flask]:
+    app = create_app(initialised.config)
+    yield app
+    app.extensions["hotline"].database.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[object]:
+    """A database session on the app's engine, for assertions."""
+    with app.extensions["hotline"].database.sessions() as session:
+        yield session
+
+
+def dump_database(config: Config) -> bytes:
+    """Everything the database holds, as bytes: the SQLite files themselves, or a
+    dump of every row of every table on PostgreSQL."""
+    if config.database_url.startswith("sqlite"):
+        path = Path(config.database_url.removeprefix("sqlite:///"))
+        parts = [p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists()]
+        return b"".join(parts)
+    engine = create_engine(config.database_url)
+    chunks: list[bytes] = []
+    with engine.connect() as connection:
+        tables = connection.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        ).scalars()
+        for table in list(tables):
+            # Table names come from the catalogue, not from input.
+            for row in connection.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608
+                for value in row:
+                    if isinstance(value, (bytes, memoryview)):
+                        chunks.append(bytes(value))
+                    else:
+                        chunks.append(str(value).encode())
+    engine.dispose()
+    return b"\n".join(chunks)
+
+
+def dump_keys(config: Config) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(config.keys_dir.iterdir()) if p.is_file())
+
+
+def assert_absent(secret: bytes, haystack: bytes) -> None:
+    """The secret appears nowhere: not raw, not as hex, not as base64."""
+    import base64
+
+    forms = {
+        "raw": secret,
+        "hex": secret.hex().encode(),
+        "HEX": secret.hex().upper().encode(),
+        "base64": base64.b64encode(secret).rstrip(b"="),
+        "base64url": base64.urlsafe_b64encode(secret).rstrip(b"="),
+    }
+    for name, form in forms.items():
+        # base64 of a substring depends on alignment: check a middle slice too.
+        probe = form if name == "raw" or len(form) < 24 else form[4:-4]
+        assert probe not in haystack, f"secret found in stored bytes ({name})"

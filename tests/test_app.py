@@ -1,0 +1,65 @@
+"""The application factory and the health check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hotline import create_app
+from hotline.config import Config, ConfigError
+from hotline.crypto.keyring import KeysError
+
+
+def test_factory_honours_the_given_config(app: Flask) -> None:
+    assert app.config["HOTLINE"].testing is True
+    assert app.config["TESTING"] is True
+
+
+def test_config_from_environment_reads_hotline_variables(tmp_path: Path) -> None:
+    config = Config.from_env(
+        {
+            "HOTLINE_DATABASE_URL": "postgresql+psycopg://db/hotline",
+            "HOTLINE_KEYS_DIR": str(tmp_path),
+            "HOTLINE_REDIS_URL": "redis://cache:6379/0",
+            "HOTLINE_PUBLIC_URL": "https://hotline.example.org/",
+            "HOTLINE_MAX_UPLOAD_BYTES": "1000",
+        }
+    )
+    assert config.database_url == "postgresql+psycopg://db/hotline"
+    assert config.keys_dir == tmp_path
+    assert config.redis_url == "redis://cache:6379/0"
+    assert config.public_url == "https://hotline.example.org"
+    assert config.max_upload_bytes == 1000
+    assert Config.from_env({}).database_url.startswith("sqlite:///")
+    with pytest.raises(ConfigError, match="HOTLINE_MAX_UPLOAD_BYTES"):
+        Config.from_env({"HOTLINE_MAX_UPLOAD_BYTES": "lots"})
+
+
+def test_the_server_refuses_to_start_without_keys(tmp_path: Path) -> None:
+    config = Config(database_url=f"sqlite:///{tmp_path}/x.sqlite3", keys_dir=tmp_path / "none")
+    with pytest.raises(KeysError, match="hotline init"):
+        create_app(config)
+
+
+def test_healthz_answers(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_every_page_carries_the_security_headers(client: FlaskClient) -> None:
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    for directive in (
+        "default-src 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ):
+        assert directive in csp
+    assert "script-src" not in csp
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "no-store"

@@ -1,0 +1,147 @@
+"""The `hotline` console command: init, officer add, audit verify."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+from flask.testing import FlaskCliRunner
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hotline.audit import record
+from hotline.config import Config
+from hotline.crypto.keyring import load_secrets
+from hotline.initialise import initialise
+from hotline.models import AuditEvent, Designation, Officer, Queue
+from tests.conftest import Initialised
+
+
+def _snapshot(config: Config, session: Session) -> tuple[bytes, ...]:
+    secrets = load_secrets(config.keys_dir)
+    queue_keys = tuple(q.public_key for q in session.scalars(select(Queue).order_by(Queue.slug)))
+    return (secrets.pepper, secrets.secret_key, secrets.audit_key, *queue_keys)
+
+
+def test_init_creates_keys_queues_and_one_administrator(
+    initialised: Initialised, db: Session
+) -> None:
+    result = initialised.result
+    assert result.admin_username == "admin"
+    assert result.admin_password
+    assert len(result.admin_password) >= 12
+    assert stat.S_IMODE(initialised.recovery_file.stat().st_mode) == 0o600
+    assert len(initialised.recovery_words.split()) == 20
+    for name in ("pepper", "secret_key", "audit_key"):
+        path = initialised.config.keys_dir / name
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    slugs = set(db.scalars(select(Queue.slug)))
+    assert slugs == {"commissioner_general", "internal_audit", "investigation", "codename_register"}
+    admin = db.scalars(select(Officer)).one()
+    held = {d.queue_slug for d in admin.designations if not d.pending}
+    assert held == slugs
+
+
+def test_init_twice_leaves_every_key_unchanged(initialised: Initialised, db: Session) -> None:
+    before = _snapshot(initialised.config, db)
+    again = initialise(initialised.config)
+    db.expire_all()
+    assert _snapshot(initialised.config, db) == before
+    assert again.admin_password is None
+    assert again.recovery_words is None
+    assert again.new_queues == ()
+
+
+def test_init_command_says_when_nothing_changes(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0
+    assert "already initialised" in result.output
+
+
+def test_officer_add_without_recovery_words_leaves_designations_pending(
+    runner: FlaskCliRunner, db: Session
+) -> None:
+    result = runner.invoke(
+        args=["officer", "add", "mutesi", "--queue", "internal_audit", "--password-stdin"],
+        input="correct horse battery\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "otpauth://totp/" in result.output
+    assert "Pending" in result.output
+    designation = db.scalars(
+        select(Designation)
+        .join(Officer, Designation.officer_id == Officer.id)
+        .where(Officer.username == "mutesi")
+    ).one()
+    assert designation.pending
+
+
+def test_officer_add_with_recovery_words_completes_designations(
+    runner: FlaskCliRunner, initialised: Initialised, db: Session
+) -> None:
+    result = runner.invoke(
+        args=[
+            "officer",
+            "add",
+            "habimana",
+            "--queue",
+            "investigation",
+            "--password-stdin",
+            "--recovery-file",
+            str(initialised.recovery_file),
+        ],
+        input="correct horse battery\n",
+    )
+    assert result.exit_code == 0, result.output
+    designation = db.scalars(
+        select(Designation)
+        .join(Officer, Designation.officer_id == Officer.id)
+        .where(Officer.username == "habimana")
+    ).one()
+    assert not designation.pending
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (
+            ["officer", "add", "x", "--queue", "nope", "--password-stdin"],
+            "long enough pw\n",
+            "unknown queue",
+        ),
+        (
+            ["officer", "add", "shorty", "--queue", "investigation", "--password-stdin"],
+            "short\n",
+            "at least 12",
+        ),
+    ],
+)
+def test_officer_add_refuses_bad_input_clearly(
+    runner: FlaskCliRunner, args: list[str], stdin: str, message: str
+) -> None:
+    result = runner.invoke(args=args, input=stdin)
+    assert result.exit_code != 0
+    assert message in result.output
+
+
+def test_audit_verify_names_the_first_altered_or_deleted_event(
+    runner: FlaskCliRunner, initialised: Initialised, db: Session
+) -> None:
+    audit_key = load_secrets(initialised.config.keys_dir).audit_key
+    for n in range(4):
+        record(db, audit_key, actor="officer:1", action="case.viewed", subject=f"HL-{n}")
+    db.commit()
+    assert "intact" in runner.invoke(args=["audit", "verify"]).output
+
+    db.execute(update(AuditEvent).where(AuditEvent.id == 2).values(subject="HL-X"))
+    db.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 2
+    assert "event 2" in result.output
+
+    db.execute(update(AuditEvent).where(AuditEvent.id == 2).values(subject="HL-1"))
+    db.delete(db.get(AuditEvent, 4))
+    db.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 2
+    assert "deleted" in result.output
