@@ -195,3 +195,94 @@ def assert_absent(secret: bytes, haystack: bytes) -> None:
         # base64 of a substring depends on alignment: check a middle slice too.
         probe = form if name == "raw" or len(form) < 24 else form[4:-4]
         assert probe not in haystack, f"secret found in stored bytes ({name})"
+
+
+@dataclass
+class OfficerLogin:
+    """A test officer: username, password and TOTP secret, ready to sign in."""
+
+    username: str
+    password: str
+    totp_secret: bytes
+    officer_id: int
+    last_step: int = 0
+
+    def next_code(self) -> str:
+        """A code for a time step not used before (the server refuses reuse)."""
+        import time
+
+        from hotline.auth.officers import TOTP_STEP, totp
+
+        now_step = int(time.time()) // TOTP_STEP
+        step = max(now_step - 1, self.last_step + 1)
+        assert step <= now_step + 1, "signed in too often within one minute"
+        self.last_step = step
+        return totp(self.totp_secret).generate(step * TOTP_STEP).decode()
+
+
+@pytest.fixture
+def make_officer(app: Flask, initialised: Initialised) -> object:
+    """``make_officer("mutesi", ["internal_audit"], admin=False)``: an officer who
+    has finished first sign-in, designated to those queues."""
+    from hotline.audit import record
+    from hotline.auth.officers import create_officer
+    from hotline.cases.designations import designate, queue_key_from_recovery
+    from hotline.crypto.keyring import recovery_private_key
+    from hotline.models import Queue
+
+    instance = app.extensions["hotline"]
+    recovery = recovery_private_key(initialised.recovery_words)
+
+    def make(username: str, queues: list[str], *, admin: bool = False) -> OfficerLogin:
+        password = f"correct-horse-{len(username)}-battery"
+        with instance.database.transaction() as session:
+            officer, unlocked = create_officer(
+                session,
+                username,
+                password,
+                params=instance.argon2_params,
+                is_admin=admin,
+                enrol_totp=True,
+                email=f"{username}@example.org",
+            )
+            officer.must_change_password = False
+            for slug in queues:
+                queue = session.get(Queue, slug)
+                designate(
+                    session,
+                    officer,
+                    queue,
+                    queue_key=queue_key_from_recovery(queue, recovery),
+                    by=None,
+                )
+            record(
+                session,
+                instance.secrets.audit_key,
+                actor="test",
+                action="officer.created",
+                subject=username,
+            )
+            assert unlocked.totp_secret is not None
+            return OfficerLogin(username, password, unlocked.totp_secret, officer.id)
+
+    return make
+
+
+def sign_in(client: FlaskClient, login: OfficerLogin) -> None:
+    """Sign an officer in through the real form; fails the test if refused."""
+    import re
+
+    html = client.get("/officer/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert token
+    response = client.post(
+        "/officer/login",
+        data={
+            "csrf_token": token.group(1),
+            "username": login.username,
+            "password": login.password,
+            "code": login.next_code(),
+        },
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert response.headers["Location"].endswith("/officer/")
