@@ -41,13 +41,24 @@ from __future__ import annotations
 
 import codecs
 import io
+import logging
 import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 
-from PIL import ExifTags, Image
+from PIL import (
+    ExifTags,
+    GifImagePlugin,
+    Image,
+    JpegImagePlugin,
+    MpoImagePlugin,
+    PngImagePlugin,
+    TiffImagePlugin,
+    WebPImagePlugin,
+)
 from pypdf import PasswordType, PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -147,7 +158,15 @@ def clean(name: str, claimed_type: str | None, content: bytes) -> CleanedFile:
     content = bytes(content)
     display_name = _safe_name(name)
     media_type = _sniff(content)
+    _quiet_library_loggers()
+    quiet = _processing.set(True)
+    try:
+        return _clean_as(display_name, media_type, content)
+    finally:
+        _processing.reset(quiet)
 
+
+def _clean_as(display_name: str, media_type: str, content: bytes) -> CleanedFile:
     if media_type in _PILLOW_FORMATS:
         data, removed = _clean_image(_PILLOW_FORMATS[media_type], content)
         return CleanedFile(display_name, media_type, data, removed, False, True)
@@ -161,6 +180,50 @@ def clean(name: str, claimed_type: str | None, content: bytes) -> CleanedFile:
         # kept as the reporter sent it and the reporter is warned.
 
     return CleanedFile(display_name, media_type, content, (), True, False)
+
+
+# --------------------------------------------------------------------------
+# Logging
+#
+# The libraries we feed untrusted files to log what they find in them: pypdf's
+# warnings quote raw bytes of the PDF, Pillow's TIFF plugin logs every EXIF
+# value (artist, serial number, GPS) at DEBUG level. Records emitted while
+# this module is processing a file are dropped. The switch is a ContextVar, so
+# it is per thread and per task, and pypdf/Pillow logging elsewhere in the
+# process is untouched.
+
+_processing: ContextVar[bool] = ContextVar("hotline_attachments_processing", default=False)
+_QUIET_LOGGER_ROOTS = ("pypdf", "PIL")
+
+
+class _DropWhileProcessing(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _processing.get()
+
+
+_DROP_WHILE_PROCESSING = _DropWhileProcessing()
+# The Pillow plugins we use, imported up front so that their loggers already
+# exist when _quiet_library_loggers() looks (TiffImagePlugin parses EXIF).
+_PILLOW_PLUGINS = (
+    GifImagePlugin,
+    JpegImagePlugin,
+    MpoImagePlugin,
+    PngImagePlugin,
+    TiffImagePlugin,
+    WebPImagePlugin,
+)
+
+
+def _quiet_library_loggers() -> None:
+    # A logger's filters only see records logged on that very logger, not
+    # those propagated from its children, so every module logger gets one.
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if (
+            isinstance(logger, logging.Logger)
+            and name.split(".", 1)[0] in _QUIET_LOGGER_ROOTS
+            and _DROP_WHILE_PROCESSING not in logger.filters
+        ):
+            logger.addFilter(_DROP_WHILE_PROCESSING)
 
 
 # --------------------------------------------------------------------------
@@ -333,22 +396,24 @@ def _clean_image(pillow_format: str, content: bytes) -> tuple[bytes, tuple[str, 
         frames, durations, loop = _decode_frames(pillow_format, content, limit, found)
     except UnreadableFile:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # The warning is only raised (rather than printed) when warnings are
         # errors, as in the tests; either way the image is refused.
-        raise UnreadableFile(_IMAGE_TOO_LARGE) from exc
-    except Exception as exc:
+        raise UnreadableFile(_IMAGE_TOO_LARGE) from None
+    except Exception:
         # Any failure to decode untrusted input (truncated data, a broken
         # chunk, a bug in a decoder tripped by garbage) means the same thing to
         # the reporter: we could not read this picture, so we will not store it.
-        raise UnreadableFile(_IMAGE_UNREADABLE) from exc
+        # "from None": library messages can quote the file's bytes, and they
+        # must not reach a logged traceback.
+        raise UnreadableFile(_IMAGE_UNREADABLE) from None
 
     lossless = pillow_format == "WEBP" and _webp_is_lossless(content)
     try:
         data = _encode_frames(pillow_format, frames, durations, loop, lossless=lossless)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError):
         # Fail closed: a picture we cannot re-encode is not stored as it was.
-        raise UnreadableFile(_IMAGE_UNREADABLE) from exc
+        raise UnreadableFile(_IMAGE_UNREADABLE) from None
     return data, tuple(sorted(found))
 
 
@@ -798,7 +863,7 @@ _MARKUP_ANNOTATIONS = frozenset({
 })
 # fmt: on
 _ANNOTATION_METADATA_KEYS = ("/T", "/M", "/CreationDate")
-# Document-level name trees that must not be carried over if reached.
+# Document-level name trees, removed should a page ever reach the catalog.
 _PDF_NAME_TREES = (("/JavaScript", "pdf_javascript"), ("/EmbeddedFiles", "pdf_embedded_files"))
 # Actions that only move around inside the document or open a link when
 # clicked. Everything else (JavaScript, launching programs, submitting forms,
@@ -844,8 +909,10 @@ def _clean_pdf(content: bytes) -> tuple[bytes, tuple[str, ...]] | None:
         writer.write(out)
     except UnreadableFile:
         raise
-    except Exception as exc:
-        raise UnreadableFile(_PDF_UNREADABLE) from exc
+    except Exception:
+        # "from None": pypdf's messages quote bytes of the file, and they must
+        # not reach a logged traceback.
+        raise UnreadableFile(_PDF_UNREADABLE) from None
     return out.getvalue(), tuple(sorted(removed))
 
 
@@ -938,13 +1005,10 @@ def _scrub_pdf_dict(d: DictionaryObject, removed: set[str]) -> None:
 
     names = _get(d, "/Names")
     if isinstance(names, DictionaryObject):
-        for key, label in (
-            ("/JavaScript", "pdf_javascript"),
-            ("/EmbeddedFiles", "pdf_embedded_files"),
-        ):
+        for key, tree_label in _PDF_NAME_TREES:
             if key in names:
                 del names[key]
-                removed.add(label)
+                removed.add(tree_label)
 
     # A file specification's embedded copy of another file: that file has
     # metadata of its own that we cannot clean.

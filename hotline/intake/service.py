@@ -37,6 +37,7 @@ from hotline.models import (
     Reporter,
     today,
 )
+from hotline.notifications.outbox import NEW_CASE, REPORTER_WROTE, enqueue_for_queues
 from hotline.routing import Policy, RoutingError
 
 CHANNELS = ("web", "sms", "email", "voice")
@@ -122,9 +123,9 @@ def new_reference() -> str:
 def clean_uploads(uploads: Sequence[Upload], limits: Limits) -> list[CleanedFile]:
     total = sum(len(u.content) for u in uploads)
     if total > limits.max_upload_bytes:
+        megabytes = limits.max_upload_bytes // (1024 * 1024)
         raise DraftRejected(
-            "files_too_large",
-            f"The files are too large together: at most {limits.max_upload_bytes // (1024 * 1024)} MB.",
+            "files_too_large", f"The files are too large together: at most {megabytes} MB."
         )
     cleaned = []
     for upload in uploads:
@@ -222,6 +223,7 @@ def submit(
             text=draft.contact,
             custodian_slug=policy.custodian_slug,
         )
+    enqueue_for_queues(session, queues, NEW_CASE)
     session.flush()
     return Receipt(
         codename=codename,
@@ -280,5 +282,6 @@ def append(
             message_id=message.id if message else None,
         )
     disclosure.unread = True
+    enqueue_for_queues(session, disclosure.queue_slugs, REPORTER_WROTE)
     session.flush()
     return tuple(FileReceipt(f.name, f.removed, f.metadata_warning) for f in files)

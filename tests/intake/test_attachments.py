@@ -8,6 +8,8 @@ metadata field; each test first checks that the token really is in the input
 from __future__ import annotations
 
 import io
+import logging
+import re
 import struct
 import zipfile
 import zlib
@@ -362,6 +364,35 @@ def test_animated_webp_keeps_frames_and_durations() -> None:
         assert cleaned.convert("RGB").getpixel((8, 8)) == colour
 
 
+def test_animated_png_keeps_frames_durations_and_loop() -> None:
+    frames = [Image.new("RGBA", (8, 8), (*colour, 255)) for colour in (RED, GREEN, BLUE)]
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "PNG-AUTHOR-TOKEN")
+    original = _save(
+        frames[0],
+        "PNG",
+        save_all=True,
+        append_images=frames[1:],
+        duration=[100, 200, 300],
+        loop=2,
+        pnginfo=info,
+    )
+    assert b"PNG-AUTHOR-TOKEN" in original
+
+    result = clean("a.png", None, original)
+
+    assert result.removed == ("png_text",)
+    assert b"PNG-AUTHOR-TOKEN" not in result.content
+    cleaned = Image.open(io.BytesIO(result.content))
+    assert cleaned.n_frames == 3
+    assert cleaned.info["loop"] == 2
+    for index, colour in enumerate((RED, GREEN, BLUE)):
+        cleaned.seek(index)
+        cleaned.load()
+        assert cleaned.info["duration"] == [100, 200, 300][index]
+        assert cleaned.convert("RGB").getpixel((4, 4)) == colour
+
+
 # --------------------------------------------------------------------------
 # GIF
 
@@ -509,10 +540,14 @@ def test_webp_bomb_is_refused_before_pillow_allocates_the_canvas() -> None:
 
 
 def test_pixel_limit_is_ours_and_local(monkeypatch: pytest.MonkeyPatch) -> None:
+    pillow_limit = Image.MAX_IMAGE_PIXELS
     monkeypatch.setattr(attachments, "MAX_PIXELS", 100)
+
     with pytest.raises(UnreadableFile, match="too large"):
-        clean("x.jpg", None, _save(_two_tone(), "JPEG"))
-    assert Image.MAX_IMAGE_PIXELS != 100
+        clean("x.jpg", None, _save(_two_tone(), "JPEG"))  # 800 px
+    assert clean("x.jpg", None, _save(_two_tone((10, 10)), "JPEG")).cleaned is True
+
+    assert pillow_limit == Image.MAX_IMAGE_PIXELS  # Pillow's global is untouched
 
 
 def test_pillow_bomb_warning_becomes_unreadable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1053,6 +1088,56 @@ def test_long_names_are_cut_to_120_characters_keeping_the_extension() -> None:
 
     no_extension = clean("b" * 300, None, b"text\n").name
     assert no_extension == "b" * 120
+
+
+def _library_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name.split(".")[0] in ("PIL", "pypdf")]
+
+
+def test_pillow_debug_logging_of_exif_values_is_dropped(caplog: pytest.LogCaptureFixture) -> None:
+    original = _jpeg_with_metadata()
+    caplog.set_level(logging.DEBUG)
+    Image.open(io.BytesIO(original)).getexif()
+    assert "ARTIST-JANE-DOE" in caplog.text  # Pillow really does log it
+    caplog.clear()
+
+    clean("p.jpg", None, original)
+
+    assert "ARTIST-JANE-DOE" not in caplog.text
+    assert _library_records(caplog) == []
+
+
+def test_pypdf_warnings_about_the_file_are_dropped(caplog: pytest.LogCaptureFixture) -> None:
+    writer = PdfWriter()
+    _pdf_page(writer, "visible text")
+    # A wrong startxref offset: pypdf recovers, and logs a warning about it.
+    original = re.sub(rb"startxref\n\d+", b"startxref\n3", _pdf_bytes(writer))
+    caplog.set_level(logging.DEBUG)
+    assert len(PdfReader(io.BytesIO(original)).pages) == 1
+    assert _library_records(caplog) != []
+    caplog.clear()
+
+    result = clean("x.pdf", None, original)
+
+    assert result.cleaned is True
+    assert _library_records(caplog) == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"%PDF-1.7\n1 0 obj << /Author (SECRET-CONTENT) " * 5, id="pdf"),
+        pytest.param(b"\xff\xd8\xff\xe0SECRET-CONTENT" * 10, id="jpeg"),
+    ],
+)
+def test_unreadable_errors_carry_no_library_message(content: bytes) -> None:
+    # Library exceptions may quote the file's bytes; a logged traceback of
+    # UnreadableFile must not show them as its cause.
+    with pytest.raises(UnreadableFile) as caught:
+        clean("x", None, content)
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__ is True
+    assert "SECRET" not in str(caught.value)
 
 
 def test_unreadable_message_does_not_echo_the_file() -> None:
