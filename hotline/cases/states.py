@@ -25,10 +25,10 @@ OUTCOME_LABELS = {
     "unsubstantiated": _l("not substantiated"),
     "out_of_scope": _l("outside this procedure"),
     "referred": _l("referred to another authority"),
-    "malicious": _l("known to be false"),
+    "malicious": _l("found to be deliberately false"),
 }
 REWARD_LABELS = {
-    "not_eligible": _l("none yet"),
+    "not_eligible": _l("no reward at this stage"),
     "pending_assessment": _l("being assessed"),
     "approved": _l("approved"),
     "paid": _l("paid"),

@@ -43,6 +43,7 @@ from hotline.intake.forms import (
     LogoutForm,
     ReportForm,
 )
+from hotline.intake.receipts import removed_labels
 from hotline.intake.service import (
     Draft,
     DraftRejected,
@@ -315,14 +316,14 @@ def _handle_csrf(_error: CSRFError) -> Response:
         form.concerns.choices = _unit_choices()
         form.form_token.data = request.form.get("form_token") or _new_form_token()
         form.body.errors = [
-            _("The page was open too long or the form came from elsewhere. Please send again.")
+            _("The page was open too long. Your text is still here: please send again.")
         ]
         context = {"form": form, "reporter": _signed_in_reporter()}
         return _page("reporter/report.html", 400, **context)
     return _error_page(
         400,
         _("The form expired"),
-        _("Go back, reload the page and try again. Nothing was lost or sent."),
+        _("Nothing was sent. Go back, copy your text, reload the page and try again."),
     )
 
 
@@ -342,7 +343,7 @@ def _handle_rate_limit(_error: HTTPException) -> Response:
     return _error_page(
         429,
         _("Please wait"),
-        _("Too many attempts from this connection. Wait a few minutes, then try again."),
+        _("Too many attempts from this connection. Wait a while, then try again."),
     )
 
 
@@ -370,6 +371,7 @@ def register(app: Flask) -> None:
             "outcome_label": outcome_label,
             "reward_label": reward_label,
             "config_max_chars": current().config.max_report_chars,
+            "removed_labels": removed_labels,
         }
 
 

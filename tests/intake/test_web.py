@@ -98,7 +98,7 @@ def test_a_report_with_a_photo_gets_a_receipt_and_leaves_no_plaintext(
     reference = element(response_html, "case-ref")
     assert len(codename.split()) == 7
     assert re.fullmatch(r"HL-[0-9A-Z]{4}-[0-9A-Z]{4}", reference)
-    assert "gps" in response_html  # the receipt says what was removed
+    assert "location" in response_html  # the receipt says what was removed
     stored = dump_database(initialised.config)
     for secret in (TEXT, "Gatuna", "gatuna-weighbridge", "Reporter Real Name", codename):
         assert_absent(secret.encode(), stored)
@@ -133,7 +133,7 @@ def test_sending_the_same_form_twice_files_once(client: FlaskClient, db: Session
     [
         ({"category": "gossip"}, 400, "Not a valid choice"),
         ({"body": "   "}, 400, "Please describe what happened"),
-        ({"csrf_token": ""}, 400, "Please send again"),
+        ({"csrf_token": ""}, 400, "please send again"),
         ({"form_token": "forged"}, 400, "expired"),
     ],
 )
@@ -178,7 +178,7 @@ def test_check_in_shows_the_report_and_takes_a_follow_up(
     page = check_in(client, codename.upper().replace(" ", "-"))
     assert TEXT in page
     assert "Received" in page
-    assert "none yet" in page  # reward state
+    assert "no reward at this stage" in page  # reward state
     followup = {
         "csrf_token": hidden(page, "csrf_token"),
         "disclosure": hidden(page, "disclosure"),

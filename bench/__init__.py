@@ -1,0 +1,2 @@
+"""Benchmarks: `make bench` (or `python -m bench`) prints every figure and writes
+bench/results.md with the machine it ran on."""

@@ -1,0 +1,45 @@
+"""Words for what the receipt tells a reporter about each file."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+#: What attachments.clean() may remove, in the reporter's words.
+REMOVED_LABELS = {
+    "exif": _l("camera details"),
+    "gps": _l("location"),
+    "xmp": _l("editing history"),
+    "icc_profile": _l("colour profile"),
+    "iptc": _l("caption and author"),
+    "comment": _l("comments"),
+    "png_text": _l("hidden text"),
+    "timestamp": _l("dates"),
+    "thumbnail": _l("thumbnail"),
+    "embedded_images": _l("hidden extra pictures"),
+    "trailing_data": _l("hidden data after the picture"),
+    "animation_frames": _l("animation (only the first picture kept)"),
+    "other_metadata": _l("other hidden details"),
+    "pdf_document_info": _l("author and program"),
+    "pdf_xmp": _l("editing history"),
+    "pdf_file_id": _l("file identifier"),
+    "pdf_incremental_updates": _l("earlier versions"),
+    "pdf_javascript": _l("scripts"),
+    "pdf_actions": _l("automatic actions"),
+    "pdf_embedded_files": _l("files inside the PDF"),
+    "pdf_annotation_metadata": _l("comment authors"),
+    "pdf_signatures": _l("signatures"),
+    "pdf_piece_info": _l("program data"),
+    "pdf_thumbnails": _l("thumbnails"),
+    "pdf_file_paths": _l("file paths"),
+    "pdf_image_metadata": _l("camera details of pictures inside"),
+}
+
+
+def removed_labels(keys: tuple[str, ...]) -> list[str]:
+    """Distinct labels, in order, for the removed keys (unknown keys kept as they are)."""
+    labels: list[str] = []
+    for key in keys:
+        label = str(REMOVED_LABELS.get(key, key))
+        if label not in labels:
+            labels.append(label)
+    return labels
