@@ -1,0 +1,898 @@
+"""The SMS channel: Twilio's webhook driven exactly as Twilio drives it.
+
+Requests are signed with twilio's own RequestValidator over the public URL;
+replies are read from the TwiML. Every part a reporter sends must be filed at
+once, sealed; no phone number may reach the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import inspect
+import json
+import re
+import secrets
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_babel import force_locale
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
+
+from hotline import create_app
+from hotline.cases.designations import queue_key_from_recovery
+from hotline.cases.records import read_attachment, read_message, store_message
+from hotline.crypto.items import queue_recipient
+from hotline.crypto.keypairs import PrivateKey
+from hotline.crypto.keyring import load_secrets, recovery_private_key
+from hotline.intake import gsm, sms
+from hotline.models import (
+    Attachment,
+    Disclosure,
+    Message,
+    Queue,
+    Reporter,
+    SealedKey,
+    SmsThread,
+)
+from tests.conftest import Initialised, assert_absent, dump_database
+from tests.intake.test_web import check_in, jpeg_with_gps
+
+TOKEN = "test-token"
+PUBLIC_URL = "https://hotline.example.org"
+WEBHOOK_URL = PUBLIC_URL + "/sms/twilio"
+PHONE = "+250788123456"
+PHONE_DIGITS = "250788123456"
+FROM_CITY = "KIGALI-NYARUGENGE"
+FROM_STATE = "UMUJYI WA KIGALI"
+FROM_ZIP = "RW-KG-00501-NYAMIRAMBO"
+ACCOUNT_SID = "AC" + "3f" * 16
+CODE = re.compile(r"\b(\d{4} \d{4} \d{4} \d{4})\b")
+REFERENCE = re.compile(r"HL-[0-9A-Z]{4}-[0-9A-Z]{4}")
+REPORT = "The officer at Rusumo asked for a bribe of 200,000 francs to clear lorry RAD 911 X"
+
+
+# --- a phone talking to the webhook ----------------------------------------------------
+
+
+def twiml_messages(xml: str) -> list[str]:
+    root = ElementTree.fromstring(xml)  # noqa: S314 - our own response, not untrusted input
+    assert root.tag == "Response"
+    return [m.text or "" for m in root.iter("Message")]
+
+
+def signed_post(
+    client: FlaskClient, params: dict[str, str], *, token: str = TOKEN, url: str = WEBHOOK_URL
+) -> Any:
+    signature = RequestValidator(token).compute_signature(url, params)
+    return client.post("/sms/twilio", data=params, headers={"X-Twilio-Signature": signature})
+
+
+@dataclass
+class Phone:
+    """One reporter's phone: every message is a fresh, signed Twilio request."""
+
+    client: FlaskClient
+    number: str = PHONE
+    sent: list[str] = field(default_factory=list)
+
+    def params(self, body: str, **extra: str) -> dict[str, str]:
+        return {
+            "AccountSid": ACCOUNT_SID,
+            "MessageSid": "SM" + secrets.token_hex(16),
+            "From": self.number,
+            "FromCity": FROM_CITY,
+            "FromState": FROM_STATE,
+            "FromZip": FROM_ZIP,
+            "FromCountry": "RW",
+            "To": "+250700000111",
+            "Body": body,
+            "NumMedia": "0",
+            **extra,
+        }
+
+    def send(self, body: str, **extra: str) -> list[str]:
+        self.sent.append(body)
+        response = signed_post(self.client, self.params(body, **extra))
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.mimetype == "text/xml"
+        replies = twiml_messages(response.get_data(as_text=True))
+        for reply in replies:
+            assert gsm.fits(reply), reply
+        return replies
+
+    def one(self, body: str, **extra: str) -> str:
+        replies = self.send(body, **extra)
+        assert len(replies) == 1, replies
+        return replies[0]
+
+
+def codename_in(text: str) -> str:
+    match = CODE.search(text)
+    assert match, f"no codename in {text!r}"
+    return match.group(1)
+
+
+@pytest.fixture
+def sms_app(initialised: Initialised) -> Iterator[Flask]:
+    app = create_app(
+        initialised.config.with_changes(twilio_auth_token=TOKEN, public_url=PUBLIC_URL)
+    )
+    yield app
+    app.extensions["hotline"].database.dispose()
+
+
+@pytest.fixture
+def phone(sms_app: Flask) -> Phone:
+    return Phone(sms_app.test_client())
+
+
+@pytest.fixture
+def dbs(sms_app: Flask) -> Iterator[Session]:
+    with sms_app.extensions["hotline"].database.sessions() as session:
+        yield session
+
+
+def count(db: Session, model: type) -> int:
+    db.expire_all()
+    return int(db.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def thread_state(
+    initialised: Initialised, db: Session, number: str = PHONE
+) -> sms.ThreadState | None:
+    sender_key, state_key = sms.thread_keys(load_secrets(initialised.config.keys_dir), number)
+    db.expire_all()
+    return sms.read_thread(db, sender_key, state_key)
+
+
+def queue_keys(
+    db: Session, initialised: Initialised, disclosure: Disclosure
+) -> dict[str, PrivateKey]:
+    recovery = recovery_private_key(initialised.recovery_words)
+    return {
+        queue_recipient(slug): queue_key_from_recovery(db.get(Queue, slug), recovery)
+        for slug in disclosure.queue_slugs
+    }
+
+
+def read_case(db: Session, initialised: Initialised, disclosure: Disclosure) -> list[str]:
+    """Every message of the case, opened as an officer would (with a queue key)."""
+    keys = queue_keys(db, initialised, disclosure)
+    return [read_message(db, m, keys) for m in disclosure.messages]
+
+
+def only_disclosure(db: Session) -> Disclosure:
+    db.expire_all()
+    return db.scalars(select(Disclosure)).one()
+
+
+# --- the dialogue ------------------------------------------------------------------------
+
+
+def test_a_whole_dialogue_in_english(phone: Phone, dbs: Session, initialised: Initialised) -> None:
+    welcome = phone.one("Hello")
+    for line in ("1 Tax fraud", "2 Staff corruption", "3 Retaliation", "4 Other", "FR RW SW AR EN"):
+        assert line in welcome
+    assert "STATUS" in welcome
+    assert count(dbs, SmsThread) == 0  # nothing worth keeping yet
+
+    asked = phone.one("2")
+    assert "who, what, where and when" in asked
+    assert "DONE" in asked
+    assert "CANCEL" in asked
+    assert thread_state(initialised, dbs).category == "staff_misconduct"
+    assert count(dbs, Disclosure) == 0
+
+    first, how = phone.send(REPORT)
+    codename = codename_in(first)
+    assert "delete this SMS thread" in first
+    assert "STATUS" in how
+    assert PUBLIC_URL + "/checkin" in how
+    assert count(dbs, Disclosure) == 1  # filed at once, before DONE
+
+    added = phone.one("It happened on 3 May at 10 in the morning")
+    assert "Added" in added
+    assert CODE.search(added) is None  # the codename is not repeated on every part
+
+    done, how = phone.send("done")
+    assert codename_in(done) == codename
+    assert "delete this SMS thread" in done
+    assert "STATUS" in how
+    assert PUBLIC_URL + "/checkin" in how
+    assert count(dbs, SmsThread) == 0  # deleted on DONE
+
+    disclosure = only_disclosure(dbs)
+    assert (disclosure.channel, disclosure.category) == ("sms", "staff_misconduct")
+    assert REFERENCE.search(done).group() == disclosure.reference  # type: ignore[union-attr]
+    assert read_case(dbs, initialised, disclosure) == [
+        REPORT,
+        "It happened on 3 May at 10 in the morning",
+    ]
+
+    status = phone.one(f"STATUS {codename}")
+    assert f"{disclosure.reference}: Received." in status
+    assert "No new reply" in status
+
+
+@pytest.mark.parametrize(
+    ("language", "switch", "done", "status", "more"),
+    [
+        ("fr", "FR", "FIN", "STATUT", "SUITE"),
+        ("rw", "rw", "Ndangije", "AMAKURU", "IBINDI"),
+        ("sw", "Kiswahili", "MWISHO", "HALI", "ZAIDI"),
+        ("ar", "AR", "تم", "حالة", "المزيد"),
+    ],
+)
+def test_the_dialogue_in_each_language(
+    phone: Phone,
+    sms_app: Flask,
+    dbs: Session,
+    initialised: Initialised,
+    language: str,
+    switch: str,
+    done: str,
+    status: str,
+    more: str,
+) -> None:
+    menu = phone.one(switch)
+    assert "1 " in menu
+    assert "4 " in menu
+    assert sms.keyword("status", language) in menu
+    state = thread_state(initialised, dbs)
+    assert state is not None
+    assert state.language == language
+
+    # A first report message that starts with a number is both choice and text.
+    first, how = phone.send("2 " + REPORT)
+    codename = codename_in(first)
+    assert sms.keyword("done", language) in first
+    assert sms.keyword("status", language) in how
+    state = thread_state(initialised, dbs)
+    assert state is not None
+    assert state.language == language
+
+    closing, _how = phone.send(done)
+    assert codename_in(closing) == codename
+    assert count(dbs, SmsThread) == 0
+    disclosure = only_disclosure(dbs)
+    assert disclosure.category == "staff_misconduct"
+    assert read_case(dbs, initialised, disclosure) == [REPORT]
+
+    # Commands in that language work on a new thread too.
+    answer = phone.one(f"{status} {codename}")
+    assert disclosure.reference in answer
+    with sms_app.app_context():
+        nothing_more = sms.Texts(language).nothing_more()
+    assert phone.one(more) == nothing_more
+
+
+def test_commands_of_every_language_work_whatever_the_thread_language(
+    phone: Phone, dbs: Session
+) -> None:
+    phone.one("FR")
+    phone.send("4 Un camion passe la frontière la nuit sans déclaration")
+    assert count(dbs, Disclosure) == 1
+    phone.one("CANCEL")  # English, in a French thread
+    assert count(dbs, Disclosure) == 0
+
+
+def test_arabic_indic_digits_choose_and_give_codes(phone: Phone, dbs: Session) -> None:
+    phone.one("AR")
+    first, _ = phone.send("١ شاحنة تهريب عند الحدود ليلاً")
+    codename = codename_in(first)
+    assert only_disclosure(dbs).category == "taxpayer_fraud"
+    arabic = codename.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    phone.send("تم")
+    assert only_disclosure(dbs).reference in phone.one(f"حالة {arabic}")
+
+
+def test_a_three_part_report_is_one_disclosure_with_three_messages(
+    phone: Phone, dbs: Session, initialised: Initialised
+) -> None:
+    parts = [
+        "1",
+        "Company Umucyo Traders imports phones declared as spare parts",
+        "Their lorries cross at Gatuna on Tuesdays, the clearing agent is called Eric",
+        "Invoices are kept in the office above the Nyabugogo bus park",
+    ]
+    replies = [phone.send(p) for p in parts]
+    codename = codename_in(replies[1][0])
+    for later in replies[2:]:
+        assert CODE.search(later[0]) is None
+    # The thread is abandoned here: no DONE. Nothing is lost.
+    disclosure = only_disclosure(dbs)
+    assert disclosure.category == "taxpayer_fraud"
+    assert disclosure.queue_slugs == ["commissioner_general", "investigation"]
+    assert len(disclosure.messages) == 3
+    assert read_case(dbs, initialised, disclosure) == parts[1:]
+    # The codename alone (no DONE ever sent) opens the case.
+    assert disclosure.reference in phone.one(f"STATUS {codename}")
+
+
+def test_unicode_and_a_1600_character_body_are_filed_whole(
+    phone: Phone, dbs: Session, initialised: Initialised
+) -> None:
+    text = ("Umukozi wa gasutamo yatse ruswa — «ریال» 走私 😀 ê ç. " * 40)[:1_600]
+    assert len(text) == 1_600
+    phone.one("3")
+    phone.send(text)
+    unicode_tail = "Ibyo nabonye: ﷺ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 and a tab\tthere"
+    phone.one(unicode_tail)
+    disclosure = only_disclosure(dbs)
+    assert read_case(dbs, initialised, disclosure) == [text.strip(), unicode_tail]
+
+
+def test_an_empty_body_gets_the_menu_and_stores_nothing(phone: Phone, dbs: Session) -> None:
+    for body in ("", "   ", "\n"):
+        welcome = phone.one(body)
+        assert "1 Tax fraud" in welcome
+    assert count(dbs, Disclosure) == 0
+    assert count(dbs, SmsThread) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("hello?", "1 Tax fraud"),
+        ("5", "1 Tax fraud"),
+        ("0", "1 Tax fraud"),
+        ("5 lorries crossed at night", "1 Tax fraud"),
+        ("STATUS please", "send STATUS and your 16-digit code"),
+        ("STATUS", "send STATUS and your 16-digit code"),
+        ("REPLY now", "send REPLY, your 16-digit code"),
+        ("MORE", "Nothing more to send"),
+    ],
+)
+def test_unknown_input_gets_the_menu_or_a_hint_never_an_error(
+    phone: Phone, dbs: Session, body: str, expected: str
+) -> None:
+    assert expected in phone.one(body)
+    assert count(dbs, Disclosure) == 0
+    assert count(dbs, SmsThread) == 0
+
+
+def test_after_a_category_every_message_is_filed(
+    phone: Phone, dbs: Session, initialised: Initialised
+) -> None:
+    phone.one("4")
+    phone.one("2")  # before anything is filed, a lone number corrects the choice
+    parts = [
+        "3 officers took bribes",  # a number and text after the choice: report text
+        "hello?",  # would be "unknown input" without a category
+        "STATUS of the investigation is unclear",  # words after STATUS: report text
+        "4",  # once filed, a lone number is report text too
+    ]
+    phone.send(parts[0])
+    for part in parts[1:]:
+        phone.one(part)
+    disclosure = only_disclosure(dbs)
+    assert disclosure.category == "staff_misconduct"
+    assert read_case(dbs, initialised, disclosure) == parts
+
+
+# --- signatures ---------------------------------------------------------------------------
+
+
+def test_forged_or_missing_signatures_are_refused_and_store_nothing(
+    phone: Phone, sms_app: Flask, dbs: Session
+) -> None:
+    client = sms_app.test_client()
+    params = phone.params("2 " + REPORT)
+    attempts = [
+        client.post("/sms/twilio", data=params),
+        client.post("/sms/twilio", data=params, headers={"X-Twilio-Signature": ""}),
+        signed_post(client, params, token="not-the-token"),
+        # Signed for the internal URL, not the public one.
+        signed_post(client, params, url="http://localhost/sms/twilio"),
+    ]
+    tampered = RequestValidator(TOKEN).compute_signature(WEBHOOK_URL, params)
+    attempts.append(
+        client.post(
+            "/sms/twilio",
+            data={**params, "Body": "2 something else"},
+            headers={"X-Twilio-Signature": tampered},
+        )
+    )
+    attempts.append(
+        client.post("/sms/twilio", json=params, headers={"X-Twilio-Signature": tampered})
+    )
+    for response in attempts:
+        assert response.status_code == 403
+        assert b"<Message>" not in response.data
+    assert count(dbs, Disclosure) == 0
+    assert count(dbs, SmsThread) == 0
+    # The same request, correctly signed, is accepted: the refusals were the signature.
+    assert signed_post(client, params).status_code == 200
+    assert count(dbs, Disclosure) == 1
+
+
+def test_without_an_auth_token_every_request_is_refused(initialised: Initialised) -> None:
+    app = create_app(initialised.config.with_changes(public_url=PUBLIC_URL))
+    client = app.test_client()
+    for token in (TOKEN, ""):
+        params = Phone(client).params("2 " + REPORT)
+        assert signed_post(client, params, token=token).status_code == 403
+    with app.extensions["hotline"].database.sessions() as db:
+        assert count(db, Disclosure) == 0
+    app.extensions["hotline"].database.dispose()
+
+
+def test_the_webhook_needs_no_csrf_token_but_the_web_forms_still_do(
+    phone: Phone, sms_app: Flask
+) -> None:
+    assert phone.one("1")  # a signed POST without any CSRF token
+    response = sms_app.test_client().post("/checkin", data={"codename": "1234"})
+    assert response.status_code == 400
+
+
+# --- CANCEL, DONE, expiry -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cancel", ["CANCEL", "annuler", "HAGARIKA", "ghairi", "الغاء"])
+def test_cancel_destroys_what_the_thread_filed(
+    phone: Phone, dbs: Session, initialised: Initialised, cancel: str
+) -> None:
+    # Someone else's report must survive.
+    other = Phone(phone.client, number="+250788000999")
+    other.send("1 Smuggled sugar at Kagitumba")
+    kept = only_disclosure(dbs)
+
+    first, _ = phone.send("2 " + REPORT)
+    codename = codename_in(first)
+    phone.one("and more details")
+    assert count(dbs, Disclosure) == 2
+    mine = dbs.scalars(select(Disclosure).where(Disclosure.id != kept.id)).one()
+    mine_id, reporter_id = mine.id, mine.reporter_id
+
+    reply = phone.one(cancel)
+    assert "deleted" in reply
+    dbs.expire_all()
+    assert dbs.get(Disclosure, mine_id) is None
+    for model in (Message, Attachment, SealedKey):
+        rows = dbs.scalars(select(model).where(model.disclosure_id == mine_id)).all()  # type: ignore[attr-defined]
+        assert rows == [], model
+    assert dbs.get(Reporter, reporter_id) is None
+    assert only_disclosure(dbs).id == kept.id
+    assert read_case(dbs, initialised, kept) == ["Smuggled sugar at Kagitumba"]
+    assert "No report matches" in phone.one(f"STATUS {codename}")
+    state = thread_state(initialised, dbs)
+    assert state is None or (state.disclosure_id is None and state.codename is None)
+
+
+def test_cancel_with_nothing_filed_and_after_done(phone: Phone, dbs: Session) -> None:
+    phone.one("3")
+    assert "Nothing was filed" in phone.one("CANCEL")
+    assert count(dbs, SmsThread) == 0
+    phone.send("3 I was moved to a remote post after reporting")
+    phone.send("DONE")
+    phone.one("CANCEL")  # the thread is closed: the report stands
+    assert count(dbs, Disclosure) == 1
+
+
+def test_done_without_a_report_ends_the_thread(phone: Phone, dbs: Session) -> None:
+    phone.one("FR")
+    assert count(dbs, SmsThread) == 1
+    reply = phone.one("FIN")
+    assert CODE.search(reply) is None
+    assert count(dbs, SmsThread) == 0
+
+
+def test_expired_threads_are_ignored_and_swept(
+    phone: Phone, dbs: Session, initialised: Initialised
+) -> None:
+    other = Phone(phone.client, number="+250788000777")
+    other.one("2")
+    phone.one("1")
+    assert count(dbs, SmsThread) == 2
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    dbs.execute(update(SmsThread).values(expires_at=past))
+    dbs.commit()
+    # The expired thread is not continued: the text is not filed, the menu comes back.
+    assert "1 Tax fraud" in phone.one("Lorry RAD 911 X at Gatuna")
+    assert count(dbs, Disclosure) == 0
+    # ...and the other sender's expired row was swept on this call.
+    assert count(dbs, SmsThread) == 0
+    assert thread_state(initialised, dbs, other.number) is None
+
+
+def test_thread_expiry_is_renewed_on_every_message(phone: Phone, dbs: Session) -> None:
+    phone.one("1")
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    dbs.execute(update(SmsThread).values(expires_at=soon))
+    dbs.commit()
+    phone.send("first part")
+    dbs.expire_all()
+    row = dbs.scalars(select(SmsThread)).one()
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
+    assert expires > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=29)
+
+
+def test_thread_state_opens_only_with_the_senders_key(initialised: Initialised) -> None:
+    instance_secrets = load_secrets(initialised.config.keys_dir)
+    key, state_key = sms.thread_keys(instance_secrets, PHONE)
+    other_key, other_state_key = sms.thread_keys(instance_secrets, "+250788000999")
+    state = sms.ThreadState(language="rw", codename="1234 5678 9012 3456", pages=["page"])
+    sealed = sms.seal_state(state, state_key, key)
+    assert sms.open_state(sealed, state_key, key) == state
+    assert sms.open_state(sealed, other_state_key, key) is None
+    assert sms.open_state(sealed, state_key, other_key) is None  # bound to its row
+    assert b"1234 5678" not in sealed
+    assert PHONE.encode() not in key.encode()
+    assert len(key) == 64
+    assert "1234" not in repr(state)
+
+
+# --- check-in, STATUS, MORE, REPLY ----------------------------------------------------------
+
+
+def test_a_codename_from_sms_opens_the_case_on_the_web(phone: Phone, sms_app: Flask) -> None:
+    first, _ = phone.send("2 " + REPORT)
+    page = check_in(sms_app.test_client(), codename_in(first))
+    assert REPORT in page
+
+
+def test_an_officer_reply_reaches_the_reporter_through_status_and_more(
+    phone: Phone, dbs: Session, initialised: Initialised
+) -> None:
+    first, _ = phone.send("2 " + REPORT)
+    codename = codename_in(first)
+    phone.send("DONE")
+    disclosure = only_disclosure(dbs)
+    long_reply = (
+        "START Thank you for your report. "
+        + " ".join(
+            f"Question {i}: can you tell us more about the lorry and the driver?" for i in range(12)
+        )
+        + " END"
+    )
+    store_message(dbs, disclosure, author_kind="note", text="internal: check the assessor")
+    store_message(dbs, disclosure, author_kind="officer", text=long_reply)
+    disclosure.reward_state = "pending_assessment"
+    dbs.commit()
+
+    pages = [phone.one(f"status {codename.replace(' ', '-')}")]
+    assert "Reward: being assessed" in pages[0]
+    assert f"Reply on {disclosure.reference}:" in pages[0]
+    assert "START" in pages[0]
+    while pages[-1].endswith("Send MORE for the rest."):
+        pages.append(phone.one("MORE"))
+    assert len(pages) >= 3
+    assert "END" in pages[-1]
+    joined = " ".join(p.removesuffix("Send MORE for the rest.") for p in pages)
+    assert " ".join(long_reply.split()) in " ".join(joined.split())
+    assert "internal" not in joined
+    assert "Nothing more" in phone.one("MORE")
+
+    dbs.expire_all()
+    reply = dbs.scalars(select(Message).where(Message.author_kind == "officer")).one()
+    assert reply.reporter_read
+    assert "No new reply" in phone.one(f"STATUS {codename}")
+
+
+def test_status_shows_the_newest_unread_reply_then_the_next(phone: Phone, dbs: Session) -> None:
+    first, _ = phone.send("1 " + REPORT)
+    codename = codename_in(first)
+    disclosure = only_disclosure(dbs)
+    store_message(dbs, disclosure, author_kind="officer", text="Older question: which day?")
+    store_message(dbs, disclosure, author_kind="officer", text="Newer question: which lorry?")
+    dbs.commit()
+    answer = phone.one(f"STATUS {codename}")
+    assert "Newer question" in answer
+    assert "Older question" not in answer
+    assert "1 more new reply" in answer
+    answer = phone.one(f"STATUS {codename}")
+    assert "Older question" in answer
+    assert "more new repl" not in answer
+
+
+def test_status_shows_a_closed_case_with_its_outcome(phone: Phone, dbs: Session) -> None:
+    first, _ = phone.send("1 " + REPORT)
+    disclosure = only_disclosure(dbs)
+    disclosure.status, disclosure.outcome = "closed", "substantiated"
+    disclosure.reward_state = "paid"
+    dbs.commit()
+    answer = phone.one(f"STATUS {codename_in(first)}")
+    assert "Closed (substantiated)" in answer
+    assert "Reward: paid" in answer
+
+
+@pytest.mark.parametrize(
+    "wrong", ["0000 0000 0000 0000", "1234", "1234 5678 9012 3456 7", "12345678901234567"]
+)
+def test_a_wrong_codename_gets_a_plain_answer(phone: Phone, dbs: Session, wrong: str) -> None:
+    phone.send("2 " + REPORT)
+    phone.send("DONE")
+    assert "No report matches" in phone.one(f"STATUS {wrong}")
+    assert "No report matches" in phone.one(f"REPLY {wrong} the lorry is back")
+    assert len(only_disclosure(dbs).messages) == 1
+
+
+def test_reply_adds_a_follow_up_without_the_code(
+    phone: Phone, dbs: Session, initialised: Initialised
+) -> None:
+    first, _ = phone.send("2 " + REPORT)
+    codename = codename_in(first)
+    phone.send("DONE")
+    digits = codename.replace(" ", "")
+    dashed = codename.replace(" ", "-")
+    reply = phone.one(
+        f"REPLY {dashed} The lorry came back on Friday. My code is {digits}, again {codename}."
+    )
+    disclosure = only_disclosure(dbs)
+    assert f"Added to report {disclosure.reference}" in reply
+    assert disclosure.unread
+    texts = read_case(dbs, initialised, disclosure)
+    assert len(texts) == 2
+    follow_up = texts[1]
+    assert follow_up.startswith("The lorry came back on Friday.")
+    assert digits not in follow_up.replace(" ", "").replace("-", "")
+    for group in codename.split():
+        assert group not in follow_up
+    # A REPLY without text asks for it and files nothing.
+    assert "REPLY" in phone.one(f"REPLY {codename}")
+    assert len(only_disclosure(dbs).messages) == 2
+
+
+def test_a_code_pasted_into_a_report_part_is_removed(
+    phone: Phone, dbs: Session, initialised: Initialised
+) -> None:
+    first, _ = phone.send("2 " + REPORT)
+    codename = codename_in(first)
+    phone.send(f"my code is {codename} ok")
+    texts = read_case(dbs, initialised, only_disclosure(dbs))
+    assert codename not in texts[1]
+    assert codename.replace(" ", "") not in texts[1]
+
+
+# --- what is stored ----------------------------------------------------------------------------
+
+
+def test_the_database_holds_no_phone_number_or_location(
+    phone: Phone, sms_app: Flask, initialised: Initialised
+) -> None:
+    first, _ = phone.send("2 " + REPORT)
+    phone.one("second part")
+    phone.one(f"STATUS {codename_in(first)}")  # a thread left open, with state
+    stored = dump_database(initialised.config)
+    for value in (PHONE, PHONE_DIGITS, PHONE_DIGITS[3:], FROM_CITY, FROM_STATE, FROM_ZIP):
+        assert_absent(value.encode(), stored)
+    assert_absent(codename_in(first).replace(" ", "").encode(), stored)
+    assert_absent(REPORT.encode(), stored)
+    redis_client = sms_app.extensions["hotline"].redis
+    if redis_client is not None:
+        keys = b" ".join(redis_client.keys("*"))
+        assert PHONE_DIGITS.encode() not in keys
+
+
+def test_replies_in_every_language_fit_with_the_longest_values(sms_app: Flask) -> None:
+    longest = {
+        "code": "8888 8888 8888 8888",
+        "reference": "HL-WWWW-WWWW",
+        "url": "https://whistleblowing.revenue-authority.example.org/checkin",
+        "count": 100_000_000,
+        "category": "staff_misconduct",
+    }
+    with sms_app.test_request_context():
+        for language in sms.LANGUAGES:
+            with force_locale(language):
+                texts = sms.Texts(language)
+                checked = 0
+                for name, method in inspect.getmembers(texts, inspect.ismethod):
+                    if name.startswith("_") or name == "kw" or name in sms.STATUS_PIECES:
+                        continue
+                    parameters = inspect.signature(method).parameters
+                    unknown = set(parameters) - set(longest)
+                    assert not unknown, f"{name}: add the longest {unknown} to this test"
+                    variants = (
+                        [{"category": c} for c in sms.MENU.values()]
+                        if "category" in parameters
+                        else [{}]
+                    )
+                    for variant in variants:
+                        values = {p: longest[p] for p in parameters} | variant
+                        text = method(**values)
+                        assert text.strip(), name
+                        assert gsm.fits(text), (language, name, gsm.length(text))
+                        if language == "en":
+                            assert gsm.is_gsm7(text), name
+                    checked += 1
+                assert checked >= 20  # the introspection found the texts
+                # STATUS is paged: every page fits, in every language.
+                hint = texts.more_hint()
+                long_status = "\n".join(
+                    [texts.status_line("HL-WWWW-WWWW", texts.status_name("closed", "referred"))]
+                    + [texts.reply_heading("HL-WWWW-WWWW"), "ن" * 900, texts.more_unread(99)]
+                )
+                for page in gsm.paginate(long_status, hint):
+                    assert gsm.fits(page)
+
+
+# --- MMS and Twilio clean-up ------------------------------------------------------------------
+
+
+class FakeTwilio:
+    """Twilio's REST API on 127.0.0.1: serves media, records every request."""
+
+    def __init__(self, media: bytes, *, fail_cleanup: bool = False) -> None:
+        self.media = media
+        self.fail_cleanup = fail_cleanup
+        self.requests: list[tuple[str, str, str | None, bytes]] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _record(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                fake.requests.append(
+                    (self.command, self.path, self.headers.get("Authorization"), body)
+                )
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                self._record()
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg")
+                self.send_header("Content-Length", str(len(fake.media)))
+                self.end_headers()
+                self.wfile.write(fake.media)
+
+            def do_DELETE(self) -> None:  # noqa: N802
+                self._record()
+                self.send_response(500 if fake.fail_cleanup else 204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._record()
+                payload = json.dumps({"body": ""}).encode()
+                self.send_response(500 if fake.fail_cleanup else 200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/twilio"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(params=[False, True], ids=["cleanup-ok", "cleanup-fails"])
+def twilio(request: pytest.FixtureRequest) -> Iterator[FakeTwilio]:
+    fake = FakeTwilio(jpeg_with_gps(), fail_cleanup=request.param)
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def mms_app(initialised: Initialised, twilio: FakeTwilio) -> Iterator[Flask]:
+    app = create_app(
+        initialised.config.with_changes(
+            twilio_auth_token=TOKEN,
+            public_url=PUBLIC_URL,
+            twilio_account_sid=ACCOUNT_SID,
+            twilio_api_base=twilio.base,
+        )
+    )
+    yield app
+    app.extensions["hotline"].database.dispose()
+
+
+def test_mms_media_is_fetched_cleaned_filed_and_deleted_at_twilio(
+    mms_app: Flask, twilio: FakeTwilio, initialised: Initialised
+) -> None:
+    phone = Phone(mms_app.test_client())
+    media_path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MM{'a' * 32}/Media/ME{'b' * 32}"
+    media_url = twilio.base + media_path
+    evil_url = twilio.base.removesuffix("/twilio") + "/evil/secret"
+    params = phone.params(
+        "2 Photo of the receipt",
+        NumMedia="2",
+        MediaUrl0=media_url,
+        MediaContentType0="image/jpeg",
+        MediaUrl1=evil_url,
+        MediaContentType1="image/jpeg",
+    )
+    response = signed_post(phone.client, params)
+    assert response.status_code == 200
+    replies = twiml_messages(response.get_data(as_text=True))
+    codename_in(replies[0])
+
+    basic = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{TOKEN}".encode()).decode()
+    methods = [(method, path) for method, path, _auth, _body in twilio.requests]
+    assert ("GET", "/twilio" + media_path) in methods
+    assert ("DELETE", "/twilio" + media_path) in methods
+    assert not any(path.startswith("/evil") for _m, path in methods)  # never fetched
+    redaction = f"/twilio/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{params['MessageSid']}.json"
+    assert ("POST", redaction) in methods
+    for method, path, auth, body in twilio.requests:
+        assert auth == basic, (method, path)
+        if method == "POST":
+            assert body == b"Body="
+
+    with mms_app.extensions["hotline"].database.sessions() as db:
+        disclosure = only_disclosure(db)
+        keys = queue_keys(db, initialised, disclosure)
+        (attachment,) = disclosure.attachments
+        stored = read_attachment(db, attachment, keys, content=True)
+        assert stored.media_type == "image/jpeg"
+        assert b"Reporter Real Name" not in stored.content  # metadata stripped
+        assert read_message(db, disclosure.messages[0], keys) == "Photo of the receipt"
+    assert_absent(b"Reporter Real Name", dump_database(initialised.config))
+
+
+def test_media_without_a_category_is_not_kept_and_the_reporter_is_told(
+    mms_app: Flask, twilio: FakeTwilio
+) -> None:
+    phone = Phone(mms_app.test_client())
+    media_url = f"{twilio.base}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MM{'c' * 32}/Media/ME1"
+    replies = phone.send("", NumMedia="1", MediaUrl0=media_url, MediaContentType0="image/jpeg")
+    assert "1 Tax fraud" in replies[0]
+    assert "choose a number first" in replies[1]
+    assert ("DELETE", media_url.removeprefix(twilio.base.removesuffix("/twilio"))) in [
+        (m, p) for m, p, _a, _b in twilio.requests
+    ]
+    with mms_app.extensions["hotline"].database.sessions() as db:
+        assert count(db, Attachment) == 0
+
+
+def test_cancel_also_destroys_filed_media(mms_app: Flask, twilio: FakeTwilio) -> None:
+    phone = Phone(mms_app.test_client())
+    media_url = f"{twilio.base}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/MM{'d' * 32}/Media/ME2"
+    phone.send("1", NumMedia="1", MediaUrl0=media_url, MediaContentType0="image/jpeg")
+    with mms_app.extensions["hotline"].database.sessions() as db:
+        assert count(db, Attachment) == 1
+        phone.one("CANCEL")
+        for model in (Disclosure, Message, Attachment, SealedKey, Reporter):
+            assert count(db, model) == 0, model
+
+
+def test_an_unreachable_twilio_api_never_fails_the_webhook(initialised: Initialised) -> None:
+    app = create_app(
+        initialised.config.with_changes(
+            twilio_auth_token=TOKEN,
+            public_url=PUBLIC_URL,
+            twilio_account_sid=ACCOUNT_SID,
+            twilio_api_base="http://127.0.0.1:9",  # discard port: nothing listens
+        )
+    )
+    phone = Phone(app.test_client())
+    media = "http://127.0.0.1:9/2010-04-01/Accounts/x/Messages/y/Media/z"
+    replies = phone.send("2 " + REPORT, NumMedia="1", MediaUrl0=media)
+    codename_in(replies[0])
+    assert "did not arrive" in replies[-1]
+    with app.extensions["hotline"].database.sessions() as db:
+        assert count(db, Disclosure) == 1
+    app.extensions["hotline"].database.dispose()
+
+
+# --- rate limit ---------------------------------------------------------------------------------
+
+
+def test_the_rate_limit_is_per_sender_and_forgeries_do_not_count(phone: Phone) -> None:
+    client = phone.client
+    for _ in range(25):  # unsigned requests in the reporter's name
+        client.post("/sms/twilio", data=phone.params("hi"))
+    for _ in range(20):
+        phone.one("hi")
+    response = signed_post(client, phone.params("hi"))
+    assert response.status_code == 429
+    assert twiml_messages(response.get_data(as_text=True)) == []
+    # Another sender is not affected.
+    assert Phone(client, number="+250788000555").one("hi")
