@@ -182,9 +182,7 @@ def test_append_adds_to_the_reporters_own_case_only(harness: Harness) -> None:
             text="more: the plate was RAB 123 X",
         )
     with harness.database.transaction() as session, pytest.raises(UnknownCase):
-        append(
-            session, reporter_id=reporter.reporter_id, disclosure_id=other_case, text="not mine"
-        )
+        append(session, reporter_id=reporter.reporter_id, disclosure_id=other_case, text="not mine")
     with harness.database.sessions() as session:
         disclosure = session.get(Disclosure, disclosure_id)
         keys = harness.queue_keys(session, "commissioner_general")
