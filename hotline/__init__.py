@@ -79,9 +79,15 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
 
 
 def _register_channels(app: Flask) -> None:
+    from hotline.auth.views import blueprint as auth
+    from hotline.cases.views import register as register_desk
+    from hotline.intake.sms_views import register as register_sms
     from hotline.intake.views import register as register_intake
 
     register_intake(app)
+    register_sms(app)
+    app.register_blueprint(auth)
+    register_desk(app)
 
 
 def _security_headers(response: Response) -> Response:
