@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, Response, request
+from sqlalchemy.exc import OperationalError
 
 from hotline.config import Config
 
@@ -66,6 +67,7 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
     babel.init_app(app, locale_selector=select_locale)
     app.teardown_appcontext(close_db_session)
     app.after_request(_security_headers)
+    app.register_error_handler(OperationalError, _database_unavailable)
 
     from hotline.health import blueprint as health
 
@@ -108,6 +110,18 @@ def _security_headers(response: Response) -> Response:
     if config.onion_url:
         headers["Onion-Location"] = config.onion_url + request.full_path.rstrip("?")
     return response
+
+
+def _database_unavailable(_error: OperationalError) -> tuple[str, int, dict[str, str]]:
+    """A database outage is a clear, retryable 503, never a 500 or a half-filed case
+    (the request's transaction is rolled back with its session)."""
+    from flask import render_template
+
+    return (
+        render_template("reporter/unavailable.html"),
+        503,
+        {"Retry-After": "60"},
+    )
 
 
 def _config() -> Config:

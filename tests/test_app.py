@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from flask.testing import FlaskClient
 from hotline import create_app
 from hotline.config import Config, ConfigError
 from hotline.crypto.keyring import KeysError
+from tests.conftest import Initialised
 
 
 def test_factory_honours_the_given_config(app: Flask) -> None:
@@ -63,3 +65,22 @@ def test_every_page_carries_the_security_headers(client: FlaskClient) -> None:
     assert "script-src" not in csp
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_an_unreachable_database_gives_a_clear_503(initialised: Initialised) -> None:
+    broken = initialised.config.with_changes(
+        database_url="postgresql+psycopg://nobody@127.0.0.1:1/none"
+    )
+    app = create_app(broken)
+    client = app.test_client()
+    page = client.get("/checkin").get_data(as_text=True)  # needs no database
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token
+    response = client.post(
+        "/checkin", data={"csrf_token": token.group(1), "codename": "abacus " * 7}
+    )
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "60"
+    assert "nothing was sent" in response.get_data(as_text=True)
+    assert client.get("/healthz").status_code == 503
+    app.extensions["hotline"].database.dispose()
