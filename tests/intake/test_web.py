@@ -10,11 +10,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import create_app
-from hotline.models import Disclosure, DisclosureLink, Message, ServerSession
+from hotline.models import Disclosure, DisclosureLink, Message
 from tests.conftest import Initialised, assert_absent, dump_database
 
 TEXT = "The clearing agent at Gatuna paid the assessor 2 million to under-declare 40 tonnes"
@@ -222,15 +222,14 @@ def test_the_session_cookie_holds_no_codename_and_logout_ends_it(
 
 
 def test_an_expired_session_keeps_the_unsent_text_on_screen(
-    app: Flask, client: FlaskClient, db: Session
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if app.extensions["hotline"].config.redis_url:
-        pytest.skip("expiry is Redis's own TTL there; covered by test_sessions")
+    from hotline.crypto import sessions
+
     codename = element(file_report(client), "codename")
     page = check_in(client, codename)
-    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-    db.execute(update(ServerSession).values(idle_expires_at=past))
-    db.commit()
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=31)
+    monkeypatch.setattr(sessions, "utcnow", lambda: later)
     response = client.post(
         "/checkin/followup",
         data={
