@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask, Response, request
 from sqlalchemy.exc import OperationalError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline.config import Config
 
@@ -62,6 +63,13 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
         SEND_FILE_MAX_AGE_DEFAULT=86400,
     )
     app.extensions[EXTENSION] = instance
+    if config.proxy_hops:
+        # Behind a reverse proxy every request comes from the proxy: without this
+        # one client's rate limit would be everyone's. The address is still only
+        # ever used through a keyed hash, never stored or logged.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops
+        )
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -57,6 +57,9 @@ class Config:
     twilio_auth_token: str | None = None
     twilio_account_sid: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
+    #: Reverse proxies in front of the app: their X-Forwarded-For/-Proto are
+    #: trusted this many hops deep (0: none, the client connects directly).
+    proxy_hops: int = 0
     #: True on plain-HTTP local development only; cookies are Secure otherwise.
     insecure_cookies: bool = False
     max_report_chars: int = 100_000
@@ -91,6 +94,7 @@ class Config:
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
             twilio_api_base=env.get("HOTLINE_TWILIO_API_BASE") or defaults.twilio_api_base,
             insecure_cookies=_flag(env.get("HOTLINE_INSECURE_COOKIES"), False),
+            proxy_hops=_int(env, "HOTLINE_PROXY_HOPS", defaults.proxy_hops),
             max_report_chars=_int(env, "HOTLINE_MAX_REPORT_CHARS", defaults.max_report_chars),
             max_upload_bytes=_int(env, "HOTLINE_MAX_UPLOAD_BYTES", defaults.max_upload_bytes),
             max_concurrent_derivations=_int(

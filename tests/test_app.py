@@ -84,3 +84,42 @@ def test_an_unreachable_database_gives_a_clear_503(initialised: Initialised) -> 
     assert "nothing was sent" in response.get_data(as_text=True)
     assert client.get("/healthz").status_code == 503
     app.extensions["hotline"].database.dispose()
+
+
+def test_behind_a_proxy_each_client_has_its_own_rate_limit(initialised: Initialised) -> None:
+    app = create_app(initialised.config.with_changes(proxy_hops=1))
+    client = app.test_client()
+    page = client.get("/checkin").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token
+    data = {"csrf_token": token.group(1), "codename": "abacus " * 7}
+
+    def attempt(address: str) -> int:
+        response = client.post("/checkin", data=data, headers={"X-Forwarded-For": address})
+        return response.status_code
+
+    assert [attempt("198.51.100.7") for _ in range(10)] == [401] * 10
+    assert attempt("198.51.100.7") == 429
+    assert attempt("203.0.113.9") == 401  # another reporter behind the same proxy
+    app.extensions["hotline"].database.dispose()
+
+
+def test_onion_visitors_share_no_lock_out(initialised: Initialised) -> None:
+    """Every onion visitor arrives from the Tor daemon's address: a per-address
+    limit there would let one guesser lock every reporter out."""
+    app = create_app(initialised.config.with_changes(onion_url="http://hotlinexyz.onion"))
+
+    def attempts(host: str, count: int) -> list[int]:
+        client = app.test_client()
+        page = client.get("/checkin", base_url=f"http://{host}").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        assert token
+        data = {"csrf_token": token.group(1), "codename": "abacus " * 7}
+        return [
+            client.post("/checkin", data=data, base_url=f"http://{host}").status_code
+            for _ in range(count)
+        ]
+
+    assert attempts("hotlinexyz.onion", 12) == [401] * 12
+    assert attempts("localhost", 11)[-1] == 429
+    app.extensions["hotline"].database.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -64,7 +65,7 @@ def _through_onion() -> bool:
     """Requests that reach us through the onion service all share one address;
     a per-address limit there would let one guesser lock every reporter out."""
     onion = current().config.onion_url
-    return bool(onion) and request.host.split(":")[0] in (onion or "")
+    return bool(onion) and urlsplit(onion).hostname == request.host.split(":")[0]
 
 
 # --- helpers local to these views ----------------------------------------------
