@@ -58,7 +58,7 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
         WTF_CSRF_TIME_LIMIT=4 * 3600,
         RATELIMIT_STORAGE_URI=config.redis_url or "memory://",
         RATELIMIT_STRATEGY="moving-window",
-        RATELIMIT_KEY_PREFIX="hotline",
+        RATELIMIT_KEY_PREFIX=config.redis_prefix,
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
         SEND_FILE_MAX_AGE_DEFAULT=86400,
     )

@@ -48,6 +48,8 @@ class Config:
     keys_dir: Path = Path("keys")
     policy_path: Path = DEFAULT_POLICY
     redis_url: str | None = None
+    #: Prefix of every Redis key, so several instances can share one Redis.
+    redis_prefix: str = "hotline"
     public_url: str = "http://127.0.0.1:5000"
     onion_url: str | None = None
     smtp_url: str | None = None
@@ -84,6 +86,7 @@ class Config:
             keys_dir=Path(env.get("HOTLINE_KEYS_DIR") or defaults.keys_dir),
             policy_path=Path(env.get("HOTLINE_POLICY") or defaults.policy_path),
             redis_url=env.get("HOTLINE_REDIS_URL") or None,
+            redis_prefix=env.get("HOTLINE_REDIS_PREFIX") or defaults.redis_prefix,
             public_url=(env.get("HOTLINE_PUBLIC_URL") or defaults.public_url).rstrip("/"),
             onion_url=env.get("HOTLINE_ONION_URL") or None,
             smtp_url=env.get("HOTLINE_SMTP_URL") or None,

@@ -65,7 +65,7 @@ def build_instance(config: Config, policy: Policy) -> Instance:
         import redis
 
         redis_client = redis.Redis.from_url(config.redis_url)
-        store = SessionStore(RedisSessions(redis_client))
+        store = SessionStore(RedisSessions(redis_client, prefix=f"{config.redis_prefix}:session:"))
     else:
         store = SessionStore(DatabaseSessions(database.sessions))
     return Instance(config, policy, database, store, redis_client)

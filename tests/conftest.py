@@ -95,18 +95,21 @@ def config(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
     redis_url = request.getfixturevalue("redis_url")
     import redis
 
+    # Each test has its own key prefix: no flushing a Redis others may be using.
+    prefix = f"hotline-test-{secrets.token_hex(6)}"
     client = redis.Redis.from_url(redis_url)
-    client.flushdb()
     _reset_postgres(url)
     yield Config(
         database_url=url,
         redis_url=redis_url,
+        redis_prefix=prefix,
         keys_dir=keys,
         insecure_cookies=True,
         testing=True,
         **CHEAP,  # type: ignore[arg-type]
     )
-    client.flushdb()
+    for key in client.scan_iter(match=f"{prefix}*", count=1000):
+        client.delete(key)
 
 
 @dataclass(frozen=True)

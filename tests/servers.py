@@ -51,6 +51,7 @@ def start_server(config: Config, tmp_path: Path, name: str, workers: int = 1) ->
     }
     if config.redis_url:
         env["HOTLINE_REDIS_URL"] = config.redis_url
+        env["HOTLINE_REDIS_PREFIX"] = config.redis_prefix
     with log.open("wb") as handle:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],

@@ -37,7 +37,10 @@ def test_the_cookie_opens_the_session_and_the_store_alone_holds_only_ciphertext(
     assert SECRET["key"].encode() not in dump_database(app.extensions["hotline"].config)
     redis = app.extensions["hotline"].redis
     if redis is not None:
-        stored = b"".join(redis.get(k) or b"" for k in redis.keys("hotline:session:*"))
+        stored = b"".join(
+            redis.get(k) or b""
+            for k in redis.keys(f"{app.extensions['hotline'].config.redis_prefix}:session:*")
+        )
         assert stored
         assert SECRET["key"].encode() not in stored
     session_id, session_key = cookie.split(".")
