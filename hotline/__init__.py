@@ -90,6 +90,7 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
 
 def _register_channels(app: Flask) -> None:
     from hotline.auth.views import blueprint as auth
+    from hotline.cases.admin_views import register_blueprint as register_admin
     from hotline.cases.views import register as register_desk
     from hotline.intake.sms_views import register as register_sms
     from hotline.intake.views import register as register_intake
@@ -98,6 +99,7 @@ def _register_channels(app: Flask) -> None:
     register_sms(app)
     app.register_blueprint(auth)
     register_desk(app)
+    register_admin(app)
 
 
 def _security_headers(response: Response) -> Response:

@@ -193,5 +193,8 @@ def audit_verify() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from hotline.admin_cli import register as register_admin_commands
+
     for command in (init_command, officer_group, audit_group):
         app.cli.add_command(command)
+    register_admin_commands(app)

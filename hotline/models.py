@@ -12,6 +12,7 @@ import datetime as dt
 import secrets
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -194,9 +195,10 @@ class Disclosure(Base):
     unread: Mapped[bool] = mapped_column(Boolean, default=True)
     next_seq: Mapped[int] = mapped_column(Integer, default=1)
     # Rewards: 10% of the penalties and interest collected, in minor units.
+    # 64-bit: a 32-bit integer stops at about 21 million major units.
     reward_state: Mapped[str] = mapped_column(String(32), default="not_eligible")
-    collected_minor: Mapped[int | None] = mapped_column(Integer)
-    reward_minor: Mapped[int | None] = mapped_column(Integer)
+    collected_minor: Mapped[int | None] = mapped_column(BigInteger)
+    reward_minor: Mapped[int | None] = mapped_column(BigInteger)
     reward_assessed_on: Mapped[dt.date | None] = mapped_column(Date)
     reward_approved_on: Mapped[dt.date | None] = mapped_column(Date)
     reward_paid_on: Mapped[dt.date | None] = mapped_column(Date)

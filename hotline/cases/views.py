@@ -1,25 +1,95 @@
-"""The officer desk: thin routes over the case services."""
+"""The officer desk: thin routes over the case services.
+
+Each POST parses its form, calls one service and redirects (303) to the case
+page. Services raise :class:`CaseForbidden` for a case the officer may not
+open; it becomes a bare 403 page here, after rolling back, so nothing about
+the case (not even whether it exists) leaves the server and nothing changes.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, Response, make_response, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
+from flask import url_for as flask_url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms.fields.choices import SelectChoice
 
-from hotline.auth.session import current_officer, officer_required
+from hotline.auth.session import OfficerContext, current_officer, officer_required
+from hotline.cases import service
+from hotline.cases.access import normalise_reference
+from hotline.cases.casefile import CaseFile, view_case
+from hotline.cases.deadlines import DUE_SOON_DAYS, deadline_overview
+from hotline.cases.designations import QueueForbidden
+from hotline.cases.downloads import content_disposition, download_attachment, served_media_type
+from hotline.cases.errors import CaseRefused
+from hotline.cases.forms import (
+    LINK_LABELS,
+    AssignForm,
+    LinkForm,
+    MeasureForm,
+    NoteForm,
+    ReplyForm,
+    RerouteForm,
+    RewardForm,
+    StatusForm,
+)
 from hotline.cases.queue import CaseFilter, list_cases
-from hotline.cases.states import STATUSES, outcome_label, reward_label, status_label
-from hotline.instance import db_session
+from hotline.cases.rerouting import reroute
+from hotline.cases.rewards import parse_amount, set_reward
+from hotline.cases.states import (
+    REWARD_PERCENT,
+    STATUSES,
+    outcome_label,
+    reward_label,
+    status_label,
+)
+from hotline.cases.wording import DONE, money, refusal_message
+from hotline.instance import current, db_session
 from hotline.intake.forms import CATEGORY_LABELS
+from hotline.models import today
 
 blueprint = Blueprint("desk", __name__, url_prefix="/officer")
+
+
+def _officer() -> OfficerContext:
+    officer = current_officer()
+    assert officer is not None  # noqa: S101 - officer_required guarantees it
+    return officer
+
+
+def _audit_key() -> bytes:
+    return current().secrets.audit_key
+
+
+def _max_chars() -> int:
+    return current().config.max_report_chars
+
+
+def _case_url(reference: str, done: str) -> str:
+    return flask_url_for("desk.case", reference=normalise_reference(reference), done=done)
+
+
+# --- the case list and the case page --------------------------------------------------
 
 
 @blueprint.get("/")
 @officer_required
 def queue() -> Response:
-    officer = current_officer()
-    assert officer is not None  # noqa: S101 - officer_required guarantees it
+    officer = _officer()
     args = request.args
     case_filter = CaseFilter(
         status=args.get("status") if args.get("status") in STATUSES else None,
@@ -40,6 +110,318 @@ def queue() -> Response:
     )
 
 
+def _forms(case_file: CaseFile, bound: dict[str, FlaskForm]) -> dict[str, FlaskForm]:
+    """Every form of the case page: the one just sent keeps what was typed."""
+    forms: dict[str, FlaskForm] = {
+        "reply": ReplyForm(formdata=None),
+        "note": NoteForm(formdata=None),
+        "measure": MeasureForm(formdata=None),
+        "status": StatusForm(formdata=None),
+        "assign": AssignForm(formdata=None),
+        "link": LinkForm(formdata=None),
+        "reroute": RerouteForm(formdata=None),
+        "reward": RewardForm(formdata=None),
+    }
+    forms.update(bound)
+    status = forms["status"]
+    status.status.choices = [SelectChoice(s, status_label(s)) for s in case_file.next_statuses]
+    assign = forms["assign"]
+    assign.assignee.choices = [
+        SelectChoice("", _("nobody")),
+        *(SelectChoice(str(i), u) for i, u in case_file.assignable),
+    ]
+    if "assign" not in bound:
+        assign.assignee.data = str(case_file.assigned_id or "")
+    reroute_form = forms["reroute"]
+    reroute_form.add_queue.choices = [
+        SelectChoice("", _("none")),
+        *(SelectChoice(q.slug, q.name) for q in case_file.reroute_targets),
+    ]
+    reroute_form.remove_queue.choices = [
+        SelectChoice("", _("none")),
+        *(SelectChoice(q.slug, q.name) for q in case_file.removable_queues),
+    ]
+    reward = forms["reward"]
+    reward.reward_state.choices = [
+        SelectChoice(s, reward_label(s)) for s in case_file.reward.next_states
+    ]
+    link = forms["link"]
+    if not case_file.is_retaliation:
+        link.kind.choices = [SelectChoice("related", LINK_LABELS["related"])]
+    return forms
+
+
+def _case_page(
+    reference: str,
+    status: int = 200,
+    error: str | None = None,
+    bound: dict[str, FlaskForm] | None = None,
+) -> Response:
+    session = db_session()
+    case_file = view_case(session, _audit_key(), _officer(), reference, today=today())
+    session.commit()
+    done = DONE.get(request.args.get("done", "")) if status == 200 else None
+    # The codename register's request page, when that part of the desk is installed.
+    contact_url = (
+        flask_url_for("admin.contact", reference=case_file.reference)
+        if "admin.contact" in current_app.view_functions
+        else None
+    )
+    return make_response(
+        render_template(
+            "officer/case.html",
+            case=case_file,
+            forms=_forms(case_file, bound or {}),
+            error=error,
+            done=done,
+            link_labels=LINK_LABELS,
+            reward_percent=REWARD_PERCENT,
+            contact_url=contact_url,
+        ),
+        status,
+    )
+
+
+@blueprint.get("/case/<reference>")
+@officer_required
+def case(reference: str) -> Response:
+    return _case_page(reference)
+
+
+@blueprint.get("/case/<reference>/attachment/<attachment_id>")
+@officer_required
+def attachment(reference: str, attachment_id: str) -> Response:
+    session = db_session()
+    try:
+        file = download_attachment(session, _audit_key(), _officer(), reference, attachment_id)
+    except CaseRefused as exc:
+        session.rollback()
+        return _case_page(reference, 400, refusal_message(exc))
+    session.commit()
+    # Served as an inert download whatever the reporter claimed it is.
+    response = Response(file.content, mimetype=served_media_type(file.media_type))
+    response.headers["Content-Disposition"] = content_disposition(file.name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- actions ---------------------------------------------------------------------------
+
+
+def _form_error(form: FlaskForm) -> str:
+    for errors in form.errors.values():
+        for message in errors:
+            return str(message)
+    return str(_("Please check the form."))
+
+
+def _act(
+    reference: str,
+    form: FlaskForm,
+    name: str,
+    done: str,
+    action: Callable[[Session, OfficerContext], object],
+) -> Response | WerkzeugResponse:
+    """Validate, run one service, commit, redirect; or show the page with the reason."""
+    if not form.validate_on_submit():
+        return _case_page(reference, 400, _form_error(form), {name: form})
+    session = db_session()
+    try:
+        action(session, _officer())
+    except CaseRefused as exc:
+        session.rollback()
+        return _case_page(reference, 400, refusal_message(exc), {name: form})
+    session.commit()
+    return redirect(_case_url(reference, done=done), code=303)
+
+
+@blueprint.post("/case/<reference>/reply")
+@officer_required
+def reply(reference: str) -> Response | WerkzeugResponse:
+    form = ReplyForm()
+    return _act(
+        reference,
+        form,
+        "reply",
+        "replied",
+        lambda session, officer: service.reply(
+            session, _audit_key(), officer, reference, form.reply.data or "", max_chars=_max_chars()
+        ),
+    )
+
+
+@blueprint.post("/case/<reference>/note")
+@officer_required
+def note(reference: str) -> Response | WerkzeugResponse:
+    form = NoteForm()
+    return _act(
+        reference,
+        form,
+        "note",
+        "noted",
+        lambda session, officer: service.add_note(
+            session, _audit_key(), officer, reference, form.note.data or "", max_chars=_max_chars()
+        ),
+    )
+
+
+@blueprint.post("/case/<reference>/measure")
+@officer_required
+def measure(reference: str) -> Response | WerkzeugResponse:
+    form = MeasureForm()
+    return _act(
+        reference,
+        form,
+        "measure",
+        "measured",
+        lambda session, officer: service.add_measure(
+            session,
+            _audit_key(),
+            officer,
+            reference,
+            form.measure.data or "",
+            max_chars=_max_chars(),
+        ),
+    )
+
+
+@blueprint.post("/case/<reference>/status")
+@officer_required
+def status(reference: str) -> Response | WerkzeugResponse:
+    form = StatusForm()
+    return _act(
+        reference,
+        form,
+        "status",
+        "status",
+        lambda session, officer: service.change_status(
+            session,
+            _audit_key(),
+            officer,
+            reference,
+            form.status.data or "",
+            outcome=form.outcome.data or None,
+            pointer=form.pointer.data or "",
+            max_chars=_max_chars(),
+            today=today(),
+        ),
+    )
+
+
+def _officer_id(value: str | None) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit():
+        raise CaseRefused("not_designated", "not an officer")
+    return int(value)
+
+
+@blueprint.post("/case/<reference>/assign")
+@officer_required
+def assign(reference: str) -> Response | WerkzeugResponse:
+    form = AssignForm()
+    return _act(
+        reference,
+        form,
+        "assign",
+        "assigned",
+        lambda session, officer: service.assign(
+            session, _audit_key(), officer, reference, _officer_id(form.assignee.data)
+        ),
+    )
+
+
+@blueprint.post("/case/<reference>/link")
+@officer_required
+def link(reference: str) -> Response | WerkzeugResponse:
+    form = LinkForm()
+    return _act(
+        reference,
+        form,
+        "link",
+        "linked",
+        lambda session, officer: service.link_cases(
+            session,
+            _audit_key(),
+            officer,
+            reference,
+            form.other.data or "",
+            kind=form.kind.data or "related",
+        ),
+    )
+
+
+@blueprint.post("/case/<reference>/reroute")
+@officer_required
+def reroute_case(reference: str) -> Response | WerkzeugResponse:
+    form = RerouteForm()
+    if not form.validate_on_submit():
+        return _case_page(reference, 400, _form_error(form), {"reroute": form})
+    session = db_session()
+    officer = _officer()
+    try:
+        remaining = reroute(
+            session,
+            _audit_key(),
+            officer,
+            reference,
+            add=[form.add_queue.data or ""],
+            remove=[form.remove_queue.data or ""],
+        )
+    except CaseRefused as exc:
+        session.rollback()
+        return _case_page(reference, 400, refusal_message(exc), {"reroute": form})
+    session.commit()
+    if not set(remaining) & set(officer.queues):
+        # The officer moved the case out of their own queues: it is no longer theirs to see.
+        return redirect(flask_url_for("desk.queue"), code=303)
+    return redirect(_case_url(reference, done="rerouted"), code=303)
+
+
+@blueprint.post("/case/<reference>/reward")
+@officer_required
+def reward(reference: str) -> Response | WerkzeugResponse:
+    form = RewardForm()
+
+    def action(session: Session, officer: OfficerContext) -> None:
+        collected = (form.collected.data or "").strip()
+        set_reward(
+            session,
+            _audit_key(),
+            officer,
+            reference,
+            state=form.reward_state.data or "",
+            collected_minor=parse_amount(collected) if collected else None,
+            today=today(),
+        )
+
+    return _act(reference, form, "reward", "reward", action)
+
+
+# --- deadlines -------------------------------------------------------------------------
+
+
+@blueprint.get("/deadlines")
+@officer_required
+def deadlines() -> Response:
+    day = today()
+    overview = deadline_overview(db_session(), _officer(), day)
+    return make_response(
+        render_template(
+            "officer/deadlines.html", overview=overview, today=day, due_soon_days=DUE_SOON_DAYS
+        ),
+        200,
+    )
+
+
+@blueprint.errorhandler(QueueForbidden)
+def _forbidden(_error: QueueForbidden) -> Response:
+    db_session().rollback()
+    return make_response(render_template("officer/forbidden.html"), 403)
+
+
 def register(app: Flask) -> None:
     app.register_blueprint(blueprint)
 
@@ -53,4 +435,5 @@ def register(app: Flask) -> None:
             "outcome_label": outcome_label,
             "reward_label": reward_label,
             "statuses": STATUSES,
+            "money": money,
         }

@@ -1,0 +1,191 @@
+"""Administration commands of the ``hotline`` console: key rotation, recovery, notify.
+
+``keys rotate`` and ``recover`` need the recovery words (``--recovery-file``):
+the CLI holds no queue key of its own, and the words are what stands in for a
+designated administrator. Nothing secret is printed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from hotline.crypto.keypairs import PrivateKey
+from hotline.instance import current
+
+RECOVERY_FILE = click.option(
+    "--recovery-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="File holding the recovery words (mode 0600).",
+)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"hotline: {message}", err=True)
+    sys.exit(code)
+
+
+def _recovery_key(recovery_file: Path) -> PrivateKey:
+    """The recovery private key, or exit if the words do not match this instance."""
+    from hotline.crypto import keyring
+    from hotline.initialise import recovery_key_matches
+
+    try:
+        words = keyring.read_recovery_file(recovery_file)
+    except keyring.KeysError as exc:
+        _fail(str(exc))
+    with current().database.transaction() as session:
+        if not recovery_key_matches(session, words):
+            _fail("the recovery words do not match this instance")
+    return keyring.recovery_private_key(words)
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """Queue keys."""
+
+
+@keys_group.command("rotate")
+@click.argument("queue")
+@RECOVERY_FILE
+@click.option(
+    "--reapprove",
+    is_flag=True,
+    help="Leave every designation pending until an administrator approves it again.",
+)
+@click.option(
+    "--keep",
+    "keep",
+    multiple=True,
+    metavar="USER",
+    help="With --reapprove: officers who keep the new key at once (an administrator).",
+)
+@with_appcontext
+def keys_rotate(queue: str, recovery_file: Path, reapprove: bool, keep: tuple[str, ...]) -> None:
+    """Give QUEUE a new key and re-seal every item sealed to the old one.
+
+    Run it after revoking an officer who may have kept a copy of the key.
+    Officers who hold the queue get the new key (unless --reapprove); their
+    open sessions end, and the next sign-in picks the new key up.
+    """
+    from hotline.cases.administration import (
+        catch_up_rotation,
+        count_sealed_to,
+        rotate_queue,
+    )
+    from hotline.cases.designations import NoQueueKey, queue_key_from_recovery
+    from hotline.models import Officer, Queue
+
+    instance = current()
+    recovery = _recovery_key(recovery_file)
+    try:
+        with instance.database.transaction() as session:
+            row = session.get(Queue, queue)
+            if row is None:
+                known = ", ".join(sorted(session.scalars(select(Queue.slug))))
+                _fail(f"unknown queue {queue!r}; known: {known}")
+            keep_ids = []
+            for username in keep:
+                officer = session.scalar(select(Officer).where(Officer.username == username))
+                if officer is None:
+                    _fail(f"unknown officer {username!r}")
+                keep_ids.append(officer.id)
+            old_key = queue_key_from_recovery(row, recovery)
+            total = count_sealed_to(session, queue)
+            with click.progressbar(
+                length=total, label=f"Re-sealing {queue}", file=sys.stderr
+            ) as bar:
+                rotation = rotate_queue(
+                    session,
+                    row,
+                    old_key,
+                    bar.update,
+                    audit_key=instance.secrets.audit_key,
+                    actor="cli",
+                    reapprove=reapprove,
+                    keep_officer_ids=keep_ids,
+                )
+        with instance.database.transaction() as session:
+            late = catch_up_rotation(session, rotation)
+    except NoQueueKey as exc:
+        _fail(str(exc))
+    # Their sessions carry the old key, which now opens nothing.
+    for officer_id in rotation.affected_officers:
+        instance.sessions.backend.delete_for_officer(officer_id)
+    click.echo(
+        f"Queue {queue} is now at key generation {rotation.generation}: "
+        f"{rotation.resealed_items + late} items re-sealed."
+    )
+    click.echo(f"Officers holding the new key: {len(rotation.resealed_designations)}.")
+    if rotation.pending_designations:
+        click.echo(
+            f"Designations pending approval by an administrator who holds the new key: "
+            f"{len(rotation.pending_designations)}."
+        )
+    click.echo("Officers of this queue must sign in again.")
+
+
+@click.command("recover")
+@click.argument("queue")
+@click.argument("officer")
+@RECOVERY_FILE
+@with_appcontext
+def recover(queue: str, officer: str, recovery_file: Path) -> None:
+    """Give OFFICER the key of QUEUE from the recovery words.
+
+    For when everyone who held the queue lost access. The officer signs in
+    again to pick the key up.
+    """
+    from hotline.cases.administration import AdministrationError, recover_queue
+    from hotline.cases.designations import NoQueueKey
+
+    instance = current()
+    recovery = _recovery_key(recovery_file)
+    try:
+        with instance.database.transaction() as session:
+            designation = recover_queue(
+                session,
+                queue_slug=queue,
+                username=officer,
+                recovery_key=recovery,
+                audit_key=instance.secrets.audit_key,
+            )
+            officer_id = designation.officer_id
+    except (AdministrationError, NoQueueKey) as exc:
+        _fail(str(exc))
+    instance.sessions.backend.delete_for_officer(officer_id)
+    click.echo(f"{officer} now holds the key of {queue}; they must sign in again.")
+
+
+@click.command("notify")
+@click.option("--loop", is_flag=True, help="Run a batch every HOTLINE_NOTIFY_INTERVAL_MINUTES.")
+@with_appcontext
+def notify(loop: bool) -> None:
+    """Send each officer with new activity one e-mail that says only that."""
+    import smtplib
+
+    from hotline.notifications.mailer import MailError, run_batch, run_forever
+
+    instance = current()
+    if loop:
+        run_forever(instance.database, instance.config, report=click.echo)
+        return
+    try:
+        result = run_batch(instance.database, instance.config)
+    except (MailError, smtplib.SMTPException, OSError) as exc:
+        _fail(f"notifications not sent: {exc}")
+    click.echo(f"{result.emails} e-mails sent; {result.skipped_officers} officers without one.")
+    if result.refused:
+        _fail(f"{result.refused} addresses were refused; they are retried next time")
+
+
+def register(app: Flask) -> None:
+    for command in (keys_group, recover, notify):
+        app.cli.add_command(command)

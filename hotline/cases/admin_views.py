@@ -1,0 +1,415 @@
+"""Administration and codename-register pages of the officer desk.
+
+Thin routes over ``cases.administration`` and ``cases.register``:
+
+- ``/officer/admin/``: officers, designations (designate, approve, revoke,
+  deactivate) and queue keys (rotate now); administrators only;
+- ``/officer/admin/audit``: the audit trail, newest first, with the chain check;
+- ``/officer/register``: contact-details requests, for custodians only;
+- ``/officer/case/<reference>/contact``: ask for a case's contact details and
+  read them once released; 403 unless the case is routed to the officer's queues.
+
+Every POST is CSRF-checked by the application-wide ``CSRFProtect``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, abort, make_response, redirect, request, url_for
+from flask import render_template as _render
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from hotline.audit import record, verify
+from hotline.auth.session import (
+    OFFICER_COOKIE,
+    OfficerContext,
+    admin_required,
+    current_officer,
+    officer_required,
+    open_officer_session,
+    session_payload,
+)
+from hotline.cases import administration, register
+from hotline.cases.designations import NoQueueKey, unseal_designations
+from hotline.instance import current, db_session
+from hotline.models import Officer, Queue
+
+blueprint = Blueprint("admin", __name__, url_prefix="/officer")
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _officer() -> OfficerContext:
+    officer = current_officer()
+    if officer is None:  # the decorators make this unreachable
+        abort(401)
+    return officer
+
+
+def _page(template: str, status: int = 200, **context: Any) -> Response:
+    return make_response(_render(template, **context), status)
+
+
+def _audit_key() -> bytes:
+    return current().secrets.audit_key
+
+
+def _custodian_slug() -> str:
+    return current().policy.custodian_slug
+
+
+@blueprint.context_processor
+def _admin_context() -> dict[str, Any]:
+    officer = current_officer()
+    return {
+        "is_custodian": officer is not None and _custodian_slug() in officer.queue_keys,
+    }
+
+
+# --- officers and designations ---------------------------------------------------
+
+NOTICES = {
+    "designated": lambda: _("The officer is designated. It takes effect at their next sign-in."),
+    "approved": lambda: _("The designation is approved. It takes effect at their next sign-in."),
+    "deactivated": lambda: _(
+        "The officer is deactivated, their designations removed and their sessions ended."
+    ),
+}
+
+
+def _officers_page(status: int = 200, error: str | None = None) -> Response:
+    session = db_session()
+    officer = _officer()
+    notice = NOTICES.get(request.args.get("done", ""))
+    return _page(
+        "officer/admin_officers.html",
+        status,
+        officers=administration.list_officers(session),
+        queues=administration.list_queues(session),
+        held=set(officer.queue_keys),
+        error=error,
+        notice=notice() if notice else None,
+    )
+
+
+def _admin_message(exc: administration.AdministrationError) -> tuple[int, str]:
+    """The status and the officer's-language message for a refused act."""
+    if isinstance(exc, administration.QueueNotHeld):
+        return 403, _(
+            "You are not designated to this queue, or its key changed since you signed in: "
+            "only an administrator who holds a queue's current key can designate to it. "
+            "If it was rotated, sign in again."
+        )
+    if isinstance(exc, administration.NotAdministrator):
+        return 403, _("Only administrators manage designations.")
+    if isinstance(exc, administration.CannotDeactivate):
+        return 409, _("You cannot deactivate yourself or the last active administrator.")
+    return 404, _("That officer, queue or designation does not exist or is deactivated.")
+
+
+def _refused(exc: administration.AdministrationError) -> Response:
+    db_session().rollback()
+    status, message = _admin_message(exc)
+    return _officers_page(status, message)
+
+
+@blueprint.get("/admin/")
+@admin_required
+def officers() -> Response:
+    return _officers_page()
+
+
+@blueprint.post("/admin/designate")
+@admin_required
+def designate() -> Response | WerkzeugResponse:
+    officer_id = request.form.get("officer", type=int)
+    queue_slug = request.form.get("queue", "")
+    if officer_id is None or not queue_slug:
+        return _officers_page(400, _("Choose an officer and a queue."))
+    session = db_session()
+    try:
+        administration.designate_officer(
+            session,
+            _officer(),
+            officer_id=officer_id,
+            queue_slug=queue_slug,
+            audit_key=_audit_key(),
+        )
+    except administration.AdministrationError as exc:
+        return _refused(exc)
+    session.commit()
+    return redirect(url_for("admin.officers", done="designated"), code=303)
+
+
+@blueprint.post("/admin/designations/<int:designation_id>/approve")
+@admin_required
+def approve(designation_id: int) -> Response | WerkzeugResponse:
+    session = db_session()
+    try:
+        administration.approve_designation(
+            session, _officer(), designation_id=designation_id, audit_key=_audit_key()
+        )
+    except administration.AdministrationError as exc:
+        return _refused(exc)
+    session.commit()
+    return redirect(url_for("admin.officers", done="approved"), code=303)
+
+
+@blueprint.post("/admin/designations/<int:designation_id>/revoke")
+@admin_required
+def revoke(designation_id: int) -> Response:
+    session = db_session()
+    try:
+        revoked = administration.revoke_designation(
+            session, _officer(), designation_id=designation_id, audit_key=_audit_key()
+        )
+    except administration.AdministrationError as exc:
+        return _refused(exc)
+    session.commit()
+    # Their sessions hold the unsealed queue key: end them now, not at expiry.
+    current().sessions.backend.delete_for_officer(revoked.officer_id)
+    queue = session.get(Queue, revoked.queue_slug)
+    return _page(
+        "officer/admin_revoked.html",
+        revoked=revoked,
+        can_rotate=queue is not None and revoked.queue_slug in _officer().queue_keys,
+    )
+
+
+@blueprint.post("/admin/officers/<int:officer_id>/deactivate")
+@admin_required
+def deactivate(officer_id: int) -> Response | WerkzeugResponse:
+    session = db_session()
+    try:
+        administration.deactivate_officer(
+            session, _officer(), officer_id=officer_id, audit_key=_audit_key()
+        )
+    except administration.AdministrationError as exc:
+        return _refused(exc)
+    session.commit()
+    current().sessions.backend.delete_for_officer(officer_id)
+    return redirect(url_for("admin.officers", done="deactivated"), code=303)
+
+
+@blueprint.post("/admin/queues/<slug>/rotate")
+@admin_required
+def rotate(slug: str) -> Response:
+    """Rotate with the key in the administrator's session.
+
+    The whole rotation runs in this request; for a queue with very many items
+    the CLI (``hotline keys rotate``) shows a progress bar instead.
+    """
+    officer = _officer()
+    instance = current()
+    session = db_session()
+    queue = session.get(Queue, slug)
+    if queue is None:
+        abort(404)
+    try:
+        old_key = administration.held_queue_key(queue, officer.queue_keys)
+        rotation = administration.rotate_queue(
+            session,
+            queue,
+            old_key,
+            audit_key=_audit_key(),
+            actor=officer.actor,
+            reapprove=request.form.get("reapprove") == "1",
+            keep_officer_ids=[officer.officer_id],
+        )
+    except administration.AdministrationError as exc:
+        return _refused(exc)
+    except NoQueueKey:
+        session.rollback()
+        return _officers_page(409, _("The queue's key changed since you signed in. Sign in again."))
+    session.commit()
+    late = administration.catch_up_rotation(session, rotation)
+    session.commit()
+    # Every session of this queue's officers holds the old key, which opens
+    # nothing now; they sign in again. The administrator gets a fresh session
+    # at once, opened with the personal key their session already holds.
+    for officer_id in rotation.affected_officers:
+        instance.sessions.backend.delete_for_officer(officer_id)
+    row = session.get(Officer, officer.officer_id)
+    response = _page(
+        "officer/admin_rotated.html",
+        rotation=rotation,
+        resealed=rotation.resealed_items + late,
+        queue=queue,
+    )
+    if row is not None and row.active:
+        keys = unseal_designations(session, row, officer.private_key)
+        cookie = open_officer_session(
+            session_payload(row.id, row.username, row.is_admin, officer.private_key, keys)
+        )
+        response.set_cookie(
+            OFFICER_COOKIE,
+            cookie,
+            httponly=True,
+            samesite="Strict",
+            secure=not instance.config.insecure_cookies,
+            path="/officer",
+        )
+    return response
+
+
+# --- the audit trail -------------------------------------------------------------
+
+
+@blueprint.get("/admin/audit")
+@admin_required
+def audit() -> Response:
+    session = db_session()
+    officer = _officer()
+    verification = verify(session, _audit_key())
+    trail = administration.audit_page(
+        session, request.args.get("page", 1, type=int), AUDIT_PAGE_SIZE
+    )
+    # Who read the trail is itself worth knowing; recorded after the check,
+    # so the page reports the chain as it was found.
+    record(session, _audit_key(), actor=officer.actor, action="audit.viewed")
+    session.commit()
+    return _page(
+        "officer/admin_audit.html",
+        events=trail.events,
+        page=trail.page,
+        pages=trail.pages,
+        total=trail.total,
+        verification=verification,
+    )
+
+
+# --- the codename register -------------------------------------------------------
+
+
+@blueprint.get("/register")
+@officer_required
+def custodian() -> Response:
+    session = db_session()
+    try:
+        pending, decided = register.custodian_requests(
+            session, _officer(), custodian_slug=_custodian_slug()
+        )
+    except register.NotCustodian:
+        abort(403)
+    return _page(
+        "officer/register.html",
+        pending=pending,
+        decided=decided,
+        done=request.args.get("done"),
+    )
+
+
+@blueprint.post("/register/<request_id>/decide")
+@officer_required
+def decide(request_id: str) -> Response | WerkzeugResponse:
+    decision = request.form.get("decision")
+    if decision not in ("approve", "refuse"):
+        abort(400)
+    session = db_session()
+    try:
+        register.decide(
+            session,
+            _officer(),
+            request_id=request_id,
+            approve=decision == "approve",
+            custodian_slug=_custodian_slug(),
+            audit_key=_audit_key(),
+        )
+    except (register.NotCustodian, register.OwnRequest):
+        session.rollback()
+        abort(403)
+    except register.UnknownRequest:
+        session.rollback()
+        abort(404)
+    except register.AlreadyDecided:
+        session.rollback()
+        abort(409)
+    session.commit()
+    done = "approved" if decision == "approve" else "refused"
+    return redirect(url_for("admin.custodian", done=done), code=303)
+
+
+def _register_message(exc: register.RegisterError) -> str:
+    if isinstance(exc, register.NoContactDetails):
+        return str(_("The register holds no contact details for this case."))
+    if isinstance(exc, register.AlreadyRequested):
+        return str(_("You already have a request waiting for this case."))
+    return str(
+        _(
+            "Say why the case needs the reporter's contact details (at most %(n)s characters).",
+            n=register.MAX_REASON_CHARS,
+        )
+    )
+
+
+def _contact_page(reference: str, status: int = 200, **extra: Any) -> Response:
+    session = db_session()
+    officer = _officer()
+    try:
+        disclosure = register.visible_case(session, reference, officer.queues)
+    except register.CaseNotVisible:
+        abort(403)
+    return _page(
+        "officer/register_contact.html",
+        status,
+        reference=disclosure.reference,
+        has_contact=register.has_contact_details(session, disclosure.id),
+        requests=register.requests_for_case(session, officer, disclosure),
+        **extra,
+    )
+
+
+@blueprint.route("/case/<reference>/contact", methods=["GET", "POST"])
+@officer_required
+def contact(reference: str) -> Response | WerkzeugResponse:
+    if request.method == "GET":
+        return _contact_page(reference, done=request.args.get("done"))
+    session = db_session()
+    officer = _officer()
+    try:
+        disclosure = register.visible_case(session, reference, officer.queues)
+    except register.CaseNotVisible:
+        abort(403)
+    reason = request.form.get("reason", "")
+    try:
+        register.request_contact(
+            session,
+            officer,
+            disclosure=disclosure,
+            reason=reason,
+            custodian_slug=_custodian_slug(),
+            audit_key=_audit_key(),
+        )
+    except register.RegisterError as exc:
+        session.rollback()
+        return _contact_page(reference, 400, error=_register_message(exc), reason=reason)
+    session.commit()
+    return redirect(url_for("admin.contact", reference=reference, done="requested"), code=303)
+
+
+@blueprint.post("/case/<reference>/contact/<request_id>/read")
+@officer_required
+def read_contact(reference: str, request_id: str) -> Response:
+    session = db_session()
+    officer = _officer()
+    try:
+        disclosure = register.visible_case(session, reference, officer.queues)
+        contacts = register.read_released(
+            session,
+            officer,
+            disclosure=disclosure,
+            request_id=request_id,
+            private_key=officer.private_key,
+            audit_key=_audit_key(),
+        )
+    except (register.CaseNotVisible, register.NotReleased):
+        session.rollback()
+        abort(403)
+    session.commit()
+    return _page("officer/register_read.html", reference=disclosure.reference, contacts=contacts)
+
+
+def register_blueprint(app: Flask) -> None:
+    app.register_blueprint(blueprint)

@@ -1,0 +1,622 @@
+"""Administration of the officer desk: officers, designations, revocation, rotation.
+
+Who may hand out a queue key is decided by cryptography before policy: a queue's
+private key exists only sealed (to designated officers and to the recovery
+key), so only someone who *holds* it can seal it to another officer. Here that
+is an administrator whose desk session carries the queue's current key, the
+``hotline`` CLI given the recovery words, or a rotation that has just made the
+new key. Every act is written to the audit trail.
+
+Rotation (``rotate_queue``)
+---------------------------
+Revoking deletes an officer's sealed copy of the queue key, but they may have
+kept the key itself (it sat in their session). Rotation makes that copy
+worthless from now on:
+
+1. a fresh key pair replaces the queue's; ``key_generation`` goes up by one;
+2. every data key sealed to ``queue:<slug>`` is opened with the old key and
+   sealed to the new public key, in chunks (old cases stay readable to the
+   queue, and nothing in the database opens with the old key any more);
+3. the new private key is sealed to the recovery public key, and to every
+   remaining designation that held the old generation. Sealing needs only the
+   officer's *public* key, which the database holds, so no officer loses
+   access through rotation itself. Pass ``reapprove=True`` (CLI:
+   ``--reapprove``) when it is unclear whom to trust: then every designation
+   except ``keep_officer_ids`` becomes pending (sealed copy cleared,
+   ``key_generation`` set to the new one) and an administrator who holds the
+   new key must approve each again in the desk;
+4. designations already pending, or sealed to an older generation, stay
+   pending; those of deactivated officers become pending.
+
+Officers' live sessions still carry the old key, which now opens nothing: the
+callers end those sessions so the next sign-in unseals the new key.
+
+What rotation does not do: re-encrypt item bodies. A person who held the old
+queue key and used it could already read those items; what rotation denies
+them is every item and every copy of the key the database holds from now on
+(an old backup still opens with the old key: keep backups no longer than the
+retention period).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotline.audit import record
+from hotline.cases.designations import (
+    NoQueueKey,
+    designate,
+    queue_key_from_recovery,
+    recovery_public_key,
+    seal_queue_key,
+)
+from hotline.crypto import envelopes
+from hotline.crypto.items import queue_recipient
+from hotline.crypto.keypairs import PrivateKey, PublicKey
+from hotline.models import AuditEvent, Designation, Officer, Queue, SealedKey
+
+#: Sealed keys re-sealed per database round trip during rotation.
+ROTATION_CHUNK = 500
+
+Progress = Callable[[int], None]
+
+
+class AdministrationError(Exception):
+    """An administrative act was refused; the message says why, for the admin."""
+
+
+class NotAdministrator(AdministrationError, PermissionError):
+    """Only administrators manage officers and designations."""
+
+
+class QueueNotHeld(AdministrationError, PermissionError):
+    """The acting officer does not hold this queue's current key, so cannot pass it on."""
+
+
+class UnknownOfficer(AdministrationError, LookupError):
+    pass
+
+
+class UnknownQueue(AdministrationError, LookupError):
+    pass
+
+
+class UnknownDesignation(AdministrationError, LookupError):
+    pass
+
+
+class CannotDeactivate(AdministrationError, ValueError):
+    """Deactivating this officer would lock the desk (yourself, the last administrator)."""
+
+
+class Acting(Protocol):
+    """The signed-in officer doing something (``auth.session.OfficerContext`` fits)."""
+
+    @property
+    def officer_id(self) -> int: ...
+
+    @property
+    def is_admin(self) -> bool: ...
+
+    @property
+    def actor(self) -> str: ...
+
+    @property
+    def queue_keys(self) -> Mapping[str, PrivateKey]: ...
+
+
+# --- reading ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DesignationRow:
+    id: int
+    queue_slug: str
+    queue_name: str
+    #: "active" (holds the current key), "pending" (waits for approval).
+    state: str
+    designated_by: str | None
+    created_on: dt.date
+
+    @property
+    def pending(self) -> bool:
+        return self.state == "pending"
+
+
+@dataclass(frozen=True)
+class OfficerRow:
+    id: int
+    username: str
+    is_admin: bool
+    active: bool
+    has_email: bool
+    designations: tuple[DesignationRow, ...]
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    slug: str
+    name: str
+    is_custodian: bool
+    key_generation: int
+    holders: int
+
+
+def is_current(designation: Designation) -> bool:
+    """The designation holds a copy of the queue's *current* key.
+
+    A copy sealed to an older generation opens nothing new, so it counts as
+    pending: it needs approval by someone who holds the current key.
+    """
+    return (
+        designation.sealed_queue_key is not None
+        and designation.key_generation == designation.queue.key_generation
+    )
+
+
+def list_officers(session: Session) -> list[OfficerRow]:
+    officers = list(session.scalars(select(Officer).order_by(Officer.username)))
+    names = {o.id: o.username for o in officers}
+    rows = []
+    for officer in officers:
+        designations = sorted(officer.designations, key=lambda d: d.queue_slug)
+        rows.append(
+            OfficerRow(
+                id=officer.id,
+                username=officer.username,
+                is_admin=officer.is_admin,
+                active=officer.active,
+                has_email=bool(officer.email),
+                designations=tuple(
+                    DesignationRow(
+                        id=d.id,
+                        queue_slug=d.queue_slug,
+                        queue_name=d.queue.name,
+                        state="active" if is_current(d) else "pending",
+                        designated_by=names.get(d.designated_by) if d.designated_by else None,
+                        created_on=d.created_on,
+                    )
+                    for d in designations
+                ),
+            )
+        )
+    return rows
+
+
+def list_queues(session: Session) -> list[QueueRow]:
+    queues = list(session.scalars(select(Queue).order_by(Queue.is_custodian, Queue.slug)))
+    holders: dict[str, int] = {}
+    for designation in session.scalars(
+        select(Designation).where(Designation.sealed_queue_key.is_not(None))
+    ):
+        if is_current(designation):
+            holders[designation.queue_slug] = holders.get(designation.queue_slug, 0) + 1
+    return [
+        QueueRow(q.slug, q.name, q.is_custodian, q.key_generation, holders.get(q.slug, 0))
+        for q in queues
+    ]
+
+
+def pending_designations(session: Session) -> list[Designation]:
+    rows = session.scalars(select(Designation).order_by(Designation.queue_slug, Designation.id))
+    return [d for d in rows if not is_current(d)]
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEvent]
+    page: int
+    pages: int
+    total: int
+
+
+def audit_page(session: Session, page: int, page_size: int = 50) -> AuditPage:
+    """One page of the audit trail, newest first."""
+    total = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    events = list(
+        session.scalars(
+            select(AuditEvent)
+            .order_by(AuditEvent.id.desc())
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        )
+    )
+    return AuditPage(events, page, pages, total)
+
+
+# --- designating -----------------------------------------------------------------
+
+
+def _require_admin(by: Acting) -> None:
+    if not by.is_admin:
+        raise NotAdministrator("Only administrators manage designations.")
+
+
+def _queue(session: Session, slug: str) -> Queue:
+    queue = session.get(Queue, slug)
+    if queue is None:
+        raise UnknownQueue(f"There is no queue {slug!r}.")
+    return queue
+
+
+def _officer(session: Session, officer_id: int) -> Officer:
+    officer = session.get(Officer, officer_id)
+    if officer is None:
+        raise UnknownOfficer(f"There is no officer {officer_id}.")
+    return officer
+
+
+def held_queue_key(queue: Queue, keys: Mapping[str, PrivateKey]) -> PrivateKey:
+    """The acting officer's key for ``queue``, if it is the queue's *current* key.
+
+    A key from before a rotation would be sealed under the new generation's
+    label yet open nothing new: refuse it rather than hand out a dead key.
+    """
+    key = keys.get(queue.slug)
+    if key is None:
+        raise QueueNotHeld(
+            f"You are not designated to {queue.name}: only someone who holds its key can "
+            "designate to it."
+        )
+    if key.public_key() != PublicKey(queue.public_key):
+        raise QueueNotHeld(
+            f"The key of {queue.name} changed since you signed in. Sign in again, then retry."
+        )
+    return key
+
+
+def designate_officer(
+    session: Session, by: Acting, *, officer_id: int, queue_slug: str, audit_key: bytes
+) -> Designation:
+    """Designate an officer to a queue, sealing the queue key from ``by``'s session."""
+    _require_admin(by)
+    queue = _queue(session, queue_slug)
+    officer = _officer(session, officer_id)
+    if not officer.active:
+        raise UnknownOfficer(f"{officer.username} is deactivated.")
+    queue_key = held_queue_key(queue, by.queue_keys)
+    acting = session.get(Officer, by.officer_id)
+    designation = designate(session, officer, queue, queue_key=queue_key, by=acting)
+    record(
+        session,
+        audit_key,
+        actor=by.actor,
+        action="designation.made",
+        subject=f"{officer.username}→{queue.slug}",
+    )
+    return designation
+
+
+def approve_designation(
+    session: Session, by: Acting, *, designation_id: int, audit_key: bytes
+) -> Designation:
+    """Complete a pending designation (from ``hotline officer add`` without the
+    recovery words, or left pending by a rotation)."""
+    _require_admin(by)
+    designation = session.get(Designation, designation_id)
+    if designation is None:
+        raise UnknownDesignation("That designation no longer exists.")
+    if is_current(designation):
+        return designation
+    officer = designation.officer
+    if not officer.active:
+        raise UnknownOfficer(f"{officer.username} is deactivated.")
+    queue_key = held_queue_key(designation.queue, by.queue_keys)
+    acting = session.get(Officer, by.officer_id)
+    designate(session, officer, designation.queue, queue_key=queue_key, by=acting)
+    record(
+        session,
+        audit_key,
+        actor=by.actor,
+        action="designation.approved",
+        subject=f"{officer.username}→{designation.queue_slug}",
+    )
+    return designation
+
+
+@dataclass(frozen=True)
+class Revoked:
+    officer_id: int
+    username: str
+    queue_slug: str
+    queue_name: str
+    #: The officer held the key (not merely pending): rotation is worth offering.
+    held_key: bool
+
+
+def revoke_designation(
+    session: Session, by: Acting, *, designation_id: int, audit_key: bytes
+) -> Revoked:
+    """Delete the designation and with it the officer's sealed copy of the queue key.
+
+    The caller ends the officer's sessions (their session holds the unsealed
+    key). Revoking needs no key, so any administrator may do it.
+    """
+    _require_admin(by)
+    designation = session.get(Designation, designation_id)
+    if designation is None:
+        raise UnknownDesignation("That designation no longer exists.")
+    revoked = Revoked(
+        officer_id=designation.officer_id,
+        username=designation.officer.username,
+        queue_slug=designation.queue_slug,
+        queue_name=designation.queue.name,
+        held_key=designation.sealed_queue_key is not None,
+    )
+    session.delete(designation)
+    record(
+        session,
+        audit_key,
+        actor=by.actor,
+        action="designation.revoked",
+        subject=f"{revoked.username}→{revoked.queue_slug}",
+    )
+    session.flush()
+    return revoked
+
+
+def deactivate_officer(
+    session: Session, by: Acting, *, officer_id: int, audit_key: bytes
+) -> tuple[Officer, list[str]]:
+    """Stop an officer signing in and delete every sealed copy of a queue key
+    they held. Returns the officer and the queues they held (to offer rotation).
+
+    The caller ends their sessions. Designations are deleted rather than left
+    pending, so that nobody approves them back by mistake.
+    """
+    _require_admin(by)
+    officer = _officer(session, officer_id)
+    if officer.id == by.officer_id:
+        raise CannotDeactivate("You cannot deactivate yourself.")
+    if officer.is_admin:
+        admins = session.scalar(
+            select(func.count())
+            .select_from(Officer)
+            .where(Officer.is_admin.is_(True), Officer.active.is_(True))
+        )
+        if (admins or 0) <= 1:
+            raise CannotDeactivate("This is the last active administrator.")
+    held = sorted(d.queue_slug for d in officer.designations if d.sealed_queue_key is not None)
+    for designation in list(officer.designations):
+        session.delete(designation)
+    officer.active = False
+    record(
+        session,
+        audit_key,
+        actor=by.actor,
+        action="officer.deactivated",
+        subject=officer.username,
+        detail=f"designations removed: {', '.join(held) or 'none'}",
+    )
+    session.flush()
+    return officer, held
+
+
+def recover_queue(
+    session: Session,
+    *,
+    queue_slug: str,
+    username: str,
+    recovery_key: PrivateKey,
+    audit_key: bytes,
+    actor: str = "cli",
+) -> Designation:
+    """Seal a queue's key, opened with the recovery key, to a named officer.
+
+    For when everyone who held the queue lost access (forgotten passwords,
+    departures): the recovery words stand in for a designated administrator.
+    """
+    queue = _queue(session, queue_slug)
+    officer = session.scalar(select(Officer).where(Officer.username == username))
+    if officer is None:
+        raise UnknownOfficer(f"There is no officer {username!r}.")
+    if not officer.active:
+        raise UnknownOfficer(f"{username} is deactivated.")
+    queue_key = queue_key_from_recovery(queue, recovery_key)
+    designation = designate(session, officer, queue, queue_key=queue_key, by=None)
+    record(
+        session,
+        audit_key,
+        actor=actor,
+        action="designation.recovered",
+        subject=f"{username}→{queue_slug}",
+    )
+    return designation
+
+
+# --- rotation --------------------------------------------------------------------
+
+
+@dataclass(repr=False)
+class Rotation:
+    """The outcome of :func:`rotate_queue`, and what :func:`catch_up_rotation` needs.
+
+    It holds both queue keys in memory for the catch-up pass; drop it after.
+    """
+
+    queue_slug: str
+    generation: int
+    resealed_items: int
+    resealed_designations: list[int]
+    pending_designations: list[int]
+    #: Officers designated to the queue: their sessions hold the old key.
+    affected_officers: list[int]
+    old_key: PrivateKey
+    new_key: PrivateKey
+    processed: set[str] = field(default_factory=set)
+
+    def __repr__(self) -> str:
+        return f"Rotation({self.queue_slug}, generation={self.generation})"
+
+
+def count_sealed_to(session: Session, queue_slug: str) -> int:
+    """How many data keys are sealed to a queue (the length of a progress bar)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(SealedKey)
+            .where(SealedKey.recipient == queue_recipient(queue_slug))
+        )
+        or 0
+    )
+
+
+def _reseal(row: SealedKey, old_key: PrivateKey, new_public: PublicKey) -> None:
+    # The purpose bound into the seal is the item kind, as items.seal_data_key does.
+    data_key = envelopes.open_sealed(row.sealed, old_key, row.item_id, row.item_kind)
+    row.sealed = envelopes.seal(data_key, new_public, row.item_id, row.item_kind)
+    row.seal_version = envelopes.SEAL_VERSION
+
+
+def rotate_queue(
+    session: Session,
+    queue: Queue,
+    old_private_key: PrivateKey,
+    progress: Progress | None = None,
+    *,
+    audit_key: bytes,
+    actor: str,
+    reapprove: bool = False,
+    keep_officer_ids: Collection[int] = (),
+) -> Rotation:
+    """Give ``queue`` a new key pair and re-seal everything sealed to the old one.
+
+    Runs in the caller's transaction, so it is all or nothing: a failure part
+    way leaves the old key in force. ``progress`` is called with the number of
+    sealed keys just re-sealed. After committing, call :func:`catch_up_rotation`.
+    See the module docstring for what happens to designations.
+    """
+    # Lock the queue row: two rotations at once would each seal to a key the
+    # other throws away.
+    locked = session.scalar(
+        select(Queue)
+        .where(Queue.slug == queue.slug)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if locked is None:
+        raise UnknownQueue(f"There is no queue {queue.slug!r}.")
+    queue = locked
+    if old_private_key.public_key() != PublicKey(queue.public_key):
+        raise NoQueueKey(f"the key given is not the current key of queue {queue.slug}")
+
+    old_generation = queue.key_generation
+    designations = list(
+        session.scalars(select(Designation).where(Designation.queue_slug == queue.slug))
+    )
+    # Which designations held the key being replaced, decided before the
+    # generation changes.
+    held_old = {
+        d.id: d.sealed_queue_key is not None and d.key_generation == old_generation
+        for d in designations
+    }
+
+    new_key = PrivateKey.generate()
+    new_public = new_key.public_key()
+    queue.key_generation = old_generation + 1
+    queue.public_key = new_public.raw
+    queue.sealed_to_recovery = seal_queue_key(queue, new_key, recovery_public_key(session))
+
+    processed: set[str] = set()
+    recipient = queue_recipient(queue.slug)
+    cursor = ""
+    while True:
+        chunk = list(
+            session.scalars(
+                select(SealedKey)
+                .where(SealedKey.recipient == recipient, SealedKey.item_id > cursor)
+                .order_by(SealedKey.item_id)
+                .limit(ROTATION_CHUNK)
+            )
+        )
+        if not chunk:
+            break
+        for row in chunk:
+            _reseal(row, old_private_key, new_public)
+            processed.add(row.item_id)
+        cursor = chunk[-1].item_id
+        session.flush()
+        for row in chunk:
+            # Keep memory flat on queues with 100,000 items.
+            session.expunge(row)
+        if progress is not None:
+            progress(len(chunk))
+
+    resealed: list[int] = []
+    pending: list[int] = []
+    for designation in designations:
+        keep = not reapprove or designation.officer_id in keep_officer_ids
+        if held_old[designation.id] and designation.officer.active and keep:
+            designation.sealed_queue_key = seal_queue_key(
+                queue, new_key, PublicKey(designation.officer.public_key)
+            )
+            designation.key_generation = queue.key_generation
+            resealed.append(designation.officer_id)
+        else:
+            # Pending: an administrator holding the new key approves it, or not.
+            designation.sealed_queue_key = None
+            designation.key_generation = queue.key_generation
+            pending.append(designation.officer_id)
+
+    record(
+        session,
+        audit_key,
+        actor=actor,
+        action="queue.rotated",
+        subject=queue.slug,
+        detail=(
+            f"generation {queue.key_generation}; {len(processed)} sealed keys re-sealed; "
+            f"{len(resealed)} designations re-sealed; {len(pending)} pending"
+        ),
+    )
+    session.flush()
+    return Rotation(
+        queue_slug=queue.slug,
+        generation=queue.key_generation,
+        resealed_items=len(processed),
+        resealed_designations=sorted(resealed),
+        pending_designations=sorted(pending),
+        affected_officers=sorted({d.officer_id for d in designations}),
+        old_key=old_private_key,
+        new_key=new_key,
+        processed=processed,
+    )
+
+
+def catch_up_rotation(session: Session, rotation: Rotation) -> int:
+    """Re-seal items filed *during* the rotation with the old public key.
+
+    A channel filing while the rotation ran may have read the old public key
+    before the rotation committed; its sealed keys then open only with the old
+    key. Run this in a new transaction after the rotation's commit: it looks
+    only at items the rotation did not process, so it is quick.
+    """
+    recipient = queue_recipient(rotation.queue_slug)
+    ids = set(session.scalars(select(SealedKey.item_id).where(SealedKey.recipient == recipient)))
+    fresh = sorted(ids - rotation.processed)
+    new_public = rotation.new_key.public_key()
+    fixed = 0
+    for start in range(0, len(fresh), ROTATION_CHUNK):
+        rows = session.scalars(
+            select(SealedKey).where(
+                SealedKey.recipient == recipient,
+                SealedKey.item_id.in_(fresh[start : start + ROTATION_CHUNK]),
+            )
+        )
+        for row in rows:
+            try:
+                envelopes.open_sealed(row.sealed, rotation.new_key, row.item_id, row.item_kind)
+            except envelopes.CannotOpen:
+                _reseal(row, rotation.old_key, new_public)
+                fixed += 1
+            rotation.processed.add(row.item_id)
+    session.flush()
+    return fixed

@@ -1,0 +1,22 @@
+"""Why the desk refused an action on a case the officer may open.
+
+(A case the officer may not open raises :class:`hotline.cases.access.CaseForbidden`.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class CaseRefused(ValueError):
+    """The action is not allowed in the case's present state, or the input is unusable.
+
+    ``reason`` is a stable key the desk turns into words in the officer's
+    language, with ``params`` (states, limits) filled in; the English message
+    is for logs and tests. None of them ever holds case content.
+    """
+
+    def __init__(self, reason: str, message: str, **params: str | int) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.params: Mapping[str, str | int] = params

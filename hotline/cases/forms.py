@@ -1,0 +1,91 @@
+"""Officer desk forms. Every one carries Flask-WTF's CSRF token.
+
+Choices that depend on the case (officers, queues) are not validated here:
+the services decide, against the database, what is allowed, so a forged
+choice is refused there with a clear message.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length
+
+from hotline.cases.service import LINK_KINDS
+from hotline.cases.states import OUTCOME_LABELS, REWARD_LABELS, STATUS_LABELS
+
+LINK_LABELS = {"related": _l("related case"), "retaliation_for": _l("retaliation for that case")}
+
+
+class ReplyForm(FlaskForm):
+    reply = TextAreaField(
+        _l("Reply to the reporter"),
+        validators=[InputRequired(message=_l("Write the reply first."))],
+    )
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(
+        _l("Internal note (the reporter never sees it)"),
+        validators=[InputRequired(message=_l("Write the note first."))],
+    )
+
+
+class MeasureForm(FlaskForm):
+    measure = TextAreaField(
+        _l("Protective measure taken or check-in done"),
+        validators=[InputRequired(message=_l("Describe the measure first."))],
+    )
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(
+        _l("New status"),
+        choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()],
+        validators=[InputRequired()],
+    )
+    outcome = SelectField(
+        _l("Outcome (when closing)"),
+        choices=[
+            SelectChoice("", _l("none")),
+            *(SelectChoice(k, v) for k, v in OUTCOME_LABELS.items()),
+        ],
+        default="",
+    )
+    pointer = TextAreaField(_l("Pointer to the right channel (out of scope only, sent as a reply)"))
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField(_l("Assign to"), validate_choice=False)
+
+
+class LinkForm(FlaskForm):
+    other = StringField(
+        _l("Reference of the other case"),
+        validators=[InputRequired(message=_l("Enter a case reference.")), Length(max=32)],
+    )
+    kind = SelectField(
+        _l("Kind of link"),
+        choices=[SelectChoice(kind, LINK_LABELS[kind]) for kind in LINK_KINDS],
+        default="related",
+    )
+
+
+class RerouteForm(FlaskForm):
+    add_queue = SelectField(_l("Add queue"), validate_choice=False)
+    remove_queue = SelectField(_l("Remove queue"), validate_choice=False)
+
+
+class RewardForm(FlaskForm):
+    reward_state = SelectField(
+        _l("Reward state"),
+        choices=[SelectChoice(k, v) for k, v in REWARD_LABELS.items()],
+        validators=[InputRequired()],
+    )
+    collected = StringField(
+        _l("Penalties and interest collected (e.g. 1500000.00)"),
+        validators=[Length(max=32)],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
+    )

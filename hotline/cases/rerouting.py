@@ -1,0 +1,159 @@
+"""Rerouting a case to other queues, and re-sealing it for them.
+
+A queue reads a case only through the data keys sealed to it, so adding a
+queue means opening every item's data key (with the rerouting officer's key
+of a queue the case is already in) and sealing it to the new queue's public
+key; removing a queue deletes the data keys sealed to it, after which its
+key opens nothing of the case (crypto-shredding for that queue).
+
+Rerouting never reaches a queue the reporter excluded (the unit the report
+concerns), never the custodian (the codename register), and never leaves a
+case without a queue. Everything happens in one transaction: either every
+item is re-sealed and the routing changed, or nothing is.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from hotline.audit import record
+from hotline.cases.access import Handler, assignable_officers, open_case
+from hotline.cases.errors import CaseRefused
+from hotline.crypto import envelopes
+from hotline.crypto.envelopes import CannotOpen
+from hotline.crypto.items import queue_recipient, seal_data_key
+from hotline.crypto.keypairs import PrivateKey, PublicKey
+from hotline.models import DisclosureQueue, Queue, SealedKey
+from hotline.notifications.outbox import NEW_CASE, enqueue_for_queues
+
+
+def reroute(
+    session: Session,
+    audit_key: bytes,
+    handler: Handler,
+    reference: str,
+    *,
+    add: Collection[str] = (),
+    remove: Collection[str] = (),
+) -> tuple[str, ...]:
+    """Add and remove queues of a case; returns the queues it is in afterwards."""
+    access = open_case(session, handler, reference, for_update=True)
+    disclosure = access.disclosure
+    current = set(disclosure.queue_slugs)
+    adding = {slug for slug in add if slug} - current
+    removing = {slug for slug in remove if slug}
+    if not adding and not removing:
+        raise CaseRefused("nothing_to_change", "choose a queue to add or to remove")
+    if removing - current:
+        raise CaseRefused("not_routed", "the case is not in that queue")
+    excluded = set(disclosure.excluded_slugs)
+    new_queues: dict[str, Queue] = {}
+    for slug in sorted(adding):
+        queue = session.get(Queue, slug)
+        if queue is None:
+            raise CaseRefused("unknown_queue", f"there is no queue {slug!r}")
+        if queue.is_custodian:
+            raise CaseRefused("custodian", "the codename register never receives cases")
+        if slug in excluded:
+            # The reporter said the report concerns this unit: it must never see it.
+            raise CaseRefused("excluded", f"the reporter excluded {slug}")
+        new_queues[slug] = queue
+    remaining = (current - removing) | adding
+    if not remaining:
+        raise CaseRefused("no_queue_left", "a case must stay in at least one queue")
+
+    if new_queues:
+        _reseal(session, access.disclosure.id, current, access.keys, new_queues)
+    if removing:
+        session.execute(
+            delete(SealedKey).where(
+                SealedKey.disclosure_id == disclosure.id,
+                SealedKey.recipient.in_([queue_recipient(s) for s in removing]),
+            )
+        )
+        disclosure.queues = [q for q in disclosure.queues if q.queue_slug not in removing]
+    for slug in sorted(adding):
+        disclosure.queues.append(DisclosureQueue(queue_slug=slug))
+    session.flush()
+
+    if disclosure.assigned_officer_id is not None and disclosure.assigned_officer_id not in {
+        o.id for o in assignable_officers(session, sorted(remaining))
+    }:
+        # The assignee can no longer open the case.
+        disclosure.assigned_officer_id = None
+    if adding:
+        enqueue_for_queues(session, sorted(adding), NEW_CASE)
+    record(
+        session,
+        audit_key,
+        actor=handler.actor,
+        action="case.rerouted",
+        subject=disclosure.reference,
+        detail=f"added={','.join(sorted(adding))}; removed={','.join(sorted(removing))}",
+    )
+    session.flush()
+    return tuple(sorted(remaining))
+
+
+def _reseal(
+    session: Session,
+    disclosure_id: str,
+    current: set[str],
+    officer_keys: Mapping[str, PrivateKey],
+    new_queues: dict[str, Queue],
+) -> None:
+    """Seal the data key of every item the case's queues can read to the new queues.
+
+    All data keys are opened before anything is written, so an item that this
+    officer cannot open stops the reroute instead of leaving it half done.
+    """
+    rows = session.scalars(
+        select(SealedKey).where(
+            SealedKey.disclosure_id == disclosure_id,
+            SealedKey.recipient.in_([queue_recipient(s) for s in current]),
+        )
+    )
+    by_item: dict[str, list[SealedKey]] = defaultdict(list)
+    for row in rows:
+        by_item[row.item_id].append(row)
+    opened: list[tuple[str, str, bytes]] = []
+    for item_id, sealed in sorted(by_item.items()):
+        data_key = None
+        for row in sealed:
+            private_key = officer_keys.get(row.recipient)
+            if private_key is None:
+                continue
+            try:
+                data_key = envelopes.open_sealed(row.sealed, private_key, item_id, row.item_kind)
+                break
+            except CannotOpen:
+                continue
+        if data_key is None:
+            raise CaseRefused(
+                "cannot_reseal",
+                "an item of this case is sealed only to a queue you do not hold; "
+                "an officer of that queue must reroute it",
+            )
+        opened.append((item_id, sealed[0].item_kind, data_key))
+    recipients = {queue_recipient(q.slug): PublicKey(q.public_key) for q in new_queues.values()}
+    already = set(
+        session.execute(
+            select(SealedKey.item_id, SealedKey.recipient).where(
+                SealedKey.disclosure_id == disclosure_id,
+                SealedKey.recipient.in_(list(recipients)),
+            )
+        ).all()
+    )
+    for item_id, item_kind, data_key in opened:
+        seal_data_key(
+            session,
+            disclosure_id=disclosure_id,
+            item_id=item_id,
+            item_kind=item_kind,
+            data_key=data_key,
+            recipients={r: k for r, k in recipients.items() if (item_id, r) not in already},
+        )
