@@ -60,14 +60,6 @@ def _custodian_slug() -> str:
     return current().policy.custodian_slug
 
 
-@blueprint.context_processor
-def _admin_context() -> dict[str, Any]:
-    officer = current_officer()
-    return {
-        "is_custodian": officer is not None and _custodian_slug() in officer.queue_keys,
-    }
-
-
 # --- officers and designations ---------------------------------------------------
 
 NOTICES = {

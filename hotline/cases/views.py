@@ -429,11 +429,14 @@ def register(app: Flask) -> None:
     def officer_context() -> dict[str, Any]:
         if not request.path.startswith("/officer"):
             return {}
+        officer = current_officer()
         return {
-            "officer": current_officer(),
+            "officer": officer,
             "status_label": status_label,
             "outcome_label": outcome_label,
             "reward_label": reward_label,
             "statuses": STATUSES,
+            "is_custodian": officer is not None
+            and current().policy.custodian_slug in officer.queue_keys,
             "money": money,
         }
