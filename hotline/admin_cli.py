@@ -75,12 +75,8 @@ def keys_rotate(queue: str, recovery_file: Path, reapprove: bool, keep: tuple[st
     Officers who hold the queue get the new key (unless --reapprove); their
     open sessions end, and the next sign-in picks the new key up.
     """
-    from hotline.cases.administration import (
-        catch_up_rotation,
-        count_sealed_to,
-        rotate_queue,
-    )
     from hotline.cases.designations import NoQueueKey, queue_key_from_recovery
+    from hotline.cases.rotation import catch_up_rotation, count_sealed_to, rotate_queue
     from hotline.models import Officer, Queue
 
     instance = current()

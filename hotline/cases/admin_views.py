@@ -33,6 +33,7 @@ from hotline.auth.session import (
 )
 from hotline.cases import administration, register
 from hotline.cases.designations import NoQueueKey, unseal_designations
+from hotline.cases.rotation import catch_up_rotation, rotate_queue
 from hotline.instance import current, db_session
 from hotline.models import Officer, Queue
 
@@ -201,7 +202,7 @@ def rotate(slug: str) -> Response:
         abort(404)
     try:
         old_key = administration.held_queue_key(queue, officer.queue_keys)
-        rotation = administration.rotate_queue(
+        rotation = rotate_queue(
             session,
             queue,
             old_key,
@@ -216,7 +217,7 @@ def rotate(slug: str) -> Response:
         session.rollback()
         return _officers_page(409, _("The queue's key changed since you signed in. Sign in again."))
     session.commit()
-    late = administration.catch_up_rotation(session, rotation)
+    late = catch_up_rotation(session, rotation)
     session.commit()
     # Every session of this queue's officers holds the old key, which opens
     # nothing now; they sign in again. The administrator gets a fresh session

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.auth.officers import unlock
-from hotline.cases.administration import catch_up_rotation, rotate_queue
 from hotline.cases.designations import (
     NoQueueKey,
     open_queue_key,
@@ -20,6 +19,7 @@ from hotline.cases.designations import (
     unseal_designations,
 )
 from hotline.cases.records import read_message
+from hotline.cases.rotation import catch_up_rotation, rotate_queue
 from hotline.crypto import envelopes
 from hotline.crypto.items import queue_recipient
 from hotline.crypto.keypairs import PrivateKey
