@@ -10,6 +10,7 @@ import gzip
 import re
 from dataclasses import dataclass
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from hotline import create_app
@@ -69,7 +70,14 @@ def _pages(client: FlaskClient, lang: str) -> dict[str, bytes]:
         )
         pages["/checkin (your reports)"] = client.get("/checkin").data
     pages["404"] = client.get("/no-such-page").data
+    if has_route(client.application, "/transparency"):
+        # The public statistics page (another issue): weighed when it exists.
+        pages["/transparency"] = client.get("/transparency").data
     return pages
+
+
+def has_route(app: Flask, path: str) -> bool:
+    return any(rule.rule == path for rule in app.url_map.iter_rules())
 
 
 def measure(config: Config) -> list[PageWeight]:

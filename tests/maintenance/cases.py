@@ -1,0 +1,126 @@
+"""Filing cases and opening them with every kind of key, for the maintenance tests."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hotline.cases.designations import queue_key_from_recovery
+from hotline.cases.records import read_message, store_message
+from hotline.config import Config
+from hotline.crypto.codenames import CodenameKdf, ReporterKeys
+from hotline.crypto.envelopes import CannotOpen
+from hotline.crypto.items import queue_recipient, reporter_recipient
+from hotline.crypto.keypairs import PrivateKey
+from hotline.crypto.keyring import load_secrets, recovery_private_key
+from hotline.db import Database
+from hotline.intake.checkin import UnknownCodename, authenticate
+from hotline.intake.service import Draft, submit
+from hotline.models import Disclosure, Message, Queue, SealedKey
+from hotline.routing import load_policy
+
+
+@dataclass(frozen=True)
+class Filed:
+    codename: str
+    disclosure_id: str
+    reference: str
+    text: str
+
+
+class Cases:
+    """One instance's database, opened the way the reporter and the queues open it."""
+
+    def __init__(self, config: Config, recovery_words: str) -> None:
+        self.config = config
+        self.policy = load_policy(config.policy_path)
+        self.secrets = load_secrets(config.keys_dir)
+        self.kdf = CodenameKdf(self.secrets.pepper, n=config.scrypt_n)
+        self.database = Database(config.database_url)
+        self.recovery = recovery_private_key(recovery_words)
+
+    def close(self) -> None:
+        self.database.dispose()
+
+    def file(
+        self,
+        category: str = "staff_misconduct",
+        *,
+        reporter: ReporterKeys | None = None,
+        codename: str | None = None,
+        contact: str | None = None,
+    ) -> Filed:
+        text = f"HL{secrets.token_hex(8)} the assessor at Rusumo took 300,000 francs"
+        with self.database.transaction() as session:
+            receipt = submit(
+                session,
+                Draft(category=category, text=text, channel="web", contact=contact),
+                policy=self.policy,
+                kdf=self.kdf,
+                reporter=reporter,
+            )
+            disclosure = session.get(Disclosure, receipt.disclosure_id)
+            assert disclosure is not None
+            # An officer's reply, sealed to the queues and the reporter.
+            store_message(session, disclosure, author_kind="officer", text="reply " + text[:18])
+        return Filed(
+            receipt.codename or codename or "",
+            receipt.disclosure_id,
+            receipt.reference,
+            text,
+        )
+
+    def close_case(self, disclosure_id: str, closed_on: object) -> None:
+        with self.database.transaction() as session:
+            session.execute(
+                update(Disclosure)
+                .where(Disclosure.id == disclosure_id)
+                .values(status="closed", outcome="substantiated", closed_on=closed_on)
+            )
+
+    def queue_keys(self, session: Session) -> dict[str, PrivateKey]:
+        return {
+            queue_recipient(q.slug): queue_key_from_recovery(q, self.recovery)
+            for q in session.scalars(select(Queue))
+        }
+
+    def reporter_keys(self, session: Session, codename: str) -> ReporterKeys:
+        return authenticate(session, self.kdf, codename)
+
+    def texts_with_queue_keys(self, database: Database, disclosure_id: str) -> list[str]:
+        with database.sessions() as session:
+            keys = self.queue_keys(session)
+            return [read_message(session, m, keys) for m in _messages(session, disclosure_id)]
+
+    def texts_with_codename(
+        self, database: Database, codename: str, disclosure_id: str
+    ) -> list[str]:
+        with database.sessions() as session:
+            reporter = authenticate(session, self.kdf, codename)
+            keys = {reporter_recipient(reporter.reporter_id): reporter.private_key}
+            return [read_message(session, m, keys) for m in _messages(session, disclosure_id)]
+
+    def opens_with_codename(self, database: Database, codename: str, disclosure_id: str) -> bool:
+        try:
+            return bool(self.texts_with_codename(database, codename, disclosure_id))
+        except (UnknownCodename, CannotOpen):
+            return False
+
+    def sealed_keys(self, database: Database, disclosure_id: str) -> list[bytes]:
+        with database.sessions() as session:
+            return list(
+                session.scalars(
+                    select(SealedKey.sealed).where(SealedKey.disclosure_id == disclosure_id)
+                )
+            )
+
+
+def _messages(session: Session, disclosure_id: str) -> list[Message]:
+    return list(
+        session.scalars(
+            select(Message).where(Message.disclosure_id == disclosure_id).order_by(Message.seq)
+        )
+    )
