@@ -66,7 +66,11 @@ def store_message(
     author_kind: str,
     text: str,
     officer_id: int | None = None,
+    recipients: Mapping[str, PublicKey] | None = None,
 ) -> Message:
+    """Seal and add a message. ``recipients`` saves the look-ups when the caller
+    already has them (filing a new case); it must then be exactly the case's
+    queues, plus the reporter for what the reporter may read."""
     message = Message(
         id=new_id(),
         disclosure_id=disclosure.id,
@@ -84,9 +88,9 @@ def store_message(
         item_id=message.id,
         item_kind="message",
         data_key=data_key,
-        recipients=recipients_for(
-            session, disclosure, reporter_readable=READER_VISIBLE[author_kind]
-        ),
+        recipients=recipients
+        if recipients is not None
+        else recipients_for(session, disclosure, reporter_readable=READER_VISIBLE[author_kind]),
     )
     session.add(message)
     return message
@@ -98,6 +102,7 @@ def store_attachment(
     file: FileToStore,
     *,
     message_id: str | None,
+    recipients: Mapping[str, PublicKey] | None = None,
 ) -> Attachment:
     attachment_id = new_id()
     data_key = envelopes.new_data_key()
@@ -120,7 +125,9 @@ def store_attachment(
         item_id=attachment_id,
         item_kind="attachment",
         data_key=data_key,
-        recipients=recipients_for(session, disclosure, reporter_readable=True),
+        recipients=recipients
+        if recipients is not None
+        else recipients_for(session, disclosure, reporter_readable=True),
     )
     session.add(attachment)
     return attachment

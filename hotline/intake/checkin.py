@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotline.cases.records import read_attachment, read_message
@@ -25,10 +24,6 @@ from hotline.models import Disclosure, DisclosureLink, Message, Reporter, UsedFo
 
 class UnknownCodename(LookupError):
     """No disclosure was filed under this codename."""
-
-
-class FormAlreadyUsed(Exception):
-    """This form was already sent once; nothing is filed again."""
 
 
 def authenticate(session: Session, kdf: CodenameKdf, codename: str) -> ReporterKeys:
@@ -144,17 +139,19 @@ def reporter_disclosure_ids(session: Session, reporter_id: str) -> list[str]:
     return list(session.scalars(select(Disclosure.id).where(Disclosure.reporter_id == reporter_id)))
 
 
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def use_form_token(session: Session, token: str) -> None:
     """Spend a one-time form token inside the filing transaction.
 
-    The primary key makes two concurrent sends of the same form collide: one
-    files, the other rolls back and is told the report was already filed.
+    The row is inserted with the case: the primary key makes a second send of
+    the same form (back button, double tap, two at once) fail at commit, and
+    the caller then asks :func:`form_token_used` to tell the reporter why.
     """
-    token_hash = hashlib.sha256(token.encode()).hexdigest()
-    if session.get(UsedFormToken, token_hash) is not None:
-        raise FormAlreadyUsed
-    session.add(UsedFormToken(token_hash=token_hash))
-    try:
-        session.flush()
-    except IntegrityError:
-        raise FormAlreadyUsed from None
+    session.add(UsedFormToken(token_hash=_token_hash(token)))
+
+
+def form_token_used(session: Session, token: str) -> bool:
+    return session.get(UsedFormToken, _token_hash(token)) is not None

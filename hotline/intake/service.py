@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from hotline.cases.records import (
     FileToStore,
+    queue_public_keys,
     store_attachment,
     store_contact,
     store_message,
@@ -28,6 +29,7 @@ from hotline.crypto.codenames import (
     generate_digits,
     generate_words,
 )
+from hotline.crypto.items import reporter_recipient
 from hotline.intake.attachments import CleanedFile, UnreadableFile, clean
 from hotline.models import (
     Disclosure,
@@ -35,6 +37,7 @@ from hotline.models import (
     DisclosureLink,
     DisclosureQueue,
     Reporter,
+    new_id,
     today,
 )
 from hotline.notifications.outbox import NEW_CASE, REPORTER_WROTE, enqueue_for_queues
@@ -190,6 +193,9 @@ def submit(
 
     received = today()
     disclosure = Disclosure(
+        # The id is set here, not at flush, so everything below is added in one
+        # flush: one round of INSERTs and no UPDATE of the case row.
+        id=new_id(),
         reference=_unused_reference(session),
         reporter_id=reporter.reporter_id,
         category=draft.category,
@@ -202,18 +208,27 @@ def submit(
     excluded = policy.excluded_queues(draft.concerns)
     disclosure.exclusions = [DisclosureExclusion(queue_slug=q) for q in sorted(excluded)]
     session.add(disclosure)
-    session.flush()
 
     _link_related(session, disclosure, reporter.reporter_id, draft)
+    # What the reporter sends is sealed to the routed queues and to their codename key.
+    recipients = {
+        **queue_public_keys(session, list(queues)),
+        reporter_recipient(reporter.reporter_id): reporter.private_key.public_key(),
+    }
     message = (
-        store_message(session, disclosure, author_kind="reporter", text=text) if text else None
+        store_message(session, disclosure, author_kind="reporter", text=text, recipients=recipients)
+        if text
+        else None
     )
+    if files:
+        session.flush()  # attachments refer to the message row
     for file in files:
         store_attachment(
             session,
             disclosure,
             FileToStore(file.name, file.media_type, file.content),
             message_id=message.id if message else None,
+            recipients=recipients,
         )
     if draft.contact:
         store_contact(

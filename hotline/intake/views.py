@@ -26,6 +26,7 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -166,9 +167,11 @@ def report() -> Response:
             reporter=reporter,
         )
         session.commit()
-    except checkin.FormAlreadyUsed:
+    except IntegrityError:
         session.rollback()
-        return _page("reporter/already_filed.html", 409)
+        if checkin.form_token_used(session, token):
+            return _page("reporter/already_filed.html", 409)
+        raise
     except DraftRejected as exc:
         session.rollback()
         form.body.errors = [_rejection_message(exc)]

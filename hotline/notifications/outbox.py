@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
 from hotline.models import Designation, Notification, Officer
@@ -18,24 +18,25 @@ REMINDER = "reminder"
 def enqueue_for_queues(session: Session, queue_slugs: Iterable[str], kind: str) -> int:
     """One unsent row per active officer designated to any of these queues,
     unless that officer already has one waiting (the batch says it once)."""
-    officers = set(
-        session.scalars(
-            select(Designation.officer_id)
-            .join(Officer, Officer.id == Designation.officer_id)
-            .where(
-                Designation.queue_slug.in_(list(queue_slugs)),
-                Designation.sealed_queue_key.is_not(None),
-                Officer.active.is_(True),
-            )
-        )
+    waiting = exists().where(
+        Notification.officer_id == Designation.officer_id,
+        Notification.sent.is_(False),
+        Notification.kind == kind,
     )
-    waiting = set(
-        session.scalars(
-            select(Notification.officer_id).where(
-                Notification.sent.is_(False), Notification.kind == kind
-            )
+    officers = session.scalars(
+        select(Designation.officer_id)
+        .join(Officer, Officer.id == Designation.officer_id)
+        .where(
+            Designation.queue_slug.in_(list(queue_slugs)),
+            Designation.sealed_queue_key.is_not(None),
+            Officer.active.is_(True),
+            ~waiting,
         )
-    )
-    for officer_id in sorted(officers - waiting):
-        session.add(Notification(officer_id=officer_id, kind=kind))
-    return len(officers - waiting)
+        .distinct()
+    ).all()
+    if officers:
+        session.execute(
+            insert(Notification),
+            [{"officer_id": officer_id, "kind": kind} for officer_id in sorted(officers)],
+        )
+    return len(officers)
