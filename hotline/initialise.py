@@ -43,6 +43,9 @@ def argon2_params(config: Config) -> keyring.Argon2Params:
 
 
 def initialise(config: Config, *, recovery_file: Path | None = None) -> InitResult:
+    """Create what is missing. With ``recovery_file`` the recovery words are
+    written there (before the recovery key is committed, so a failed write
+    leaves no key whose words are lost) instead of being returned."""
     policy = load_policy(config.policy_path)
     if recovery_file is not None and recovery_file.exists():
         raise keyring.KeysError(f"{recovery_file} exists; refusing to overwrite it")
@@ -56,19 +59,18 @@ def initialise(config: Config, *, recovery_file: Path | None = None) -> InitResu
     try:
         with database.transaction() as session:
             result = _initialise_records(session, config, policy)
+            words = result.recovery_words
+            if words and recovery_file is not None:
+                keyring.write_recovery_file(recovery_file, words)
+                words = None
     finally:
         database.dispose()
-    if result.recovery_words and recovery_file is not None:
-        keyring.write_recovery_file(recovery_file, result.recovery_words)
-        result = InitResult(
-            created_secrets, result.new_queues, result.admin_username, result.admin_password, None
-        )
     return InitResult(
         created_secrets,
         result.new_queues,
         result.admin_username,
         result.admin_password,
-        result.recovery_words,
+        words,
     )
 
 

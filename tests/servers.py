@@ -67,7 +67,7 @@ def start_server(config: Config, tmp_path: Path, name: str, workers: int = 1) ->
             with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
                 if response.status == 200:
                     return Server(url, process, log)
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     process.kill()
     raise AssertionError(f"{name} did not start: {log.read_text(errors='replace')}")

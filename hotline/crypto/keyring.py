@@ -64,13 +64,22 @@ def create_secrets(keys_dir: Path) -> InstanceSecrets:
     """Write fresh secrets, mode 0600. Refuses to overwrite any existing one."""
     if secrets_exist(keys_dir):
         raise KeysError(f"{keys_dir} already holds keys; refusing to overwrite them")
+    written: list[Path] = []
     try:
         keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         for name in SECRET_NAMES:
-            fd = os.open(keys_dir / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            path = keys_dir / name
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            written.append(path)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(secrets.token_bytes(SECRET_BYTES))
+                handle.flush()
+                os.fsync(handle.fileno())
     except OSError as exc:
+        # A half-written keys/ (a full disk) would later read as "damaged":
+        # remove what this attempt wrote, so the next `hotline init` starts clean.
+        for path in written:
+            path.unlink(missing_ok=True)
         raise KeysError(f"cannot write keys to {keys_dir}: {exc.strerror}") from exc
     return load_secrets(keys_dir)
 
@@ -116,12 +125,20 @@ def read_recovery_file(path: Path) -> str:
 
 
 def write_recovery_file(path: Path, words: str) -> None:
+    """Write the words durably, or remove the file and raise: a recovery file
+    that exists but is empty would be worse than none."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
         raise KeysError(f"cannot create recovery file {path}: {exc.strerror}") from exc
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(words + "\n")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(words + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise KeysError(f"cannot write recovery file {path}: {exc.strerror}") from exc
 
 
 # --- officers' personal keys, wrapped under their password ------------------

@@ -291,11 +291,6 @@ def test_init_on_a_full_disk_gives_a_clear_error(tiny_disk: Path, tmp_path: Path
     assert "No space left on device" in done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hotline.crypto.keyring.write_recovery_file lets ENOSPC through as a bare "
-    "OSError after init committed, and the recovery words are lost (see the report)",
-)
 def test_a_recovery_file_on_a_full_disk_is_a_clear_error_and_loses_nothing(
     tiny_disk: Path, tmp_path: Path
 ) -> None:
