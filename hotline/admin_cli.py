@@ -167,7 +167,8 @@ def notify(loop: bool) -> None:
     """Send each officer with new activity one e-mail that says only that."""
     import smtplib
 
-    from hotline.notifications.mailer import MailError, run_batch, run_forever
+    from hotline.notifications.mailer import run_batch, run_forever
+    from hotline.smtp import MailError
 
     instance = current()
     if loop:

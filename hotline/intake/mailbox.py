@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from hotline.notifications.mailer import LOOPBACK_HOSTS, MailError, parse_smtp_url
+from hotline.smtp import SMTP_TIMEOUT, parse_smtp_url, smtp_connection
 
 __all__ = [
     "ImapSettings",
@@ -51,7 +51,6 @@ __all__ = [
 ]
 
 IMAP_TIMEOUT = 60
-SMTP_TIMEOUT = 30
 _FLAG_DELETED = r"(\Deleted)"
 _FLAG_SEEN = r"(\Seen)"
 
@@ -290,40 +289,6 @@ def _safe(exc: BaseException) -> bool:
 # ----------------------------------------------------------------------------- SMTP
 
 
-@contextmanager
-def smtp_connection(
-    url: str, *, ssl_context: ssl.SSLContext | None = None, timeout: float = SMTP_TIMEOUT
-) -> Iterator[smtplib.SMTP]:
-    """A connected, possibly authenticated SMTP client (see the module docstring)."""
-    settings = parse_smtp_url(url)
-    context = ssl_context or ssl.create_default_context()
-    client: smtplib.SMTP
-    if settings.implicit_tls:
-        client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=timeout, context=context)
-    else:
-        client = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
-    try:
-        client.ehlo()
-        encrypted = settings.implicit_tls
-        if not encrypted and client.has_extn("starttls"):
-            client.starttls(context=context)
-            client.ehlo()
-            encrypted = True
-        local = settings.host in LOOPBACK_HOSTS
-        if not encrypted and settings.port == 587 and not local:
-            raise MailError(f"{settings.host}:587 did not offer STARTTLS; refusing to send")
-        if settings.username:
-            if not encrypted and not local:
-                raise MailError("refusing to send the SMTP password over an unencrypted link")
-            client.login(settings.username, settings.password or "")
-        yield client
-    finally:
-        try:
-            client.quit()
-        except (smtplib.SMTPException, OSError):
-            client.close()
-
-
 def send_message(
     url: str,
     message: EmailMessage,
@@ -338,7 +303,7 @@ def send_message(
     of the reply is never answered by anyone; a submission server that refuses
     a null sender gets ``envelope_from`` instead.
     """
-    with smtp_connection(url, ssl_context=ssl_context, timeout=timeout) as client:
+    with smtp_connection(parse_smtp_url(url), ssl_context=ssl_context, timeout=timeout) as client:
         try:
             client.send_message(message, from_addr="")
         except smtplib.SMTPSenderRefused:

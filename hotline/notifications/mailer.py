@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
-import ssl
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -33,84 +31,11 @@ from hotline.config import Config
 from hotline.db import Database
 from hotline.models import Disclosure, Notification, Officer, ReminderSent
 from hotline.notifications.outbox import REMINDER, enqueue_for_queues
+from hotline.smtp import MailError, SmtpSettings, parse_smtp_url, smtp_connection
 
 SUBJECT = "Hotline: new activity"
 BODY = "There is new activity in your Hotline queues. Sign in to the desk to see it.\n"
-SMTP_TIMEOUT = 30
-LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 ACK_OVERDUE = "ack_overdue"
-
-
-class MailError(RuntimeError):
-    """Mail cannot be sent (settings missing or refused); the message says why."""
-
-
-@dataclass(frozen=True, repr=False)
-class SmtpSettings:
-    host: str
-    port: int
-    implicit_tls: bool
-    username: str | None
-    password: str | None
-
-    def __repr__(self) -> str:
-        return f"SmtpSettings({self.host}:{self.port}, tls={self.implicit_tls})"
-
-
-def parse_smtp_url(url: str) -> SmtpSettings:
-    """``smtp://[user:pass@]host[:port]`` (STARTTLS when offered) or ``smtps://`` (TLS)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise MailError("HOTLINE_SMTP_URL must look like smtp://user:pass@host:587 or smtps://…")
-    implicit_tls = parts.scheme == "smtps"
-    try:
-        port = parts.port or (465 if implicit_tls else 25)
-    except ValueError:
-        raise MailError("HOTLINE_SMTP_URL has an invalid port") from None
-    return SmtpSettings(
-        host=parts.hostname,
-        port=port,
-        implicit_tls=implicit_tls,
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
-    )
-
-
-@contextmanager
-def smtp_connection(settings: SmtpSettings) -> Iterator[smtplib.SMTP]:
-    """A connected, possibly authenticated SMTP client.
-
-    Plain ``smtp://`` upgrades with STARTTLS whenever the server offers it
-    (submission on 587 always should). A password is never sent over an
-    unencrypted connection, except to this machine itself.
-    """
-    context = ssl.create_default_context()
-    client: smtplib.SMTP
-    if settings.implicit_tls:
-        client = smtplib.SMTP_SSL(
-            settings.host, settings.port, timeout=SMTP_TIMEOUT, context=context
-        )
-    else:
-        client = smtplib.SMTP(settings.host, settings.port, timeout=SMTP_TIMEOUT)
-    try:
-        client.ehlo()
-        encrypted = settings.implicit_tls
-        if not encrypted and client.has_extn("starttls"):
-            client.starttls(context=context)
-            client.ehlo()
-            encrypted = True
-        if not encrypted and settings.port == 587 and settings.host not in LOOPBACK_HOSTS:
-            raise MailError(f"{settings.host}:587 did not offer STARTTLS; refusing to send")
-        if settings.username:
-            if not encrypted and settings.host not in LOOPBACK_HOSTS:
-                raise MailError("refusing to send the SMTP password over an unencrypted link")
-            client.login(settings.username, settings.password or "")
-        yield client
-    finally:
-        try:
-            client.quit()
-        except smtplib.SMTPException:
-            client.close()
 
 
 def notification_message(mail_from: str, to: str) -> EmailMessage:

@@ -20,13 +20,8 @@ from sqlalchemy.orm import Session
 
 from hotline import create_app
 from hotline.models import Disclosure, Notification, ReminderSent
-from hotline.notifications.mailer import (
-    BODY,
-    MailError,
-    parse_smtp_url,
-    run_batch,
-    run_forever,
-)
+from hotline.notifications.mailer import BODY, run_batch, run_forever
+from hotline.smtp import MailError, parse_smtp_url
 from tests.admin.conftest import MakeOfficer
 from tests.conftest import Initialised
 from tests.intake.test_web import check_in, element, file_report, hidden
