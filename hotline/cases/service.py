@@ -103,29 +103,23 @@ def reply(
 ) -> Message:
     """A reply the reporter reads at check-in: sealed to the case's queues and
     to the reporter's codename key (``author_kind="officer"``)."""
-    disclosure = open_case(session, handler, reference, for_update=True).disclosure
-    message = store_message(
-        session,
-        disclosure,
-        author_kind="officer",
-        text=_text(text, max_chars),
-        officer_id=handler.officer_id,
-    )
-    if disclosure.first_reply_on is None:
-        disclosure.first_reply_on = today or utc_today()
-    record(
+    message = _write(
         session,
         audit_key,
-        actor=handler.actor,
+        handler,
+        reference,
+        text,
+        kind="officer",
         action="case.replied",
-        subject=disclosure.reference,
-        detail=f"message={message.id}",
+        max_chars=max_chars,
     )
+    if message.disclosure.first_reply_on is None:
+        message.disclosure.first_reply_on = today or utc_today()
     session.flush()
     return message
 
 
-def _internal(
+def _write(
     session: Session,
     audit_key: bytes,
     handler: Handler,
@@ -133,11 +127,12 @@ def _internal(
     text: str,
     *,
     kind: str,
+    action: str,
     max_chars: int,
 ) -> Message:
     disclosure = open_case(session, handler, reference, for_update=True).disclosure
-    # store_message seals "note" and "measure" to the queues only: the
-    # reporter's codename key never opens them.
+    # store_message decides the recipients by kind: a reply also to the
+    # reporter's codename key, a note or a measure to the queues only.
     message = store_message(
         session,
         disclosure,
@@ -149,7 +144,7 @@ def _internal(
         session,
         audit_key,
         actor=handler.actor,
-        action=f"case.{kind}",
+        action=action,
         subject=disclosure.reference,
         detail=f"message={message.id}",
     )
@@ -167,7 +162,16 @@ def add_note(
     max_chars: int,
 ) -> Message:
     """An internal note for the officers of the case's queues; never the reporter."""
-    return _internal(session, audit_key, handler, reference, text, kind="note", max_chars=max_chars)
+    return _write(
+        session,
+        audit_key,
+        handler,
+        reference,
+        text,
+        kind="note",
+        action="case.note",
+        max_chars=max_chars,
+    )
 
 
 def add_measure(
@@ -183,8 +187,15 @@ def add_measure(
 
     Sealed like a note: a measure may name the reporter's post or colleagues.
     """
-    return _internal(
-        session, audit_key, handler, reference, text, kind="measure", max_chars=max_chars
+    return _write(
+        session,
+        audit_key,
+        handler,
+        reference,
+        text,
+        kind="measure",
+        action="case.measure",
+        max_chars=max_chars,
     )
 
 
