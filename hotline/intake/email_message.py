@@ -440,7 +440,7 @@ def _header_text(msg: Message, name: str, defects: _Defects) -> str | None:
         if value is None:
             return None
         defects.extend(getattr(value, "defects", ()))
-        return str(value)
+        return _unsurrogate(str(value))
     except Exception:  # the header registry can fail on hostile input
         defects.add("HeaderParseError")
         raw = _raw_header_values(msg, name)
@@ -464,7 +464,9 @@ def _sender(msg: Message, defects: _Defects) -> str | None:
             return None
         defects.extend(getattr(header, "defects", ()))
         for address in getattr(header, "addresses", ()):
-            return _bare_address(str(address.addr_spec))
+            # Raw 8-bit bytes in the address come through as surrogates,
+            # which cannot be encoded for sealing.
+            return _bare_address(_unsurrogate(str(address.addr_spec)))
     except Exception:  # fall back to the tolerant compat32 parser
         defects.add("HeaderParseError")
     raw = _raw_header_values(msg, "From")

@@ -902,3 +902,15 @@ def test_repr_shows_no_content() -> None:
         name="secret-name.pdf", claimed_type="application/pdf", content=b"x"
     )
     assert "secret-name" not in repr(attachment)
+
+
+def test_raw_8bit_bytes_in_headers_never_reach_the_fields_as_surrogates() -> None:
+    raw = (
+        b"From: \x80sender@example.org\r\n"
+        b"Subject: caf\xe9 \x80 evasion\r\n"
+        b"To: report@example.org\r\n\r\n"
+        b"body text\r\n"
+    )
+    parsed = parse(raw)
+    for value in (parsed.sender or "", parsed.subject, parsed.text):
+        value.encode("utf-8")  # would raise on a lone surrogate
