@@ -129,7 +129,20 @@ def server_env(config: Config, port: int, workers: int, threads: int = 8) -> dic
     env.pop("HOTLINE_REDIS_URL", None)
     if config.redis_url:
         env["HOTLINE_REDIS_URL"] = config.redis_url
+        env["HOTLINE_REDIS_PREFIX"] = config.redis_prefix
     return env
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In the child: ask Linux to end it when the benchmark or test dies, so an
+    interrupted run leaves no server behind."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @contextmanager
@@ -143,6 +156,7 @@ def gunicorn(config: Config, log_dir: Path, *, workers: int = 2) -> Iterator[Gun
             env=server_env(config, port, workers),
             stdout=handle,
             stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
         )
     server = Gunicorn(port, process, log)
     try:

@@ -15,6 +15,16 @@ from pathlib import Path
 from hotline.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In the child: ask Linux to end it when the test process dies, so a test
+    run that is killed leaves no server behind to confuse the next one."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -59,6 +69,7 @@ def start_server(config: Config, tmp_path: Path, name: str, workers: int = 1) ->
             env=env,
             stdout=handle,
             stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
