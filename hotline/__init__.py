@@ -94,12 +94,14 @@ def _register_channels(app: Flask) -> None:
     from hotline.cases.views import register as register_desk
     from hotline.intake.sms_views import register as register_sms
     from hotline.intake.views import register as register_intake
+    from hotline.transparency.views import register as register_transparency
 
     register_intake(app)
     register_sms(app)
     app.register_blueprint(auth)
     register_desk(app)
     register_admin(app)
+    register_transparency(app)
 
 
 def _security_headers(response: Response) -> Response:

@@ -196,9 +196,11 @@ def register_commands(app: Flask) -> None:
     from hotline.admin_cli import register as register_admin_commands
     from hotline.intake.email_cli import register as register_email_commands
     from hotline.maintenance_cli import register as register_maintenance_commands
+    from hotline.transparency.cli import register as register_transparency_commands
 
     for command in (init_command, officer_group, audit_group):
         app.cli.add_command(command)
     register_admin_commands(app)
     register_email_commands(app)
+    register_transparency_commands(app)
     register_maintenance_commands(app)
