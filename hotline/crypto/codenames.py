@@ -12,11 +12,11 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 from hotline.config import SCRYPT_N
-from hotline.crypto.keypairs import PrivateKey
+from hotline.crypto.keypairs import PrivateKey, PublicKey
 
 KDF_VERSION = 1
 WEB_CODENAME_WORDS = 7
@@ -81,6 +81,10 @@ class ReporterKeys:
 
     def __repr__(self) -> str:
         return f"ReporterKeys({self.reporter_id[:8]}…)"
+
+    @cached_property
+    def public_key(self) -> PublicKey:
+        return self.private_key.public_key()
 
 
 def derive(codename: str, pepper: bytes, *, n: int = SCRYPT_N) -> ReporterKeys:

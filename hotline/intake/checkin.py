@@ -32,7 +32,7 @@ def authenticate(session: Session, kdf: CodenameKdf, codename: str) -> ReporterK
     except InvalidCodename:
         raise UnknownCodename from None
     reporter = session.get(Reporter, keys.reporter_id)
-    if reporter is None or reporter.public_key != keys.private_key.public_key().raw:
+    if reporter is None or reporter.public_key != keys.public_key.raw:
         raise UnknownCodename
     return keys
 

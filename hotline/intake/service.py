@@ -186,7 +186,7 @@ def submit(
         session.add(
             Reporter(
                 id=reporter.reporter_id,
-                public_key=reporter.private_key.public_key().raw,
+                public_key=reporter.public_key.raw,
                 kdf_version=reporter.kdf_version,
             )
         )
@@ -213,7 +213,7 @@ def submit(
     # What the reporter sends is sealed to the routed queues and to their codename key.
     recipients = {
         **queue_public_keys(session, list(queues)),
-        reporter_recipient(reporter.reporter_id): reporter.private_key.public_key(),
+        reporter_recipient(reporter.reporter_id): reporter.public_key,
     }
     message = (
         store_message(session, disclosure, author_kind="reporter", text=text, recipients=recipients)
