@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from hotline.auth.officers import MIN_PASSWORD_LENGTH
+from hotline.forms import Form
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("Username"), validators=[InputRequired()])
     password = PasswordField(_l("Password"), validators=[InputRequired()])
     code = StringField(
@@ -19,7 +19,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class SetupForm(FlaskForm):
+class SetupForm(Form):
     new_password = PasswordField(
         _l("New password"),
         validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH)],
@@ -35,5 +35,5 @@ class SetupForm(FlaskForm):
     )
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(Form):
     pass

@@ -8,39 +8,39 @@ choice is refused there with a clear message.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from hotline.cases.service import LINK_KINDS
 from hotline.cases.states import OUTCOME_LABELS, REWARD_LABELS, STATUS_LABELS
+from hotline.forms import Form
 
 LINK_LABELS = {"related": _l("related case"), "retaliation_for": _l("retaliation for that case")}
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     reply = TextAreaField(
         _l("Reply to the reporter"),
         validators=[InputRequired(message=_l("Write the reply first."))],
     )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = TextAreaField(
         _l("Internal note (the reporter never sees it)"),
         validators=[InputRequired(message=_l("Write the note first."))],
     )
 
 
-class MeasureForm(FlaskForm):
+class MeasureForm(Form):
     measure = TextAreaField(
         _l("Protective measure taken or check-in done"),
         validators=[InputRequired(message=_l("Describe the measure first."))],
     )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField(
         _l("New status"),
         choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()],
@@ -57,11 +57,11 @@ class StatusForm(FlaskForm):
     pointer = TextAreaField(_l("Pointer to the right channel (out of scope only, sent as a reply)"))
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     assignee = SelectField(_l("Assign to"), validate_choice=False)
 
 
-class LinkForm(FlaskForm):
+class LinkForm(Form):
     other = StringField(
         _l("Reference of the other case"),
         validators=[InputRequired(message=_l("Enter a case reference.")), Length(max=32)],
@@ -73,12 +73,12 @@ class LinkForm(FlaskForm):
     )
 
 
-class RerouteForm(FlaskForm):
+class RerouteForm(Form):
     add_queue = SelectField(_l("Add queue"), validate_choice=False)
     remove_queue = SelectField(_l("Remove queue"), validate_choice=False)
 
 
-class RewardForm(FlaskForm):
+class RewardForm(Form):
     reward_state = SelectField(
         _l("Reward state"),
         choices=[SelectChoice(k, v) for k, v in REWARD_LABELS.items()],
