@@ -194,6 +194,27 @@ def _command_table() -> dict[str, str]:
 COMMANDS = _command_table()
 
 
+def _command_languages() -> dict[str, str]:
+    """Command words that belong to one language only, with that language."""
+    seen: dict[str, set[str]] = {}
+    for by_language in KEYWORDS.values():
+        for language, words in by_language.items():
+            for word in words:
+                seen.setdefault(fold(word), set()).add(language)
+    return {word: next(iter(langs)) for word, langs in seen.items() if len(langs) == 1}
+
+
+COMMAND_LANGUAGES = _command_languages()
+
+
+def language_of(body: str) -> str | None:
+    """The language of a message's command word, when only one language has it:
+    a reporter who comes back days later with "STATUT <code>" is answered in
+    French although their old thread, and its language, are long gone."""
+    words = body.split(None, 1)
+    return COMMAND_LANGUAGES.get(fold(words[0])) if words else None
+
+
 def keyword(command: str, language: str) -> str:
     """The word replies show for a command, in the thread's language."""
     return KEYWORDS[command].get(language, KEYWORDS[command]["en"])[0]
@@ -903,7 +924,8 @@ def handle(
     sweep_expired(session, now)
     row = session.get(SmsThread, sender_key, with_for_update=True)
     state = open_state(row.sealed_state, state_key, sender_key) if row is not None else None
-    state = state or ThreadState()
+    if state is None:
+        state = ThreadState(language=language_of(body) or DEFAULT_LANGUAGE)
     dialogue = Dialogue(
         session, state, policy=policy, kdf=kdf, limits=limits, public_url=public_url
     )
