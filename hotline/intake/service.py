@@ -181,8 +181,9 @@ def submit(
     if reporter is None:
         codename = generate_digits() if draft.codename_kind == "digits" else generate_words()
         reporter = kdf.derive(codename)
-    row = session.get(Reporter, reporter.reporter_id)
-    if row is None:
+    # A fresh random codename has no row yet (a collision of 53 or 90 random bits
+    # would fail on the primary key, filing nothing); a returning one has one.
+    if codename is not None or session.get(Reporter, reporter.reporter_id) is None:
         session.add(
             Reporter(
                 id=reporter.reporter_id,
