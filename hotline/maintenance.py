@@ -10,7 +10,7 @@ message, attachment, contact detail and register request: the ciphertext
 cannot be opened by anyone, whoever holds which key, and the rows are deleted
 too. What stays is the metadata row the public statistics count (category,
 channel, dates, status, outcome, reward amounts), detached from the
-reporter: it moves to a placeholder reporter whose private key was never kept,
+reporter: it moves to a keyless "shredded" reporter whose private key was never kept,
 so the codename no longer lists the case, and a reporter left with no case is
 deleted. Every purged case is written to the audit trail.
 
@@ -271,7 +271,7 @@ def _batches(items: Sequence[str]) -> Iterator[list[str]]:
         yield list(items[start : start + BATCH])
 
 
-def _placeholder_reporter(session: Session) -> None:
+def _shredded_reporter(session: Session) -> None:
     if session.get(Reporter, PURGED_REPORTER) is None:
         # A valid public key (an officer's reply to a purged case can still be
         # sealed without error) whose private key nobody ever holds.
@@ -315,7 +315,7 @@ def purge(
             )
         if dry_run or not cases:
             return PurgeResult(cutoff, tuple(cases), sealed, dry_run)
-        _placeholder_reporter(session)
+        _shredded_reporter(session)
         reporters: set[str] = set()
         for batch in _batches(ids):
             reporters.update(

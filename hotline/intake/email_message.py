@@ -775,7 +775,7 @@ _CASE_REFERENCE = re.compile(
 
 
 def find_case_reference(subject: str) -> str | None:
-    """The case reference HL-XXXX-XXXX (Crockford base32, any case), uppercased."""
+    """The case reference, like HL-7K3M-Q9PA (Crockford base32, any case), uppercased."""
     match = _CASE_REFERENCE.search(subject)
     if match is None:
         return None
