@@ -8,10 +8,11 @@ reporter may read (their own words and officers' replies, never internal notes).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from hotline.crypto import envelopes
@@ -19,9 +20,10 @@ from hotline.crypto.items import (
     open_data_key,
     queue_recipient,
     reporter_recipient,
-    seal_data_key,
+    sealed_key_rows,
 )
 from hotline.crypto.keypairs import PrivateKey, PublicKey
+from hotline.db import Base, table
 from hotline.models import (
     Attachment,
     ContactDetail,
@@ -29,8 +31,11 @@ from hotline.models import (
     Message,
     Queue,
     Reporter,
+    SealedKey,
     new_id,
 )
+
+_Item = TypeVar("_Item", Message, Attachment)
 
 #: Who may read a message, by its author kind.
 READER_VISIBLE = {"reporter": True, "officer": True, "note": False, "measure": False}
@@ -43,9 +48,14 @@ class FileToStore:
     content: bytes
 
 
+_QUEUE_KEYS = select(Queue.slug, Queue.public_key).where(
+    Queue.slug.in_(bindparam("slugs", expanding=True))
+)
+
+
 def queue_public_keys(session: Session, slugs: list[str]) -> dict[str, PublicKey]:
-    rows = session.scalars(select(Queue).where(Queue.slug.in_(slugs)))
-    return {queue_recipient(q.slug): PublicKey(q.public_key) for q in rows}
+    rows = session.execute(_QUEUE_KEYS, {"slugs": slugs})
+    return {queue_recipient(slug): PublicKey(raw) for slug, raw in rows}
 
 
 def recipients_for(
@@ -59,6 +69,127 @@ def recipients_for(
     return recipients
 
 
+@dataclass(frozen=True, repr=False)
+class SealedItem:
+    """An item encrypted under its own data key, with that key sealed to each
+    recipient: the values of the item's row and of its ``sealed_keys`` rows,
+    not yet written. Holds ciphertext only."""
+
+    id: str
+    row: dict[str, Any]
+    sealed_keys: list[dict[str, Any]]
+
+    def __repr__(self) -> str:
+        return f"SealedItem({self.id})"
+
+
+def seal_message(
+    *,
+    disclosure_id: str,
+    seq: int,
+    author_kind: str,
+    text: str,
+    recipients: Mapping[str, PublicKey],
+    officer_id: int | None = None,
+) -> SealedItem:
+    message_id = new_id()
+    data_key = envelopes.new_data_key()
+    row = {
+        "id": message_id,
+        "disclosure_id": disclosure_id,
+        "seq": seq,
+        "author_kind": author_kind,
+        "officer_id": officer_id,
+        "body": envelopes.encrypt(data_key, message_id, "body", text.encode("utf-8")),
+        "seal_version": envelopes.SEAL_VERSION,
+    }
+    keys = sealed_key_rows(
+        disclosure_id=disclosure_id,
+        item_id=message_id,
+        item_kind="message",
+        data_key=data_key,
+        recipients=recipients,
+    )
+    return SealedItem(message_id, row, keys)
+
+
+def seal_attachment(
+    *,
+    disclosure_id: str,
+    file: FileToStore,
+    message_id: str | None,
+    recipients: Mapping[str, PublicKey],
+) -> SealedItem:
+    attachment_id = new_id()
+    data_key = envelopes.new_data_key()
+
+    def enc(purpose: str, value: bytes) -> bytes:
+        return envelopes.encrypt(data_key, attachment_id, purpose, value)
+
+    row = {
+        "id": attachment_id,
+        "disclosure_id": disclosure_id,
+        "message_id": message_id,
+        "name": enc("name", file.name.encode("utf-8")),
+        "media_type": enc("media_type", file.media_type.encode("utf-8")),
+        "content": enc("content", file.content),
+        "seal_version": envelopes.SEAL_VERSION,
+    }
+    keys = sealed_key_rows(
+        disclosure_id=disclosure_id,
+        item_id=attachment_id,
+        item_kind="attachment",
+        data_key=data_key,
+        recipients=recipients,
+    )
+    return SealedItem(attachment_id, row, keys)
+
+
+def seal_contact(
+    *, disclosure_id: str, kind: str, text: str, custodian: Mapping[str, PublicKey]
+) -> SealedItem:
+    """Contact details are sealed to the custodian alone: no queue, not even the
+    reporter's codename key, can read who the reporter is."""
+    contact_id = new_id()
+    data_key = envelopes.new_data_key()
+    row = {
+        "id": contact_id,
+        "disclosure_id": disclosure_id,
+        "kind": kind,
+        "body": envelopes.encrypt(data_key, contact_id, "body", text.encode("utf-8")),
+        "seal_version": envelopes.SEAL_VERSION,
+    }
+    keys = sealed_key_rows(
+        disclosure_id=disclosure_id,
+        item_id=contact_id,
+        item_kind="contact",
+        data_key=data_key,
+        recipients=custodian,
+    )
+    return SealedItem(contact_id, row, keys)
+
+
+def insert_sealed(session: Session, model: type[Base], items: Sequence[SealedItem]) -> None:
+    """Write sealed items of one kind, then their sealed keys, as plain INSERTs.
+
+    For the filing path, where every row is new: it skips the ORM's unit of
+    work. The rows they refer to must already be written.
+    """
+    if not items:
+        return
+    session.execute(insert(table(model)), [item.row for item in items])
+    keys = [key for item in items for key in item.sealed_keys]
+    session.execute(insert(table(SealedKey)), keys)
+
+
+def _add(session: Session, item: SealedItem, model: type[_Item]) -> _Item:
+    """Add a sealed item and its sealed keys to the session, for the ORM to flush."""
+    added = model(**item.row)
+    session.add(added)
+    session.add_all(SealedKey(**key) for key in item.sealed_keys)
+    return added
+
+
 def store_message(
     session: Session,
     disclosure: Disclosure,
@@ -66,34 +197,19 @@ def store_message(
     author_kind: str,
     text: str,
     officer_id: int | None = None,
-    recipients: Mapping[str, PublicKey] | None = None,
 ) -> Message:
-    """Seal and add a message. ``recipients`` saves the look-ups when the caller
-    already has them (filing a new case); it must then be exactly the case's
-    queues, plus the reporter for what the reporter may read."""
-    message = Message(
-        id=new_id(),
+    """Seal and add a message to an existing case, to the recipients its kind
+    allows: the case's queues, and the reporter for what the reporter may read."""
+    recipients = recipients_for(session, disclosure, reporter_readable=READER_VISIBLE[author_kind])
+    item = seal_message(
         disclosure_id=disclosure.id,
         seq=disclosure.take_seq(),
         author_kind=author_kind,
+        text=text,
+        recipients=recipients,
         officer_id=officer_id,
-        body=b"",
-        seal_version=envelopes.SEAL_VERSION,
     )
-    data_key = envelopes.new_data_key()
-    message.body = envelopes.encrypt(data_key, message.id, "body", text.encode("utf-8"))
-    seal_data_key(
-        session,
-        disclosure_id=disclosure.id,
-        item_id=message.id,
-        item_kind="message",
-        data_key=data_key,
-        recipients=recipients
-        if recipients is not None
-        else recipients_for(session, disclosure, reporter_readable=READER_VISIBLE[author_kind]),
-    )
-    session.add(message)
-    return message
+    return _add(session, item, Message)
 
 
 def store_attachment(
@@ -102,66 +218,15 @@ def store_attachment(
     file: FileToStore,
     *,
     message_id: str | None,
-    recipients: Mapping[str, PublicKey] | None = None,
 ) -> Attachment:
-    attachment_id = new_id()
-    data_key = envelopes.new_data_key()
-
-    def enc(purpose: str, value: bytes) -> bytes:
-        return envelopes.encrypt(data_key, attachment_id, purpose, value)
-
-    attachment = Attachment(
-        id=attachment_id,
+    """Seal and add a file to an existing case, readable by its queues and its reporter."""
+    item = seal_attachment(
         disclosure_id=disclosure.id,
+        file=file,
         message_id=message_id,
-        name=enc("name", file.name.encode("utf-8")),
-        media_type=enc("media_type", file.media_type.encode("utf-8")),
-        content=enc("content", file.content),
-        seal_version=envelopes.SEAL_VERSION,
+        recipients=recipients_for(session, disclosure, reporter_readable=True),
     )
-    seal_data_key(
-        session,
-        disclosure_id=disclosure.id,
-        item_id=attachment_id,
-        item_kind="attachment",
-        data_key=data_key,
-        recipients=recipients
-        if recipients is not None
-        else recipients_for(session, disclosure, reporter_readable=True),
-    )
-    session.add(attachment)
-    return attachment
-
-
-def store_contact(
-    session: Session,
-    disclosure: Disclosure,
-    *,
-    kind: str,
-    text: str,
-    custodian_slug: str,
-) -> ContactDetail:
-    """Contact details are sealed to the custodian alone: no queue, not even the
-    reporter's codename key, can read who the reporter is."""
-    contact = ContactDetail(
-        id=new_id(),
-        disclosure_id=disclosure.id,
-        kind=kind,
-        body=b"",
-        seal_version=envelopes.SEAL_VERSION,
-    )
-    data_key = envelopes.new_data_key()
-    contact.body = envelopes.encrypt(data_key, contact.id, "body", text.encode("utf-8"))
-    seal_data_key(
-        session,
-        disclosure_id=disclosure.id,
-        item_id=contact.id,
-        item_kind="contact",
-        data_key=data_key,
-        recipients=queue_public_keys(session, [custodian_slug]),
-    )
-    session.add(contact)
-    return contact
+    return _add(session, item, Attachment)
 
 
 def read_message(session: Session, message: Message, keys: Mapping[str, PrivateKey]) -> str:

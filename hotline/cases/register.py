@@ -1,7 +1,7 @@
 """The codename register: who a reporter is, released one recorded request at a time.
 
 Contact details (anything that identifies a reporter) are sealed to the
-custodian queue alone (``records.store_contact``): no receiving officer's key
+custodian queue alone (``records.seal_contact``): no receiving officer's key
 opens them. An officer of the case asks with a reason; a custodian (an officer
 designated to the custodian queue) approves or refuses. Approval opens the
 contact details' data keys with the custodian key and seals them to the

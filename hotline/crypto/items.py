@@ -7,6 +7,7 @@ public keys; opening needs the private key of one of the recipients.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +26,28 @@ def reporter_recipient(reporter_id: str) -> str:
     return f"reporter:{reporter_id}"
 
 
+def sealed_key_rows(
+    *,
+    disclosure_id: str,
+    item_id: str,
+    item_kind: str,
+    data_key: bytes,
+    recipients: Mapping[str, PublicKey],
+) -> list[dict[str, Any]]:
+    """The item's data key sealed to each recipient, as ``sealed_keys`` rows not yet written."""
+    return [
+        {
+            "item_id": item_id,
+            "recipient": recipient,
+            "item_kind": item_kind,
+            "disclosure_id": disclosure_id,
+            "sealed": envelopes.seal(data_key, public_key, item_id, item_kind),
+            "seal_version": envelopes.SEAL_VERSION,
+        }
+        for recipient, public_key in recipients.items()
+    ]
+
+
 def seal_data_key(
     session: Session,
     *,
@@ -34,17 +57,14 @@ def seal_data_key(
     data_key: bytes,
     recipients: Mapping[str, PublicKey],
 ) -> None:
-    for recipient, public_key in recipients.items():
-        session.add(
-            SealedKey(
-                item_id=item_id,
-                recipient=recipient,
-                item_kind=item_kind,
-                disclosure_id=disclosure_id,
-                sealed=envelopes.seal(data_key, public_key, item_id, item_kind),
-                seal_version=envelopes.SEAL_VERSION,
-            )
-        )
+    rows = sealed_key_rows(
+        disclosure_id=disclosure_id,
+        item_id=item_id,
+        item_kind=item_kind,
+        data_key=data_key,
+        recipients=recipients,
+    )
+    session.add_all(SealedKey(**row) for row in rows)
 
 
 def open_data_key(

@@ -12,13 +12,14 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from hotline.cases.records import read_attachment, read_message
 from hotline.crypto.codenames import CodenameKdf, InvalidCodename, ReporterKeys
 from hotline.crypto.items import reporter_recipient
 from hotline.crypto.keypairs import PrivateKey
+from hotline.db import table
 from hotline.models import Disclosure, DisclosureLink, Message, Reporter, UsedFormToken
 
 
@@ -144,13 +145,14 @@ def _token_hash(token: str) -> str:
 
 
 def use_form_token(session: Session, token: str) -> None:
-    """Spend a one-time form token inside the filing transaction.
+    """Spend a one-time form token in the filing transaction, after the case's rows.
 
-    The row is inserted with the case: the primary key makes a second send of
-    the same form (back button, double tap, two at once) fail at commit, and
-    the caller then asks :func:`form_token_used` to tell the reporter why.
+    The primary key makes a second send of the same form (back button, double
+    tap, two at once) fail here or at commit, and the caller then asks
+    :func:`form_token_used` to tell the reporter why. The rollback takes the
+    case's rows with it.
     """
-    session.add(UsedFormToken(token_hash=_token_hash(token)))
+    session.execute(insert(table(UsedFormToken)).values(token_hash=_token_hash(token)))
 
 
 def form_token_used(session: Session, token: str) -> bool:

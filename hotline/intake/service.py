@@ -13,14 +13,17 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from hotline.cases.records import (
     FileToStore,
+    insert_sealed,
     queue_public_keys,
+    seal_attachment,
+    seal_contact,
+    seal_message,
     store_attachment,
-    store_contact,
     store_message,
 )
 from hotline.crypto.codenames import (
@@ -29,13 +32,17 @@ from hotline.crypto.codenames import (
     generate_digits,
     generate_words,
 )
-from hotline.crypto.items import reporter_recipient
+from hotline.crypto.items import queue_recipient, reporter_recipient
+from hotline.db import table
 from hotline.intake.attachments import CleanedFile, UnreadableFile, clean
 from hotline.models import (
+    Attachment,
+    ContactDetail,
     Disclosure,
     DisclosureExclusion,
     DisclosureLink,
     DisclosureQueue,
+    Message,
     Reporter,
     new_id,
     today,
@@ -181,90 +188,123 @@ def submit(
     if reporter is None:
         codename = generate_digits() if draft.codename_kind == "digits" else generate_words()
         reporter = kdf.derive(codename)
-    # A fresh random codename has no row yet (a collision of 53 or 90 random bits
-    # would fail on the primary key, filing nothing); a returning one has one.
-    if codename is not None or session.get(Reporter, reporter.reporter_id) is None:
-        session.add(
-            Reporter(
+    received = today()
+    disclosure_id = new_id()
+    custodian = queue_recipient(policy.custodian_slug)
+    queue_keys = queue_public_keys(session, sorted({*queues, policy.custodian_slug}))
+    recipients = {
+        **{queue_recipient(q): queue_keys[queue_recipient(q)] for q in queues},
+        reporter_recipient(reporter.reporter_id): reporter.public_key,
+    }
+    related = _related_rows(session, disclosure_id, reporter.reporter_id, draft)
+    reference = _unused_reference(session)
+    # A fresh random codename has no row yet (a collision of 53 or 90 random
+    # bits would fail on the primary key, filing nothing); a returning one has one.
+    new_reporter = codename is not None or session.get(Reporter, reporter.reporter_id) is None
+
+    message = (
+        seal_message(
+            disclosure_id=disclosure_id,
+            seq=1,
+            author_kind="reporter",
+            text=text,
+            recipients=recipients,
+        )
+        if text
+        else None
+    )
+    message_id = message.id if message else None
+    attachments = [
+        seal_attachment(
+            disclosure_id=disclosure_id,
+            file=FileToStore(file.name, file.media_type, file.content),
+            message_id=message_id,
+            recipients=recipients,
+        )
+        for file in files
+    ]
+    contact = (
+        seal_contact(
+            disclosure_id=disclosure_id,
+            kind=draft.contact_kind,
+            text=draft.contact,
+            custodian={custodian: queue_keys[custodian]},
+        )
+        if draft.contact
+        else None
+    )
+    # Everything is read and sealed; now the writes, close together, so that
+    # SQLite's write lock is held for as little as possible. Every row is new,
+    # so they are plain INSERTs in the order of their foreign keys, without the
+    # ORM's unit of work: every report takes this path, and beside the codename
+    # derivation it should cost little more than the sealing.
+    if new_reporter:
+        session.execute(
+            insert(table(Reporter)).values(
                 id=reporter.reporter_id,
                 public_key=reporter.public_key.raw,
                 kdf_version=reporter.kdf_version,
             )
         )
-
-    received = today()
-    disclosure = Disclosure(
-        # The id is set here, not at flush, so everything below is added in one
-        # flush: one round of INSERTs and no UPDATE of the case row.
-        id=new_id(),
-        reference=_unused_reference(session),
-        reporter_id=reporter.reporter_id,
-        category=draft.category,
-        channel=draft.channel,
-        received_on=received,
-        acknowledgement_due=received + dt.timedelta(days=ACKNOWLEDGEMENT_DAYS),
-        next_seq=1,
-    )
-    disclosure.queues = [DisclosureQueue(queue_slug=q) for q in queues]
-    excluded = policy.excluded_queues(draft.concerns)
-    disclosure.exclusions = [DisclosureExclusion(queue_slug=q) for q in sorted(excluded)]
-    session.add(disclosure)
-
-    _link_related(session, disclosure, reporter.reporter_id, draft)
-    # What the reporter sends is sealed to the routed queues and to their codename key.
-    recipients = {
-        **queue_public_keys(session, list(queues)),
-        reporter_recipient(reporter.reporter_id): reporter.public_key,
-    }
-    message = (
-        store_message(session, disclosure, author_kind="reporter", text=text, recipients=recipients)
-        if text
-        else None
-    )
-    if files:
-        session.flush()  # attachments refer to the message row
-    for file in files:
-        store_attachment(
-            session,
-            disclosure,
-            FileToStore(file.name, file.media_type, file.content),
-            message_id=message.id if message else None,
-            recipients=recipients,
+    session.execute(
+        insert(table(Disclosure)).values(
+            id=disclosure_id,
+            reference=reference,
+            reporter_id=reporter.reporter_id,
+            category=draft.category,
+            channel=draft.channel,
+            received_on=received,
+            acknowledgement_due=received + dt.timedelta(days=ACKNOWLEDGEMENT_DAYS),
+            next_seq=2 if message else 1,
         )
-    if draft.contact:
-        store_contact(
-            session,
-            disclosure,
-            kind=draft.contact_kind,
-            text=draft.contact,
-            custodian_slug=policy.custodian_slug,
+    )
+    session.execute(
+        insert(table(DisclosureQueue)),
+        [{"disclosure_id": disclosure_id, "queue_slug": q} for q in queues],
+    )
+    excluded = sorted(policy.excluded_queues(draft.concerns))
+    if excluded:
+        session.execute(
+            insert(table(DisclosureExclusion)),
+            [{"disclosure_id": disclosure_id, "queue_slug": q} for q in excluded],
         )
+    if related:
+        session.execute(insert(table(DisclosureLink)), related)
+    insert_sealed(session, Message, [message] if message else [])
+    insert_sealed(session, Attachment, attachments)
+    insert_sealed(session, ContactDetail, [contact] if contact else [])
     enqueue_for_queues(session, queues, NEW_CASE)
-    session.flush()
     return Receipt(
         codename=codename,
-        reference=disclosure.reference,
-        disclosure_id=disclosure.id,
+        reference=reference,
+        disclosure_id=disclosure_id,
         reporter_id=reporter.reporter_id,
         files=tuple(FileReceipt(f.name, f.removed, f.metadata_warning) for f in files),
     )
 
 
+_REFERENCE_TAKEN = select(Disclosure.id).where(Disclosure.reference == bindparam("reference"))
+
+
 def _unused_reference(session: Session) -> str:
     while True:
         reference = new_reference()
-        if session.scalar(select(Disclosure.id).where(Disclosure.reference == reference)) is None:
+        if session.scalar(_REFERENCE_TAKEN, {"reference": reference}) is None:
             return reference
 
 
-def _link_related(session: Session, disclosure: Disclosure, reporter_id: str, draft: Draft) -> None:
+def _related_rows(
+    session: Session, disclosure_id: str, reporter_id: str, draft: Draft
+) -> list[dict[str, str]]:
     kind = "retaliation_for" if draft.category == "retaliation" else "related"
+    rows = []
     for other_id in dict.fromkeys(draft.related_to):
         other = session.get(Disclosure, other_id)
         # A reporter can only link their own disclosures.
         if other is None or other.reporter_id != reporter_id:
             raise UnknownCase(other_id)
-        session.add(DisclosureLink(from_id=disclosure.id, to_id=other.id, kind=kind))
+        rows.append({"from_id": disclosure_id, "to_id": other.id, "kind": kind})
+    return rows
 
 
 def append(

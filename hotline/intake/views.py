@@ -157,7 +157,6 @@ def report() -> Response:
         codename_kind="words",
     )
     try:
-        checkin.use_form_token(session, token)
         receipt = submit(
             session,
             draft,
@@ -166,6 +165,7 @@ def report() -> Response:
             limits=instance.limits,
             reporter=reporter,
         )
+        checkin.use_form_token(session, token)
         session.commit()
     except IntegrityError:
         session.rollback()
