@@ -1,5 +1,6 @@
-"""gunicorn settings. The access log records no client address, user agent,
-referrer or query string: only time, method, path, status, size and duration."""
+"""gunicorn settings. There is no access log: even without an address, the
+second a report was sent could be matched against a workplace's network log.
+The error log holds start-up messages and failures only."""
 
 import os
 
@@ -9,8 +10,8 @@ bind = os.environ.get("HOTLINE_BIND", "127.0.0.1:5000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 threads = int(os.environ.get("HOTLINE_THREADS", "8"))
 timeout = 60
-accesslog = "-"
-access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+accesslog = None
 # gunicorn's debug messages name client addresses ("Invalid request from ip=").
 loglevel = "info"
 forwarded_allow_ips = os.environ.get("HOTLINE_FORWARDED_ALLOW_IPS", "127.0.0.1")
+

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from bench import load
 from bench.load import Outcome, Run
@@ -34,13 +35,19 @@ ROOT = Path(__file__).resolve().parents[2]
 UNAVAILABLE = "nothing was sent"
 
 
-def _posts_done(running: Gunicorn) -> int:
-    return log_of(running).count('"POST /report" 200')
+def _cases_filed(database_url: str) -> int:
+    # The server logs no requests, so the database says how far the load got.
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM disclosures")).scalar_one())
+    finally:
+        engine.dispose()
 
 
-def _wait_for_posts(running: Gunicorn, count: int, timeout: float = 120) -> None:
+def _wait_for_cases(database_url: str, count: int, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
-    while _posts_done(running) < count:
+    while _cases_filed(database_url) < count:
         assert time.monotonic() < deadline, "the load never got going"
         time.sleep(0.1)
 
@@ -85,7 +92,7 @@ def test_a_worker_killed_mid_load_loses_no_receipted_report(
             )
         )
         try:
-            _wait_for_posts(running, 6)
+            _wait_for_cases(initialised.config.database_url, 6)
             victim = running.workers()[0]
             os.kill(victim, signal.SIGKILL)
         finally:
@@ -140,7 +147,7 @@ def test_a_postgresql_restart_answers_503_then_recovers(redis_url: str, tmp_path
                 )
             )
             try:
-                _wait_for_posts(running, 4)
+                _wait_for_cases(config.database_url, 4)
                 cluster.restart()
             finally:
                 thread.join(timeout=300)
@@ -153,8 +160,7 @@ def test_a_postgresql_restart_answers_503_then_recovers(redis_url: str, tmp_path
         for outcome in refused:
             assert outcome.status == 503, (outcome.status, outcome.page[:500])
             assert UNAVAILABLE in outcome.page
-        assert '" 500 ' not in log
-        assert "Traceback" not in log
+        assert "Traceback" not in log  # no request failed with a 500
         words = recovery.read_text().strip()
         stored = verify(config, words, [*run.outcomes, after])
         assert stored.receipts == len(run.ok) + 1

@@ -1,8 +1,8 @@
 """Two gunicorn servers sharing PostgreSQL and Redis: the web tier keeps no state.
 
 A reporter checks in on one server and goes on on the other; the check-in rate
-limit counts attempts on both; neither access log holds a client address or
-user agent.
+limit counts attempts on both; neither server logs a request, so no client
+address, user agent or time of a report.
 """
 
 from __future__ import annotations
@@ -104,10 +104,11 @@ def test_sessions_and_rate_limits_hold_across_servers(servers: tuple[Server, Ser
     assert statuses[9] == 429
 
     logs = a.stop() + b.stop()
-    requests = [line for line in logs.splitlines() if '"GET ' in line or '"POST ' in line]
-    assert requests, logs
-    for line in requests:
-        assert "127.0.0.1" not in line
+    assert "Booting worker" in logs, logs  # the servers' logs were captured
+    # No request is logged at all: not the client, and not the second a
+    # report arrived, which a workplace's network log could be matched against.
+    assert "/report" not in logs
+    assert "/checkin" not in logs
     assert AGENT not in logs
     assert "DistinctiveAgent" not in logs
     assert codename.group(1) not in logs
