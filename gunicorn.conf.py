@@ -15,3 +15,11 @@ accesslog = None
 loglevel = "info"
 forwarded_allow_ips = os.environ.get("HOTLINE_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
+
+def post_worker_init(worker: object) -> None:
+    """The application's start-up objects (mappers, templates, catalogues) live
+    as long as the worker: keep them out of the garbage collector's full passes,
+    which would otherwise walk all of them every so often under load."""
+    import gc
+
+    gc.freeze()
