@@ -27,7 +27,13 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
     With ``require_keys`` (the web server), missing or unreadable ``keys/`` stop
     the start with a clear message instead of failing on the first report.
     """
-    from hotline.extensions import babel, csrf, limiter, select_locale
+    from hotline.extensions import (
+        babel,
+        csrf,
+        limiter,
+        select_locale,
+        translations_for_templates,
+    )
     from hotline.instance import EXTENSION, build_instance, close_db_session
     from hotline.routing import load_policy
 
@@ -73,6 +79,7 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.context_processor(translations_for_templates)
     app.teardown_appcontext(close_db_session)
     app.after_request(_security_headers)
     app.register_error_handler(OperationalError, _database_unavailable)

@@ -151,6 +151,29 @@ def test_bad_reports_get_a_clear_page_keep_the_text_and_store_nothing(
     assert count(db, Disclosure) == 0
 
 
+def test_after_an_expired_csrf_token_the_same_page_sends(client: FlaskClient, db: Session) -> None:
+    typed = "Keep this text: lorry RAD 204 B"
+    form = open_form(client)
+    refused = client.post(
+        "/report", data={**form, "csrf_token": "", "category": "other", "body": typed}
+    )
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert typed in page
+    # The page carries a fresh token: sending it again, as it is, files the report.
+    resent = client.post(
+        "/report",
+        data={
+            "csrf_token": hidden(page, "csrf_token"),
+            "form_token": hidden(page, "form_token"),
+            "category": "other",
+            "body": typed,
+        },
+    )
+    assert resent.status_code == 200, resent.get_data(as_text=True)
+    assert count(db, Disclosure) == 1
+
+
 def test_an_oversized_upload_is_refused_with_a_clear_page(
     initialised: Initialised, db: Session
 ) -> None:
