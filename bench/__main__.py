@@ -130,7 +130,7 @@ def summary(
     else:
         lines.append("| /transparency | no such route yet | |")
     row(
-        "web submissions per second (GET form + POST 600 chars)",
+        "web submissions per second (GET form + multipart POST of 600 chars)",
         lambda r: f"{r.submissions.run.per_second:.1f}/s",
     )
     row(
@@ -216,8 +216,9 @@ def main() -> None:
         f"Run took {time.monotonic() - began:.0f} s. Reproduce with `make bench`.",
         "",
         f"gunicorn: {WORKERS} workers (one per core) × 8 threads; load from another "
-        f"process on 127.0.0.1, {CONCURRENCY} browsers at once, without JavaScript, "
-        "arriving as through the onion service (one address for every Tor user, so "
+        f"process on 127.0.0.1, {CONCURRENCY} browsers at once, without JavaScript "
+        "(the report form is posted as multipart/form-data with its empty file field, "
+        "as a browser sends it), arriving as through the onion service (one address for every Tor user, so "
         "the per-address limits are off, as in production). Server CPU is read from "
         "/proc for gunicorn's processes and the PostgreSQL backends serving them; "
         "Redis is not counted. Other work on the machine makes rates vary between "

@@ -1,8 +1,9 @@
 """A browser without JavaScript, over one keep-alive connection to 127.0.0.1.
 
 Used by the load generator of the benchmark and by the scale and fault tests.
-It sends exactly what a phone's browser sends on the reporter pages: a GET of
-the form, then the urlencoded POST with the hidden fields it was given. It
+It sends what a phone's browser sends on the reporter pages: a GET of the
+form, then the POST with the hidden fields it was given, multipart with an
+empty file field for the report form, urlencoded for the others. It
 keeps cookies in memory only and talks to loopback only, whatever the caller
 passes as ``host`` (the ``Host`` header may name the onion service, as a Tor
 client's request does when it reaches the server through the onion service).
@@ -15,6 +16,8 @@ import re
 import time
 import urllib.parse
 from dataclasses import dataclass, field
+
+from urllib3 import encode_multipart_formdata
 
 LOOPBACK = "127.0.0.1"
 #: gunicorn closes a kept-alive connection after 2 s idle; reconnect before that
@@ -80,6 +83,7 @@ class Browser:
         path: str,
         form: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes]] | None = None,
     ) -> Reply:
         if not path.startswith("/"):
             raise NotLoopback(path)
@@ -89,7 +93,9 @@ class Browser:
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
-        if form is not None:
+        if form is not None and files is not None:
+            body, sent["Content-Type"] = encode_multipart_formdata([*form.items(), *files.items()])
+        elif form is not None:
             body = urllib.parse.urlencode(form).encode()
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         for attempt in (1, 2):
@@ -133,8 +139,15 @@ class Browser:
     def get(self, path: str) -> Reply:
         return self.request("GET", path)
 
-    def post(self, path: str, form: dict[str, str], headers: dict[str, str] | None = None) -> Reply:
-        return self.request("POST", path, form, headers)
+    def post(
+        self,
+        path: str,
+        form: dict[str, str],
+        headers: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes]] | None = None,
+    ) -> Reply:
+        """POST ``form`` urlencoded or, with ``files``, as multipart/form-data."""
+        return self.request("POST", path, form, headers, files)
 
     # --- the reporter's journeys ------------------------------------------------
 
@@ -151,6 +164,9 @@ class Browser:
                 "category": category,
                 "body": text,
             },
+            # The form is multipart (it takes files): a browser sends the
+            # empty file field too.
+            files={"attachment": ("", b"")},
         )
         return reply, receipt_of(reply.body) if reply.status == 200 else None
 

@@ -39,6 +39,7 @@ def profile(count: int = 40, top: int = 35) -> str:
                     "form_token": hidden(page, "form_token"),
                     "category": "other",
                     "body": report_text(f"HL{index:08d}"),
+                    "attachment": (io.BytesIO(b""), ""),  # a browser sends the empty file field
                 },
             )
             assert reply.status_code == 200, reply.status_code
