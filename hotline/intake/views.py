@@ -8,6 +8,7 @@ and is never put in a URL, cookie, session, log or cache.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,7 +25,7 @@ from flask import (
 )
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
@@ -45,10 +46,13 @@ from hotline.intake.forms import (
     LogoutForm,
     ReportForm,
 )
+from hotline.intake.prerendered import Prerendered, prerendered
+from hotline.intake.prerendered import bind as bind_prerendered
 from hotline.intake.receipts import removed_labels
 from hotline.intake.service import (
     Draft,
     DraftRejected,
+    Receipt,
     UnknownCase,
     Upload,
     append,
@@ -125,15 +129,18 @@ def landing() -> Response:
 def report() -> Response:
     instance = current()
     reporter = _signed_in_reporter()
-    form = ReportForm()
-    form.concerns.choices = _unit_choices()
     if request.method == "GET":
         wanted = request.args.get("category")
-        if wanted in CATEGORY_LABELS:
-            form.category.data = wanted
-        form.form_token.data = _new_form_token()
-        return _page("reporter/report.html", form=form, reporter=reporter)
+        category = wanted if wanted in CATEGORY_LABELS else None
+        html = prerendered("report_form").page(
+            (category, reporter is not None),
+            lambda markers: _blank_report_form(category, reporter, markers),
+            {"csrf_token": generate_csrf(), "form_token": _new_form_token()},
+        )
+        return make_response(html)
 
+    form = ReportForm()
+    form.concerns.choices = _unit_choices()
     if not form.validate_on_submit():
         form.form_token.data = form.form_token.data or _new_form_token()
         return _page("reporter/report.html", 400, form=form, reporter=reporter)
@@ -176,7 +183,42 @@ def report() -> Response:
         session.rollback()
         form.body.errors = [_rejection_message(exc)]
         return _page("reporter/report.html", 400, form=form, reporter=reporter)
-    return _page("reporter/receipt.html", receipt=receipt)
+    return make_response(_receipt_page(receipt))
+
+
+def _receipt_page(receipt: Receipt) -> str:
+    if receipt.files:  # what was removed from each file: rendered for this receipt
+        return render_template("reporter/receipt.html", receipt=receipt)
+    values = {"reference": receipt.reference, "codename": receipt.codename or ""}
+    return prerendered("receipt").page(
+        receipt.codename is not None,
+        lambda markers: render_template(
+            "reporter/receipt.html",
+            receipt=Receipt(
+                codename=markers["codename"] if receipt.codename is not None else None,
+                reference=markers["reference"],
+                disclosure_id="",
+                reporter_id="",
+            ),
+        ),
+        values,
+    )
+
+
+def _blank_report_form(
+    category: str | None, reporter: ReporterKeys | None, markers: Mapping[str, str]
+) -> str:
+    """The report form as everyone sees it first, with markers for the tokens."""
+    form = ReportForm(formdata=None, meta={"csrf": False})
+    form.concerns.choices = _unit_choices()
+    form.category.data = category
+    form.form_token.data = markers["form_token"]
+    return render_template(
+        "reporter/report.html",
+        form=form,
+        reporter=reporter,
+        csrf_token=lambda: markers["csrf_token"],
+    )
 
 
 def _rejection_message(error: DraftRejected) -> str:
@@ -357,6 +399,11 @@ def _handle_not_found(_error: HTTPException) -> Response:
 
 def register(app: Flask) -> None:
     app.register_blueprint(blueprint)
+    bind_prerendered(
+        app,
+        report_form=Prerendered(blanks=("csrf_token", "form_token")),
+        receipt=Prerendered(blanks=("reference", "codename")),
+    )
     app.after_request(_remember_language)
     app.register_error_handler(CSRFError, _handle_csrf)
     app.register_error_handler(RequestEntityTooLarge, _handle_too_large)
