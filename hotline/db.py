@@ -6,12 +6,13 @@ several threads of one gunicorn worker can write without "database is locked".
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Engine, MetaData, Table, create_engine, event
+from sqlalchemy import Engine, Insert, MetaData, Table, create_engine, event, insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -32,6 +33,13 @@ def table(model: type[Base]) -> Table:
     """A mapped class's table, for plain Core statements (SQLAlchemy types
     ``__table__`` as any FROM clause)."""
     return cast(Table, model.__table__)
+
+
+@functools.cache
+def insert_into(model: type[Base]) -> Insert:
+    """A plain INSERT into the model's table, to run with a dict or a list of
+    dicts. Made once per table, so SQLAlchemy also works out its cache key once."""
+    return insert(table(model))
 
 
 class DatabaseUnavailable(RuntimeError):

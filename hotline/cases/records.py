@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hotline.crypto import envelopes
@@ -23,7 +23,7 @@ from hotline.crypto.items import (
     sealed_key_rows,
 )
 from hotline.crypto.keypairs import PrivateKey, PublicKey
-from hotline.db import Base, table
+from hotline.db import Base, insert_into
 from hotline.models import (
     Attachment,
     ContactDetail,
@@ -177,9 +177,9 @@ def insert_sealed(session: Session, model: type[Base], items: Sequence[SealedIte
     """
     if not items:
         return
-    session.execute(insert(table(model)), [item.row for item in items])
+    session.execute(insert_into(model), [item.row for item in items])
     keys = [key for item in items for key in item.sealed_keys]
-    session.execute(insert(table(SealedKey)), keys)
+    session.execute(insert_into(SealedKey), keys)
 
 
 def _add(session: Session, item: SealedItem, model: type[_Item]) -> _Item:

@@ -12,14 +12,14 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.cases.records import read_attachment, read_message
 from hotline.crypto.codenames import CodenameKdf, InvalidCodename, ReporterKeys
 from hotline.crypto.items import reporter_recipient
 from hotline.crypto.keypairs import PrivateKey
-from hotline.db import table
+from hotline.db import insert_into
 from hotline.models import Disclosure, DisclosureLink, Message, Reporter, UsedFormToken
 
 
@@ -152,7 +152,7 @@ def use_form_token(session: Session, token: str) -> None:
     :func:`form_token_used` to tell the reporter why. The rollback takes the
     case's rows with it.
     """
-    session.execute(insert(table(UsedFormToken)).values(token_hash=_token_hash(token)))
+    session.execute(insert_into(UsedFormToken), {"token_hash": _token_hash(token)})
 
 
 def form_token_used(session: Session, token: str) -> bool:

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hotline.cases.records import (
@@ -33,7 +33,7 @@ from hotline.crypto.codenames import (
     generate_words,
 )
 from hotline.crypto.items import queue_recipient, reporter_recipient
-from hotline.db import table
+from hotline.db import insert_into
 from hotline.intake.attachments import CleanedFile, UnreadableFile, clean
 from hotline.models import (
     Attachment,
@@ -240,36 +240,38 @@ def submit(
     # derivation it should cost little more than the sealing.
     if new_reporter:
         session.execute(
-            insert(table(Reporter)).values(
-                id=reporter.reporter_id,
-                public_key=reporter.public_key.raw,
-                kdf_version=reporter.kdf_version,
-            )
+            insert_into(Reporter),
+            {
+                "id": reporter.reporter_id,
+                "public_key": reporter.public_key.raw,
+                "kdf_version": reporter.kdf_version,
+            },
         )
     session.execute(
-        insert(table(Disclosure)).values(
-            id=disclosure_id,
-            reference=reference,
-            reporter_id=reporter.reporter_id,
-            category=draft.category,
-            channel=draft.channel,
-            received_on=received,
-            acknowledgement_due=received + dt.timedelta(days=ACKNOWLEDGEMENT_DAYS),
-            next_seq=2 if message else 1,
-        )
+        insert_into(Disclosure),
+        {
+            "id": disclosure_id,
+            "reference": reference,
+            "reporter_id": reporter.reporter_id,
+            "category": draft.category,
+            "channel": draft.channel,
+            "received_on": received,
+            "acknowledgement_due": received + dt.timedelta(days=ACKNOWLEDGEMENT_DAYS),
+            "next_seq": 2 if message else 1,
+        },
     )
     session.execute(
-        insert(table(DisclosureQueue)),
+        insert_into(DisclosureQueue),
         [{"disclosure_id": disclosure_id, "queue_slug": q} for q in queues],
     )
     excluded = sorted(policy.excluded_queues(draft.concerns))
     if excluded:
         session.execute(
-            insert(table(DisclosureExclusion)),
+            insert_into(DisclosureExclusion),
             [{"disclosure_id": disclosure_id, "queue_slug": q} for q in excluded],
         )
     if related:
-        session.execute(insert(table(DisclosureLink)), related)
+        session.execute(insert_into(DisclosureLink), related)
     insert_sealed(session, Message, [message] if message else [])
     insert_sealed(session, Attachment, attachments)
     insert_sealed(session, ContactDetail, [contact] if contact else [])

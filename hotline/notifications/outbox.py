@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, exists, insert, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
-from hotline.db import table
+from hotline.db import insert_into
 from hotline.models import Designation, Notification, Officer
 
 #: Kinds of notification; the e-mail says only "there is something new".
@@ -41,7 +41,7 @@ def enqueue_for_queues(session: Session, queue_slugs: Iterable[str], kind: str) 
     officers = session.scalars(_TO_NOTIFY, {"slugs": list(queue_slugs), "kind": kind}).all()
     if officers:
         session.execute(
-            insert(table(Notification)),
+            insert_into(Notification),
             [{"officer_id": officer_id, "kind": kind} for officer_id in sorted(officers)],
         )
     return len(officers)
