@@ -218,8 +218,9 @@ def main() -> None:
         f"gunicorn: {WORKERS} workers (one per core) × 8 threads; load from another "
         f"process on 127.0.0.1, {CONCURRENCY} browsers at once, without JavaScript "
         "(the report form is posted as multipart/form-data with its empty file field, "
-        "as a browser sends it), arriving as through the onion service (one address for every Tor user, so "
-        "the per-address limits are off, as in production). Server CPU is read from "
+        "as a browser sends it), arriving as through the onion service (one address "
+        "for every Tor user, so the per-address limits are off, as in production). "
+        "Server CPU is read from "
         "/proc for gunicorn's processes and the PostgreSQL backends serving them; "
         "Redis is not counted. Other work on the machine makes rates vary between "
         "runs; the ratios below come from this one run.",

@@ -28,8 +28,8 @@ from bench.server import ONION_HOST, PUBLIC_URL, TWILIO_TOKEN, CpuMeter, Gunicor
 from hotline.config import Config
 
 WORKERS = 2
-SUBMISSIONS = 120
-CHECK_INS = 80
+SUBMISSIONS = 360
+CHECK_INS = 200
 CONCURRENCY = 4
 TIME_LIMIT = 60.0
 SMS_RATE = 5.0
