@@ -324,7 +324,15 @@ def append(
     reporter can never write into someone else's case by guessing an id.
     """
     limits = limits or Limits()
-    disclosure = session.get(Disclosure, disclosure_id)
+    # The case row is locked (PostgreSQL) before its queues are read, as a
+    # reroute locks it: a follow-up is sealed to the queues the case has when
+    # it is stored, never to a queue a reroute has just taken the case from.
+    disclosure = session.scalar(
+        select(Disclosure)
+        .where(Disclosure.id == disclosure_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if disclosure is None or disclosure.reporter_id != reporter_id:
         raise UnknownCase(disclosure_id)
     files = clean_uploads(attachments, limits)

@@ -4,10 +4,12 @@ by the right keys."""
 from __future__ import annotations
 
 import io
+import threading
+import time
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hotline.cases.designations import queue_key_from_recovery
@@ -19,7 +21,7 @@ from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import load_secrets, recovery_private_key
 from hotline.db import Database
 from hotline.intake.service import Draft, DraftRejected, UnknownCase, Upload, append, submit
-from hotline.models import Attachment, Disclosure, Message, Queue, SealedKey
+from hotline.models import Attachment, Disclosure, DisclosureQueue, Message, Queue, SealedKey
 from hotline.routing import load_policy
 from tests.conftest import Initialised, assert_absent, dump_database, dump_keys
 
@@ -217,3 +219,61 @@ def test_bad_drafts_are_refused_and_store_nothing(
     with harness.database.sessions() as session:
         assert session.scalars(select(Disclosure)).all() == []
         assert session.scalars(select(Attachment)).all() == []
+
+
+def test_a_follow_up_during_a_reroute_is_sealed_to_the_queues_the_case_ends_with(
+    harness: Harness,
+) -> None:
+    if harness.database.is_sqlite:
+        pytest.skip("row locks are PostgreSQL's (the other backend); SQLite has one writer")
+    codename, disclosure_id = harness.file(
+        Draft(category="staff_misconduct", text="one", channel="web")
+    )
+    reporter = harness.kdf.derive(codename)
+    errors: list[BaseException] = []
+
+    def follow_up() -> None:
+        try:
+            with harness.database.transaction() as session:
+                append(
+                    session,
+                    reporter_id=reporter.reporter_id,
+                    disclosure_id=disclosure_id,
+                    text="the follow-up",
+                )
+        except BaseException as exc:  # reported by the test thread below
+            errors.append(exc)
+
+    with harness.database.sessions() as rerouting:
+        # A reroute half done: it holds the case row and has moved the case
+        # from one queue to another, not yet committed.
+        case_row = rerouting.scalar(
+            select(Disclosure).where(Disclosure.id == disclosure_id).with_for_update()
+        )
+        assert case_row is not None
+        removed = case_row.queue_slugs[0]
+        rerouting.execute(
+            delete(DisclosureQueue).where(
+                DisclosureQueue.disclosure_id == disclosure_id,
+                DisclosureQueue.queue_slug == removed,
+            )
+        )
+        rerouting.add(DisclosureQueue(disclosure_id=disclosure_id, queue_slug="investigation"))
+        rerouting.flush()
+        writer = threading.Thread(target=follow_up)
+        writer.start()
+        time.sleep(1.0)
+        assert writer.is_alive(), "the follow-up did not wait for the reroute"
+        rerouting.commit()
+    writer.join(timeout=30)
+    assert not errors, errors
+    with harness.database.sessions() as session:
+        message = session.scalars(
+            select(Message).where(Message.disclosure_id == disclosure_id).order_by(Message.seq)
+        ).all()[-1]
+        recipients = set(
+            session.scalars(select(SealedKey.recipient).where(SealedKey.item_id == message.id))
+        )
+    assert queue_recipient(removed) not in recipients
+    assert queue_recipient("investigation") in recipients
+    assert reporter_recipient(reporter.reporter_id) in recipients
