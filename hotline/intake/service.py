@@ -324,9 +324,12 @@ def append(
     reporter can never write into someone else's case by guessing an id.
     """
     limits = limits or Limits()
-    # The case row is locked (PostgreSQL) before its queues are read, as a
-    # reroute locks it: a follow-up is sealed to the queues the case has when
-    # it is stored, never to a queue a reroute has just taken the case from.
+    # The case row is locked before its queues are read, as a reroute locks
+    # it: a follow-up is sealed to the queues the case has when it is stored,
+    # never to a queue a reroute has just taken the case from. PostgreSQL only:
+    # SQLite ignores FOR UPDATE, and pysqlite runs reads outside the write
+    # transaction, so there a follow-up and a reroute in the same instant can
+    # still cross.
     disclosure = session.scalar(
         select(Disclosure)
         .where(Disclosure.id == disclosure_id)

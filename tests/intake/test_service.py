@@ -225,7 +225,7 @@ def test_a_follow_up_during_a_reroute_is_sealed_to_the_queues_the_case_ends_with
     harness: Harness,
 ) -> None:
     if harness.database.is_sqlite:
-        pytest.skip("row locks are PostgreSQL's (the other backend); SQLite has one writer")
+        pytest.skip("row locks are PostgreSQL's (the other backend)")
     codename, disclosure_id = harness.file(
         Draft(category="staff_misconduct", text="one", channel="web")
     )
