@@ -313,7 +313,10 @@ def purge(
                 )
                 or 0
             )
-        if dry_run or not cases:
+        if dry_run:
+            return PurgeResult(cutoff, tuple(cases), sealed, dry_run)
+        _forget_old_emails(session, cutoff)
+        if not cases:
             return PurgeResult(cutoff, tuple(cases), sealed, dry_run)
         _shredded_reporter(session)
         reporters: set[str] = set()
@@ -330,11 +333,9 @@ def purge(
             session.execute(delete(Message).where(Message.disclosure_id.in_(batch)))
             session.execute(delete(ContactDetail).where(ContactDetail.disclosure_id.in_(batch)))
             session.execute(delete(ContactRequest).where(ContactRequest.disclosure_id.in_(batch)))
-            session.execute(
-                update(EmailSeen)
-                .where(EmailSeen.disclosure_id.in_(batch))
-                .values(disclosure_id=None)
-            )
+            # The hash of the e-mail's Message-ID would still say that this
+            # message was received: it goes with the case.
+            session.execute(delete(EmailSeen).where(EmailSeen.disclosure_id.in_(batch)))
             # The statistics row stays, no longer tied to the reporter's codename.
             session.execute(
                 update(Disclosure)
@@ -358,6 +359,13 @@ def purge(
             )
     _after_purge(database)
     return PurgeResult(cutoff, tuple(cases), sealed, dry_run)
+
+
+def _forget_old_emails(session: Session, cutoff: dt.date) -> None:
+    """Message-ID hashes older than the retention period: they only stop a
+    retried delivery from being filed twice, which happens within minutes, and
+    would otherwise say for ever that a given e-mail reached the hotline."""
+    session.execute(delete(EmailSeen).where(EmailSeen.seen_on < cutoff))
 
 
 def _after_purge(database: Database) -> None:

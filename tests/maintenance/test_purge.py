@@ -18,6 +18,7 @@ from hotline.models import (
     AuditEvent,
     ContactDetail,
     Disclosure,
+    EmailSeen,
     Message,
     Reporter,
     SealedKey,
@@ -133,6 +134,38 @@ def test_purge_shreds_the_expired_case_and_keeps_its_statistics_row(
         stored = dump_database(initialised.config)
         for sealed in shredded:
             assert_absent(sealed, stored)
+
+
+def test_purge_forgets_the_message_ids_of_purged_and_old_e_mails(
+    runner: FlaskCliRunner, cases: Cases
+) -> None:
+    scene = Scene(cases)
+    long_ago = today() - dt.timedelta(days=DAYS + 30)
+    with cases.database.transaction() as session:
+        session.add_all(
+            [
+                # The expired case came by e-mail, a while after its first message.
+                EmailSeen(
+                    message_hash="a" * 64,
+                    disclosure_id=scene.expired.disclosure_id,
+                    seen_on=today() - dt.timedelta(days=DAYS - 10),
+                ),
+                # A delivery of long ago that filed nothing (a duplicate, a bounce).
+                EmailSeen(message_hash="b" * 64, disclosure_id=None, seen_on=long_ago),
+                # Recent ones still guard against a retried delivery.
+                EmailSeen(
+                    message_hash="c" * 64, disclosure_id=scene.recent.disclosure_id, seen_on=today()
+                ),
+                EmailSeen(message_hash="d" * 64, disclosure_id=None, seen_on=today()),
+            ]
+        )
+    _purge(runner, "--dry-run")
+    with cases.database.sessions() as session:
+        assert len(session.scalars(select(EmailSeen)).all()) == 4
+    _purge(runner)
+    with cases.database.sessions() as session:
+        kept = sorted(session.scalars(select(EmailSeen.message_hash)))
+    assert kept == ["c" * 64, "d" * 64]
 
 
 def test_a_backup_taken_after_the_purge_does_not_open_the_case_one_before_does(
