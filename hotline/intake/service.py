@@ -32,7 +32,7 @@ from hotline.crypto.codenames import (
     generate_digits,
     generate_words,
 )
-from hotline.crypto.items import queue_recipient, reporter_recipient
+from hotline.crypto.items import reporter_recipient
 from hotline.db import insert_into
 from hotline.intake.attachments import CleanedFile, UnreadableFile, clean
 from hotline.models import (
@@ -190,10 +190,9 @@ def submit(
         reporter = kdf.derive(codename)
     received = today()
     disclosure_id = new_id()
-    custodian = queue_recipient(policy.custodian_slug)
-    queue_keys = queue_public_keys(session, sorted({*queues, policy.custodian_slug}))
+    # What the reporter sends is sealed to the routed queues and to their codename key.
     recipients = {
-        **{queue_recipient(q): queue_keys[queue_recipient(q)] for q in queues},
+        **queue_public_keys(session, list(queues)),
         reporter_recipient(reporter.reporter_id): reporter.public_key,
     }
     related = _related_rows(session, disclosure_id, reporter.reporter_id, draft)
@@ -228,7 +227,7 @@ def submit(
             disclosure_id=disclosure_id,
             kind=draft.contact_kind,
             text=draft.contact,
-            custodian={custodian: queue_keys[custodian]},
+            custodian=queue_public_keys(session, [policy.custodian_slug]),
         )
         if draft.contact
         else None
