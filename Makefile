@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | sha1sum | cut -c1-12)
 TESTSTAMP := $(STAMP)-test
 
-.PHONY: run test lint bench translations clean
+.PHONY: run test lint bench translations catalogues clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ $(TESTSTAMP): $(BIN)/python
 
 translations: $(STAMP)
 	$(BIN)/pybabel -q compile -d hotline/translations
+
+# After changing a translatable string: new entries appear untranslated in every
+# language's messages.po; translate them, then `make translations`.
+catalogues: $(TESTSTAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k _n --no-location -o hotline/translations/messages.pot .
+	$(BIN)/pybabel -q update -i hotline/translations/messages.pot -d hotline/translations --no-fuzzy-matching
+	rm hotline/translations/messages.pot
 
 run: $(STAMP) translations
 	@test -f keys/pepper || HOTLINE_INSECURE_COOKIES=1 $(BIN)/hotline init

@@ -40,6 +40,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _language(env: Mapping[str, str], name: str, defaults: Config) -> str:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return defaults.email_language
+    if raw not in defaults.languages:
+        known = ", ".join(defaults.languages)
+        raise ConfigError(f"{name} must be one of {known}, not {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything the application reads from its environment, typed and frozen."""
@@ -56,6 +66,9 @@ class Config:
     imap_url: str | None = None
     mail_from: str = "hotline@localhost"
     email_acknowledgement: bool = True
+    #: The language of an e-mail acknowledgement when the message does not say
+    #: its own (Content-Language): the language the published address is in.
+    email_language: str = "en"
     twilio_auth_token: str | None = None
     twilio_account_sid: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
@@ -93,6 +106,7 @@ class Config:
             imap_url=env.get("HOTLINE_IMAP_URL") or None,
             mail_from=env.get("HOTLINE_MAIL_FROM") or defaults.mail_from,
             email_acknowledgement=_flag(env.get("HOTLINE_EMAIL_ACKNOWLEDGEMENT"), True),
+            email_language=_language(env, "HOTLINE_EMAIL_LANGUAGE", defaults),
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
             twilio_api_base=env.get("HOTLINE_TWILIO_API_BASE") or defaults.twilio_api_base,

@@ -38,6 +38,10 @@ def test_config_from_environment_reads_hotline_variables(tmp_path: Path) -> None
     assert Config.from_env({}).database_url.startswith("sqlite:///")
     with pytest.raises(ConfigError, match="HOTLINE_MAX_UPLOAD_BYTES"):
         Config.from_env({"HOTLINE_MAX_UPLOAD_BYTES": "lots"})
+    assert Config.from_env({}).email_language == "en"
+    assert Config.from_env({"HOTLINE_EMAIL_LANGUAGE": "FR"}).email_language == "fr"
+    with pytest.raises(ConfigError, match="HOTLINE_EMAIL_LANGUAGE"):
+        Config.from_env({"HOTLINE_EMAIL_LANGUAGE": "de"})
 
 
 def test_the_server_refuses_to_start_without_keys(tmp_path: Path) -> None:

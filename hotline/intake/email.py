@@ -40,8 +40,10 @@ Why it is shaped this way (e-mail is confidential, never anonymous):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -50,10 +52,12 @@ from email.policy import compat32
 from email.utils import formatdate, make_msgid, parseaddr
 from typing import TypeVar
 
+from babel.support import NullTranslations, Translations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hotline import TRANSLATIONS
 from hotline.crypto.codenames import CodenameKdf, ReporterKeys
 from hotline.crypto.keyring import InstanceSecrets
 from hotline.db import Database
@@ -106,8 +110,15 @@ CONTACT_KIND = "email_sender"
 #: The link from a reference-only follow-up to the case it names.
 LINK_KIND = "related"
 
-SUBJECT_NEW = "Your report was received"
-SUBJECT_FOLLOW_UP = "Your message was received"
+
+def _n(message: str) -> str:
+    """Marks a message for the catalogue (``make catalogues``); it is translated
+    where it is used, in the language of the acknowledgement."""
+    return message
+
+
+SUBJECT_NEW = _n("Your report was received")
+SUBJECT_FOLLOW_UP = _n("Your message was received")
 
 #: At most this many further codename-shaped numbers are tried per message
 #: (each costs one scrypt derivation).
@@ -171,6 +182,8 @@ class IngestResult:
     dropped_attachments: int = 0
     #: For ``REJECTED``: the service's stable reason key.
     reason: str | None = None
+    #: The language the message said it was in (Content-Language), if any.
+    language: str | None = None
 
     def __repr__(self) -> str:
         return f"IngestResult({self.outcome})"
@@ -427,6 +440,7 @@ def ingest(
                     dropped_attachments=dropped,
                     reply_to=reply_to,
                     original_message_id=parsed.message_id,
+                    language=parsed.language,
                 )
         receipt, linked, dropped = _file_new(
             session, parsed, text, uploads, policy=policy, kdf=kdf, limits=limits, reporter=keys
@@ -443,6 +457,7 @@ def ingest(
         codename=receipt.codename,
         reply_to=reply_to,
         original_message_id=parsed.message_id,
+        language=parsed.language,
         follow_up_not_joined=keys is None and looked_like_follow_up,
         dropped_attachments=dropped,
     )
@@ -563,19 +578,27 @@ def _submitter(
 # --------------------------------------------------------------------- acknowledgement
 
 
+@functools.cache
+def _catalogue(language: str) -> NullTranslations:
+    """The application's own catalogue for one language, loaded once."""
+    return Translations.load(str(TRANSLATIONS), [language])
+
+
 def acknowledgement(
     result: IngestResult,
     *,
     mail_from: str,
     public_url: str,
     onion_url: str | None = None,
+    language: str = "en",
 ) -> EmailMessage | None:
     """The automatic reply to the sender, or None when none may be sent.
 
     It holds the codename (for a new report), the check-in address and the
-    plain warning that e-mail is confidential but not anonymous. It never holds
-    the report text, the case reference or the category, and its subject is
-    the same for everyone: a mailbox search must not lead to a case.
+    plain warning that e-mail is confidential but not anonymous, in
+    ``language``. It never holds the report text, the case reference or the
+    category, and its subject is the same for everyone writing in one
+    language: a mailbox search must not lead to a case.
     """
     if result.outcome not in (FILED, JOINED) or not result.reply_to:
         return None
@@ -585,55 +608,59 @@ def acknowledgement(
         return None  # our own acknowledgement came back: never answer it
     checkin = public_url.rstrip("/") + "/checkin"
     report = (onion_url or public_url).rstrip("/") + "/report"
+    gettext = _catalogue(language).gettext
 
-    lines: list[str]
+    paragraphs: list[str]
     if result.codename:
-        subject = SUBJECT_NEW
-        lines = [
-            "Thank you. Your report was received and will be handled by the designated",
-            "officers.",
-            "",
-            "Your codename:",
-            "",
+        subject = gettext(SUBJECT_NEW)
+        paragraphs = [
+            gettext(
+                "Thank you. Your report was received and will be handled by the "
+                "designated officers."
+            ),
+            gettext("Your codename:"),
             f"    {format_codename(result.codename)}",
-            "",
-            "Write it down somewhere safe, then delete this e-mail. The codename is the",
-            "only way to follow your report, and nobody can look it up for you.",
+            gettext(
+                "Write it down somewhere safe, then delete this e-mail. The codename is "
+                "the only way to follow your report, and nobody can look it up for you."
+            ),
         ]
         if result.follow_up_not_joined:
-            lines += [
-                "",
-                "Your e-mail mentioned an earlier report or a codename that could not be",
-                "matched, so it was filed as a new report. A case reference alone cannot",
-                "add to a report, because anyone can type one: to add to an earlier",
-                "report, reply with that report's codename.",
-            ]
+            paragraphs.append(
+                gettext(
+                    "Your e-mail mentioned an earlier report or a codename that could not "
+                    "be matched, so it was filed as a new report. A case reference alone "
+                    "cannot add to a report, because anyone can type one: to add to an "
+                    "earlier report, reply with that report's codename."
+                )
+            )
     else:
-        subject = SUBJECT_FOLLOW_UP
-        lines = ["Thank you. Your message was added to your report."]
+        subject = gettext(SUBJECT_FOLLOW_UP)
+        paragraphs = [gettext("Thank you. Your message was added to your report.")]
     if result.dropped_attachments:
-        lines += [
-            "",
-            "Some attached files could not be filed (unreadable or too large). You can",
-            "send them again on the check-in page.",
-        ]
-    lines += [
-        "",
-        "To read the officers' replies or add information, go to",
-        "",
+        paragraphs.append(
+            gettext(
+                "Some attached files could not be filed (unreadable or too large). You "
+                "can send them again on the check-in page."
+            )
+        )
+    paragraphs += [
+        gettext("To read the officers' replies or add information, go to"),
         f"    {checkin}",
-        "",
-        "and enter your codename. You can also reply to this e-mail with your codename.",
-        "",
-        "E-mail is confidential, not anonymous. Your e-mail provider and our mail",
-        "server see your address. We keep it sealed so that the officers handling your",
-        "report cannot read it; only the custodian of the codename register can. To",
-        "report anonymously, use the web form in Tor Browser instead:",
-        "",
+        gettext("and enter your codename. You can also reply to this e-mail with your codename."),
+        gettext(
+            "E-mail is confidential, not anonymous. Your e-mail provider and our mail "
+            "server see your address. We keep it sealed so that the officers handling "
+            "your report cannot read it; only the custodian of the codename register "
+            "can. To report anonymously, use the web form in Tor Browser instead:"
+        ),
         f"    {report}",
-        "",
-        "This is an automatic reply.",
+        gettext("This is an automatic reply."),
     ]
+    body = "\n\n".join(
+        p if p.startswith("    ") else textwrap.fill(p, width=76, break_long_words=False)
+        for p in paragraphs
+    )
 
     message = EmailMessage()
     message["From"] = mail_from
@@ -648,7 +675,7 @@ def acknowledgement(
     if original is not None:
         message["In-Reply-To"] = original
         message["References"] = original
-    message.set_content("\n".join(lines) + "\n")
+    message.set_content(body + "\n")
     return message
 
 
@@ -695,6 +722,10 @@ class EmailChannel:
     send: Sender | None = None
     #: Where warnings go (the CLI prints them): never given an address or text.
     warn: Callable[[str], None] = logger.warning
+    #: The acknowledgement's language when a message does not name one of
+    #: ``languages`` in its Content-Language.
+    language: str = "en"
+    languages: tuple[str, ...] = ("en",)
 
     def receive(self, raw: bytes) -> IngestResult:
         """File and commit, then acknowledge. Raises ``NotAnEmail`` and database
@@ -742,6 +773,7 @@ class EmailChannel:
                 mail_from=self.mail_from,
                 public_url=self.public_url,
                 onion_url=self.onion_url,
+                language=(result.language if result.language in self.languages else self.language),
             )
             if message is None:
                 return False

@@ -96,6 +96,8 @@ def build_channel(
         onion_url=config.onion_url,
         send=send,
         warn=_warn,
+        language=config.email_language,
+        languages=config.languages,
     )
 
 

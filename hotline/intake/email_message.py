@@ -148,6 +148,9 @@ class ParsedEmail:
     message_id: str | None
     attachments: tuple[EmailAttachment, ...] = field(default=())
     defects: tuple[str, ...] = field(default=())
+    #: The first language the message's Content-Language names ("fr" for
+    #: "fr-RW"), for the language of the acknowledgement; None if none.
+    language: str | None = None
 
     def __repr__(self) -> str:  # no content, sender, codename or Message-ID
         return (
@@ -494,6 +497,18 @@ def _message_id(msg: Message) -> str | None:
         return None
     value = _clean_line(_unsurrogate(raw[0]), _MAX_MESSAGE_ID_CHARS)
     return value or None
+
+
+_LANGUAGE_TAG = re.compile(r"\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*\s*(?:,|$)")
+
+
+def _content_language(msg: Message) -> str | None:
+    """The primary subtag of the first language tag in Content-Language (RFC 3282)."""
+    raw = _raw_header_values(msg, "Content-Language")
+    if not raw:
+        return None
+    match = _LANGUAGE_TAG.match(_unsurrogate(raw[0])[:200])
+    return match.group(1).lower() if match else None
 
 
 # ------------------------------------------------------------------------------ HTML
@@ -1219,4 +1234,5 @@ def parse(raw: bytes, *, local_part: str = "report") -> ParsedEmail:
         message_id=_message_id(msg),
         attachments=tuple(attachments),
         defects=defects.as_tuple(),
+        language=_content_language(msg),
     )

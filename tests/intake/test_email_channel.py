@@ -102,10 +102,11 @@ def make_message(
         message["Subject"] = subject
     message["Date"] = formatdate()
     message["Message-ID"] = message_id or make_msgid(domain="mail.example.net")
-    for name, value in (headers or {}).items():
-        message[name] = value
     if body:
         message.set_content(body)
+    # After the content: set_content drops any Content-* header set before it.
+    for name, value in (headers or {}).items():
+        message[name] = value
     return message.as_bytes()
 
 
@@ -508,6 +509,46 @@ def test_the_acknowledgement_holds_the_codename_and_nothing_of_the_case(
     assert str(result.reference) not in whole
     for leak in ("Kilima", "televisions", "Customs fraud", "northern border", "taxpayer"):
         assert leak not in whole
+
+
+@pytest.mark.parametrize(
+    ("content_language", "default", "subject", "words"),
+    [
+        ("fr-RW, en", "en", "Votre signalement a bien été reçu", "supprimez cet e-mail"),
+        ("ar", "en", "تم استلام بلاغك", "احذف هذه الرسالة"),
+        (None, "sw", "Ripoti yako imepokelewa", "ufute barua pepe hii"),
+        ("de-DE", "rw", "Raporo yawe yakiriwe", "usibe iyi imeri"),
+        (None, "en", SUBJECT_NEW, "delete this e-mail"),
+    ],
+)
+def test_the_acknowledgement_is_in_the_reporters_language(
+    channel: EmailChannel,
+    outbox: Outbox,
+    content_language: str | None,
+    default: str,
+    subject: str,
+    words: str,
+) -> None:
+    """The warnings (delete this e-mail, e-mail is not anonymous) must be read:
+    the message's own Content-Language if it is one of ours, else the language
+    of the published address (HOTLINE_EMAIL_LANGUAGE)."""
+    channel = dataclasses.replace(
+        channel, language=default, languages=("en", "fr", "rw", "sw", "ar")
+    )
+    headers = {"Content-Language": content_language} if content_language else {}
+    result = channel.receive(
+        make_message(subject="Smuggling", body="Lorries cross at night.", headers=headers)
+    )
+    assert result.outcome == FILED
+    (message,) = outbox.sent
+    assert message["Subject"] == subject
+    body = " ".join(message.get_content().split())  # as read, whatever the line breaks
+    assert words in body
+    assert format_codename(result.codename or "") in body
+    assert f"{PUBLIC_URL}/checkin" in body
+    assert "Tor Browser" in body
+    if subject != SUBJECT_NEW:
+        assert "delete this e-mail" not in body
 
 
 @pytest.mark.parametrize(
