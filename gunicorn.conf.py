@@ -1,6 +1,10 @@
-"""gunicorn settings. There is no access log: even without an address, the
-second a report was sent could be matched against a workplace's network log.
-The error log holds start-up messages and failures only."""
+"""gunicorn settings. By default there is no access log: even without an
+address, the second a report was sent could be matched against a workplace's
+network log. The error log holds start-up messages and failures only.
+
+``HOTLINE_ACCESS_LOG=1`` turns on an access log of time, method, path, status,
+size and duration (never the client address, user agent, referrer or query
+string), for a host that serves officers only, or while diagnosing a fault."""
 
 import os
 
@@ -10,7 +14,8 @@ bind = os.environ.get("HOTLINE_BIND", "127.0.0.1:5000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 threads = int(os.environ.get("HOTLINE_THREADS", "8"))
 timeout = 60
-accesslog = None
+accesslog = "-" if os.environ.get("HOTLINE_ACCESS_LOG") == "1" else None
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # gunicorn's debug messages name client addresses ("Invalid request from ip=").
 loglevel = "info"
 forwarded_allow_ips = os.environ.get("HOTLINE_FORWARDED_ALLOW_IPS", "127.0.0.1")

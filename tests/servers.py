@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +49,13 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-def start_server(config: Config, tmp_path: Path, name: str, workers: int = 1) -> Server:
+def start_server(
+    config: Config,
+    tmp_path: Path,
+    name: str,
+    workers: int = 1,
+    environment: Mapping[str, str] | None = None,
+) -> Server:
     port = free_port()
     log = tmp_path / f"{name}.log"
     env = {
@@ -58,6 +65,7 @@ def start_server(config: Config, tmp_path: Path, name: str, workers: int = 1) ->
         "HOTLINE_INSECURE_COOKIES": "1",
         "HOTLINE_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
+        **(environment or {}),
     }
     if config.redis_url:
         env["HOTLINE_REDIS_URL"] = config.redis_url
