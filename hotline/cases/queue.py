@@ -101,7 +101,8 @@ def list_cases(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = max(1, page)
     rows = session.scalars(
-        query.order_by(Disclosure.received_on.desc(), Disclosure.id)
+        # Both descending, so ix_disclosures_received_id serves it read backwards.
+        query.order_by(Disclosure.received_on.desc(), Disclosure.id.desc())
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     )
