@@ -83,6 +83,39 @@ class SealedItem:
         return f"SealedItem({self.id})"
 
 
+def _seal(
+    *,
+    item_kind: str,
+    disclosure_id: str,
+    recipients: Mapping[str, PublicKey],
+    secret: Mapping[str, bytes],
+    **columns: Any,
+) -> SealedItem:
+    """A new item: each ``secret`` column encrypted under a fresh data key (the
+    column's name is the purpose bound into it), that key sealed to each
+    recipient, and the other ``columns`` as they are."""
+    item_id = new_id()
+    data_key = envelopes.new_data_key()
+    row = {
+        "id": item_id,
+        "disclosure_id": disclosure_id,
+        **columns,
+        **{
+            name: envelopes.encrypt(data_key, item_id, name, value)
+            for name, value in secret.items()
+        },
+        "seal_version": envelopes.SEAL_VERSION,
+    }
+    keys = sealed_key_rows(
+        disclosure_id=disclosure_id,
+        item_id=item_id,
+        item_kind=item_kind,
+        data_key=data_key,
+        recipients=recipients,
+    )
+    return SealedItem(item_id, row, keys)
+
+
 def seal_message(
     *,
     disclosure_id: str,
@@ -92,25 +125,15 @@ def seal_message(
     recipients: Mapping[str, PublicKey],
     officer_id: int | None = None,
 ) -> SealedItem:
-    message_id = new_id()
-    data_key = envelopes.new_data_key()
-    row = {
-        "id": message_id,
-        "disclosure_id": disclosure_id,
-        "seq": seq,
-        "author_kind": author_kind,
-        "officer_id": officer_id,
-        "body": envelopes.encrypt(data_key, message_id, "body", text.encode("utf-8")),
-        "seal_version": envelopes.SEAL_VERSION,
-    }
-    keys = sealed_key_rows(
-        disclosure_id=disclosure_id,
-        item_id=message_id,
+    return _seal(
         item_kind="message",
-        data_key=data_key,
+        disclosure_id=disclosure_id,
         recipients=recipients,
+        secret={"body": text.encode("utf-8")},
+        seq=seq,
+        author_kind=author_kind,
+        officer_id=officer_id,
     )
-    return SealedItem(message_id, row, keys)
 
 
 def seal_attachment(
@@ -120,29 +143,17 @@ def seal_attachment(
     message_id: str | None,
     recipients: Mapping[str, PublicKey],
 ) -> SealedItem:
-    attachment_id = new_id()
-    data_key = envelopes.new_data_key()
-
-    def enc(purpose: str, value: bytes) -> bytes:
-        return envelopes.encrypt(data_key, attachment_id, purpose, value)
-
-    row = {
-        "id": attachment_id,
-        "disclosure_id": disclosure_id,
-        "message_id": message_id,
-        "name": enc("name", file.name.encode("utf-8")),
-        "media_type": enc("media_type", file.media_type.encode("utf-8")),
-        "content": enc("content", file.content),
-        "seal_version": envelopes.SEAL_VERSION,
-    }
-    keys = sealed_key_rows(
-        disclosure_id=disclosure_id,
-        item_id=attachment_id,
+    return _seal(
         item_kind="attachment",
-        data_key=data_key,
+        disclosure_id=disclosure_id,
         recipients=recipients,
+        secret={
+            "name": file.name.encode("utf-8"),
+            "media_type": file.media_type.encode("utf-8"),
+            "content": file.content,
+        },
+        message_id=message_id,
     )
-    return SealedItem(attachment_id, row, keys)
 
 
 def seal_contact(
@@ -150,23 +161,13 @@ def seal_contact(
 ) -> SealedItem:
     """Contact details are sealed to the custodian alone: no queue, not even the
     reporter's codename key, can read who the reporter is."""
-    contact_id = new_id()
-    data_key = envelopes.new_data_key()
-    row = {
-        "id": contact_id,
-        "disclosure_id": disclosure_id,
-        "kind": kind,
-        "body": envelopes.encrypt(data_key, contact_id, "body", text.encode("utf-8")),
-        "seal_version": envelopes.SEAL_VERSION,
-    }
-    keys = sealed_key_rows(
-        disclosure_id=disclosure_id,
-        item_id=contact_id,
+    return _seal(
         item_kind="contact",
-        data_key=data_key,
+        disclosure_id=disclosure_id,
         recipients=custodian,
+        secret={"body": text.encode("utf-8")},
+        kind=kind,
     )
-    return SealedItem(contact_id, row, keys)
 
 
 def insert_sealed(session: Session, model: type[Base], items: Sequence[SealedItem]) -> None:
