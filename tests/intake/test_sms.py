@@ -35,7 +35,10 @@ from hotline.cases.records import read_attachment, read_message, store_message
 from hotline.crypto.items import queue_recipient
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import InstanceSecrets, load_secrets, recovery_private_key
-from hotline.intake import gsm, sms
+from hotline.intake.sms import gsm
+from hotline.intake.sms.commands import LANGUAGES, MENU, keyword
+from hotline.intake.sms.texts import STATUS_PIECES, Texts
+from hotline.intake.sms.thread import ThreadState, open_state, read_thread, seal_state, thread_keys
 from hotline.models import (
     Attachment,
     Disclosure,
@@ -148,12 +151,10 @@ def count(db: Session, model: type) -> int:
     return int(db.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def thread_state(
-    initialised: Initialised, db: Session, number: str = PHONE
-) -> sms.ThreadState | None:
-    sender_key, state_key = sms.thread_keys(load_secrets(initialised.config.keys_dir), number)
+def thread_state(initialised: Initialised, db: Session, number: str = PHONE) -> ThreadState | None:
+    sender_key, state_key = thread_keys(load_secrets(initialised.config.keys_dir), number)
     db.expire_all()
-    return sms.read_thread(db, sender_key, state_key)
+    return read_thread(db, sender_key, state_key)
 
 
 def queue_keys(
@@ -248,7 +249,7 @@ def test_the_dialogue_in_each_language(
     menu = phone.one(switch)
     assert "1 " in menu
     assert "4 " in menu
-    assert sms.keyword("status", language) in menu
+    assert keyword("status", language) in menu
     state = thread_state(initialised, dbs)
     assert state is not None
     assert state.language == language
@@ -256,8 +257,8 @@ def test_the_dialogue_in_each_language(
     # A first report message that starts with a number is both choice and text.
     first, how = phone.send("2 " + REPORT)
     codename = codename_in(first)
-    assert sms.keyword("done", language) in first
-    assert sms.keyword("status", language) in how
+    assert keyword("done", language) in first
+    assert keyword("status", language) in how
     state = thread_state(initialised, dbs)
     assert state is not None
     assert state.language == language
@@ -273,7 +274,7 @@ def test_the_dialogue_in_each_language(
     answer = phone.one(f"{status} {codename}")
     assert disclosure.reference in answer
     with sms_app.app_context():
-        nothing_more = sms.Texts(language).nothing_more()
+        nothing_more = Texts(language).nothing_more()
     assert phone.one(more) == nothing_more
 
 
@@ -520,13 +521,13 @@ def test_thread_expiry_is_renewed_on_every_message(phone: Phone, dbs: Session) -
 
 def test_thread_state_opens_only_with_the_senders_key(initialised: Initialised) -> None:
     instance_secrets = load_secrets(initialised.config.keys_dir)
-    key, state_key = sms.thread_keys(instance_secrets, PHONE)
-    other_key, other_state_key = sms.thread_keys(instance_secrets, "+250788000999")
-    state = sms.ThreadState(language="rw", codename="1234 5678 9012 3456", pages=["page"])
-    sealed = sms.seal_state(state, state_key, key)
-    assert sms.open_state(sealed, state_key, key) == state
-    assert sms.open_state(sealed, other_state_key, key) is None
-    assert sms.open_state(sealed, state_key, other_key) is None  # bound to its row
+    key, state_key = thread_keys(instance_secrets, PHONE)
+    other_key, other_state_key = thread_keys(instance_secrets, "+250788000999")
+    state = ThreadState(language="rw", codename="1234 5678 9012 3456", pages=["page"])
+    sealed = seal_state(state, state_key, key)
+    assert open_state(sealed, state_key, key) == state
+    assert open_state(sealed, other_state_key, key) is None
+    assert open_state(sealed, state_key, other_key) is None  # bound to its row
     assert b"1234 5678" not in sealed
     assert PHONE.encode() not in key.encode()
     assert len(key) == 64
@@ -563,24 +564,24 @@ def test_thread_keys_match_the_stored_vector() -> None:
     instance_secrets = InstanceSecrets(
         pepper=VECTOR_PEPPER, secret_key=bytes(32), audit_key=bytes(32)
     )
-    assert sms.thread_keys(instance_secrets, PHONE) == (VECTOR_SENDER_KEY, VECTOR_STATE_KEY)
+    assert thread_keys(instance_secrets, PHONE) == (VECTOR_SENDER_KEY, VECTOR_STATE_KEY)
 
 
 def test_thread_state_format_is_unchanged() -> None:
     """version 0x01 ‖ 12-byte nonce ‖ ChaCha20-Poly1305(JSON, aad = label | thread key),
     checked against the vector and rebuilt with ``cryptography`` alone."""
     key, thread = bytes(range(32)), "ab" * 32
-    expected = sms.ThreadState(**VECTOR_STATE)
-    assert sms.open_state(VECTOR_SEALED, key, thread) == expected
+    expected = ThreadState(**VECTOR_STATE)
+    assert open_state(VECTOR_SEALED, key, thread) == expected
     plaintext = json.dumps(VECTOR_STATE, ensure_ascii=False, separators=(",", ":")).encode()
     aad = b"sms-thread-state|" + thread.encode()
     nonce = bytes(range(100, 112))
     assert b"\x01" + nonce + ChaCha20Poly1305(key).encrypt(nonce, plaintext, aad) == VECTOR_SEALED
-    sealed = sms.seal_state(expected, key, thread)
+    sealed = seal_state(expected, key, thread)
     assert sealed[:1] == b"\x01"
     assert len(sealed) == len(VECTOR_SEALED)
     assert ChaCha20Poly1305(key).decrypt(sealed[1:13], sealed[13:], aad) == plaintext
-    assert sms.open_state(b"\x02" + sealed[1:], key, thread) is None
+    assert open_state(b"\x02" + sealed[1:], key, thread) is None
 
 
 # --- check-in, STATUS, MORE, REPLY ----------------------------------------------------------
@@ -734,18 +735,18 @@ def test_replies_in_every_language_fit_with_the_longest_values(sms_app: Flask) -
         "category": "staff_misconduct",
     }
     with sms_app.test_request_context():
-        for language in sms.LANGUAGES:
+        for language in LANGUAGES:
             with force_locale(language):
-                texts = sms.Texts(language)
+                texts = Texts(language)
                 checked = 0
                 for name, method in inspect.getmembers(texts, inspect.ismethod):
-                    if name.startswith("_") or name == "kw" or name in sms.STATUS_PIECES:
+                    if name.startswith("_") or name == "kw" or name in STATUS_PIECES:
                         continue
                     parameters = inspect.signature(method).parameters
                     unknown = set(parameters) - set(longest)
                     assert not unknown, f"{name}: add the longest {unknown} to this test"
                     variants = (
-                        [{"category": c} for c in sms.MENU.values()]
+                        [{"category": c} for c in MENU.values()]
                         if "category" in parameters
                         else [{}]
                     )
