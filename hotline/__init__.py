@@ -99,7 +99,7 @@ def _register_channels(app: Flask) -> None:
     from hotline.auth.views import blueprint as auth
     from hotline.cases.admin_views import register_blueprint as register_admin
     from hotline.cases.views import register as register_desk
-    from hotline.intake.sms_views import register as register_sms
+    from hotline.intake.sms.twilio import register as register_sms
     from hotline.intake.views import register as register_intake
     from hotline.transparency.views import register as register_transparency
 

@@ -1,10 +1,10 @@
-"""GSM-7 detection, segment counting and paging (hotline.intake.gsm)."""
+"""GSM-7 detection, segment counting and paging (hotline.intake.sms.gsm)."""
 
 from __future__ import annotations
 
 import pytest
 
-from hotline.intake import gsm
+from hotline.intake.sms import gsm
 
 
 @pytest.mark.parametrize(

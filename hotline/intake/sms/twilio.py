@@ -1,4 +1,4 @@
-"""The Twilio SMS webhook: ``POST /sms/twilio``. Thin: verify, fetch, call ``sms.handle``.
+"""The Twilio SMS webhook: ``POST /sms/twilio``. Thin: verify, fetch, call ``dialogue.handle``.
 
 Security notes, since a reporter found out can lose a job or a life:
 
@@ -38,8 +38,9 @@ from werkzeug.exceptions import TooManyRequests
 from hotline.config import Config
 from hotline.extensions import csrf, limiter
 from hotline.instance import current, db_session
-from hotline.intake import sms
 from hotline.intake.service import Upload
+from hotline.intake.sms.dialogue import handle
+from hotline.intake.sms.thread import thread_keys
 
 blueprint = Blueprint("sms", __name__)
 
@@ -196,9 +197,9 @@ def twilio_webhook() -> Response:
     api = TwilioApi.from_config(instance.config)
     urls = _media_urls(form, api)
     uploads, failed = _fetch_media(api, urls, instance.limits.max_upload_bytes)
-    sender_key, state_key = sms.thread_keys(instance.secrets, sender)
+    sender_key, state_key = thread_keys(instance.secrets, sender)
     session = db_session()
-    replies = sms.handle(
+    replies = handle(
         session,
         sender_key=sender_key,
         state_key=state_key,

@@ -1,0 +1,386 @@
+"""The SMS dialogue: a report by text message from a feature phone.
+
+This module knows no HTTP and no Twilio: :func:`handle` takes one inbound text
+(and any files already fetched), the database session and plain values, and
+returns the reply texts. The webhook in ``sms.twilio`` is the only caller.
+Why the channel is shaped this way is in the package's docstring
+(``hotline/intake/sms/__init__.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from hotline.cases.records import read_message
+from hotline.crypto.codenames import CodenameKdf
+from hotline.crypto.items import reporter_recipient
+from hotline.intake.checkin import UnknownCodename, authenticate
+from hotline.intake.email_message import strip_codename
+from hotline.intake.service import (
+    Draft,
+    DraftRejected,
+    Limits,
+    UnknownCase,
+    Upload,
+    append,
+    submit,
+)
+from hotline.intake.sms.commands import (
+    COMMANDS,
+    DEFAULT_LANGUAGE,
+    MENU,
+    TRIM,
+    CodeAndRest,
+    category_and_text,
+    category_only,
+    codename_digits,
+    fold,
+    language_of,
+    split_code,
+)
+from hotline.intake.sms.texts import Texts, paged
+from hotline.intake.sms.thread import (
+    ThreadState,
+    keep_thread,
+    lock_thread,
+    sweep_expired,
+)
+from hotline.models import Disclosure, Message, Reporter, SealedKey, utcnow
+from hotline.routing import Policy
+
+
+class Dialogue:
+    """One inbound message of one thread: decides, files, and says what to reply."""
+
+    def __init__(
+        self,
+        session: Session,
+        state: ThreadState,
+        *,
+        policy: Policy,
+        kdf: CodenameKdf,
+        limits: Limits,
+        public_url: str,
+    ) -> None:
+        self.session = session
+        self.state = state
+        self.policy = policy
+        self.kdf = kdf
+        self.limits = limits
+        self.checkin_url = public_url.rstrip("/") + "/checkin"
+        self.closed = False
+
+    @property
+    def texts(self) -> Texts:
+        return Texts(self.state.language)
+
+    def respond(self, body: str, media: Sequence[Upload], media_failed: int) -> list[str]:
+        replies = self._respond(body.replace("\r\n", "\n").strip(), media)
+        if media_failed:
+            replies.append(self.texts.media_failed(media_failed))
+        return replies
+
+    def _respond(self, body: str, media: Sequence[Upload]) -> list[str]:
+        words = body.split(None, 1)
+        first = fold(words[0]) if words else ""
+        rest = words[1] if len(words) > 1 else ""
+        command = COMMANDS.get(first)
+        whole = command if len(words) == 1 else None
+        in_report = self.state.category is not None
+
+        if whole is not None and whole.startswith("lang:"):
+            return self._switch_language(whole.removeprefix("lang:"))
+        if whole == "done":
+            return self._done()
+        if whole == "cancel":
+            return self._cancel()
+        if whole == "more":
+            return self._more()
+        if whole == "help":
+            return [self.texts.continue_report() if in_report else self.texts.welcome()]
+        if command == "status":
+            code = split_code(rest)
+            if code is not None or not rest:
+                return self._status(code)
+            if not in_report:
+                return [self.texts.status_usage()]
+        if command == "reply":
+            code = split_code(rest)
+            if code is not None or not rest:
+                return self._reply(code, media)
+            if not in_report:
+                return [self.texts.reply_usage()]
+
+        if self.state.disclosure_id is None:
+            # A lone number chooses (or, before anything is filed, corrects) the
+            # category; a number and text count as both only as the opening move,
+            # so "3 officers took bribes" after a choice is report text.
+            chosen = category_only(body)
+            if chosen:
+                return self._choose(chosen, media)
+            both = None if in_report else category_and_text(body)
+            if both:
+                self.state.category, text = both
+                return self._file(text, media)
+        if in_report:
+            if not body and not media:
+                return [self.texts.continue_report()]
+            return self._file(body, media)
+        replies = [self.texts.welcome()]
+        if media:
+            replies.append(self.texts.media_needs_category())
+        return replies
+
+    # --- commands ------------------------------------------------------------------
+
+    def _switch_language(self, language: str) -> list[str]:
+        self.state.language = language
+        texts = self.texts
+        return [texts.continue_report() if self.state.category else texts.welcome()]
+
+    def _choose(self, category: str, media: Sequence[Upload]) -> list[str]:
+        self.state.category = category
+        if media:
+            return self._file("", media)
+        return [self.texts.ask_details(category)]
+
+    def _file(self, text: str, media: Sequence[Upload]) -> list[str]:
+        """File this part now: the first creates the disclosure, later ones append."""
+        state = self.state
+        category = state.category or MENU[4]
+        if state.codename:
+            # A reporter may paste their code into the report: officers never see it.
+            text = strip_codename(text, codename_digits(state.codename))
+        texts = self.texts
+        try:
+            if state.disclosure_id is None or state.reporter_id is None:
+                receipt = submit(
+                    self.session,
+                    Draft(
+                        category=category,
+                        text=text,
+                        channel="sms",
+                        attachments=media,
+                        codename_kind="digits",
+                    ),
+                    policy=self.policy,
+                    kdf=self.kdf,
+                    limits=self.limits,
+                )
+                state.disclosure_id = receipt.disclosure_id
+                state.reporter_id = receipt.reporter_id
+                state.reference = receipt.reference
+                state.codename = receipt.codename
+                state.parts = 1
+                files = receipt.files
+                replies = [
+                    texts.filed_first(receipt.codename or "", receipt.reference),
+                    texts.how_to_check(self.checkin_url),
+                ]
+            else:
+                files = append(
+                    self.session,
+                    reporter_id=state.reporter_id,
+                    disclosure_id=state.disclosure_id,
+                    text=text,
+                    attachments=media,
+                    limits=self.limits,
+                )
+                state.parts += 1
+                replies = [texts.filed_more()]
+        except DraftRejected as exc:
+            return [self._rejection(exc)]
+        except UnknownCase:
+            # The case is gone (destroyed by retention): start over, file nothing.
+            state.reset()
+            return [texts.welcome()]
+        if any(f.metadata_warning for f in files):
+            replies.append(texts.file_warning())
+        return replies
+
+    def _rejection(self, exc: DraftRejected) -> str:
+        """The service's refusal in the thread's language (by its stable reason key,
+        or by its English message for older service versions)."""
+        reason = str(getattr(exc, "reason", ""))
+        message = str(exc)
+        texts = self.texts
+        if reason == "text_too_long" or message.startswith("The text is too long"):
+            return texts.too_long(self.limits.max_chars)
+        if reason == "files_too_large" or message.startswith("The files are too large"):
+            return texts.files_too_large()
+        if reason == "unreadable_file" or message.startswith("A file could not be read"):
+            return texts.file_unreadable()
+        if reason == "empty" or message.startswith("Please describe"):
+            return texts.continue_report()
+        return texts.not_filed()
+
+    def _done(self) -> list[str]:
+        state = self.state
+        self.closed = True
+        if state.disclosure_id and state.codename and state.reference:
+            return [
+                self.texts.done(state.codename, state.reference),
+                self.texts.how_to_check(self.checkin_url),
+            ]
+        return [self.texts.finished()]
+
+    def _cancel(self) -> list[str]:
+        state = self.state
+        texts = self.texts
+        filed = state.disclosure_id is not None
+        if state.disclosure_id and state.reporter_id:
+            destroy_disclosure(self.session, state.disclosure_id, state.reporter_id)
+        state.reset()
+        return [texts.cancelled() if filed else texts.nothing_to_cancel()]
+
+    def _more(self) -> list[str]:
+        if not self.state.pages:
+            return [self.texts.nothing_more()]
+        return [self.state.pages.pop(0)]
+
+    def _status(self, code: CodeAndRest | None) -> list[str]:
+        texts = self.texts
+        if code is None:
+            return [texts.status_usage()]
+        if code.digits is None or code.rest.strip(TRIM + " "):
+            return [texts.unknown_code()]
+        try:
+            keys = authenticate(self.session, self.kdf, code.digits)
+        except UnknownCodename:
+            return [texts.unknown_code()]
+        disclosures = list(
+            self.session.scalars(
+                select(Disclosure)
+                .where(Disclosure.reporter_id == keys.reporter_id)
+                .order_by(Disclosure.received_on.desc(), Disclosure.reference)
+            )
+        )
+        lines: list[str] = []
+        for disclosure in disclosures:
+            label = texts.status_name(disclosure.status, disclosure.outcome)
+            line = texts.status_line(disclosure.reference, label)
+            if disclosure.reward_state != "not_eligible":
+                line += " " + texts.reward(disclosure.reward_state)
+            lines.append(line)
+        unread = list(
+            self.session.scalars(
+                select(Message)
+                .join(Disclosure, Disclosure.id == Message.disclosure_id)
+                .where(
+                    Disclosure.reporter_id == keys.reporter_id,
+                    Message.author_kind == "officer",
+                    Message.reporter_read.is_(False),
+                )
+                .order_by(Message.created_on.desc(), Message.seq.desc())
+            )
+        )
+        if unread:
+            newest = unread[0]
+            private = {reporter_recipient(keys.reporter_id): keys.private_key}
+            text = read_message(self.session, newest, private)
+            lines.append(texts.reply_heading(newest.disclosure.reference) + "\n" + text)
+            newest.reporter_read = True
+            if len(unread) > 1:
+                lines.append(texts.more_unread(len(unread) - 1))
+        else:
+            lines.append(texts.no_new_reply())
+        lines.append(texts.delete_after_reading())
+        pages = paged(lines, texts)
+        self.state.pages = pages[1:]
+        return pages[:1]
+
+    def _reply(self, code: CodeAndRest | None, media: Sequence[Upload]) -> list[str]:
+        texts = self.texts
+        if code is None:
+            return [texts.reply_usage()]
+        if code.digits is None:
+            return [texts.unknown_code()]
+        try:
+            keys = authenticate(self.session, self.kdf, code.digits)
+        except UnknownCodename:
+            return [texts.unknown_code()]
+        # The code is removed before sealing: officers never see it, wherever it was typed.
+        text = strip_codename(code.rest, code.digits).strip(" :,-\n")
+        if not text and not media:
+            return [texts.reply_usage()]
+        newest = self.session.scalars(
+            select(Disclosure)
+            .where(Disclosure.reporter_id == keys.reporter_id)
+            .order_by(Disclosure.received_on.desc(), Disclosure.reference.desc())
+        ).first()
+        if newest is None:
+            return [texts.unknown_code()]
+        try:
+            files = append(
+                self.session,
+                reporter_id=keys.reporter_id,
+                disclosure_id=newest.id,
+                text=text,
+                attachments=media,
+                limits=self.limits,
+            )
+        except DraftRejected as exc:
+            return [self._rejection(exc)]
+        replies = [texts.reply_added(newest.reference)]
+        if any(f.metadata_warning for f in files):
+            replies.append(texts.file_warning())
+        return replies
+
+
+def destroy_disclosure(session: Session, disclosure_id: str, reporter_id: str) -> None:
+    """Delete a disclosure this thread filed: its sealed keys first (that alone
+    makes every item unreadable), then the rows (messages and attachments go with
+    it), and the codename's reporter row when nothing else is filed under it."""
+    disclosure = session.get(Disclosure, disclosure_id)
+    if disclosure is None or disclosure.reporter_id != reporter_id:
+        return
+    session.execute(delete(SealedKey).where(SealedKey.disclosure_id == disclosure_id))
+    session.delete(disclosure)
+    session.flush()
+    remaining = session.scalars(
+        select(Disclosure.id).where(Disclosure.reporter_id == reporter_id)
+    ).first()
+    if remaining is None:
+        session.execute(delete(Reporter).where(Reporter.id == reporter_id))
+    session.flush()
+
+
+def handle(
+    session: Session,
+    *,
+    sender_key: str,
+    state_key: bytes,
+    body: str,
+    media: Sequence[Upload] = (),
+    media_failed: int = 0,
+    policy: Policy,
+    kdf: CodenameKdf,
+    limits: Limits,
+    public_url: str,
+    now: dt.datetime | None = None,
+) -> list[str]:
+    """Answer one inbound SMS; the caller commits. Returns the reply texts.
+
+    ``sender_key`` and ``state_key`` come from :func:`.thread.thread_keys`; the number
+    itself never reaches this function, so nothing here can store or log it.
+    """
+    now = now or utcnow()
+    sweep_expired(session, now)
+    row, state = lock_thread(session, sender_key, state_key)
+    if state is None:
+        state = ThreadState(language=language_of(body) or DEFAULT_LANGUAGE)
+    dialogue = Dialogue(
+        session, state, policy=policy, kdf=kdf, limits=limits, public_url=public_url
+    )
+    replies = dialogue.respond(body, media, media_failed)
+    if dialogue.closed or state.is_blank():
+        if row is not None:
+            session.delete(row)
+    else:
+        keep_thread(session, row, state, sender_key=sender_key, state_key=state_key, now=now)
+    session.flush()
+    return replies

@@ -1,0 +1,275 @@
+"""Every SMS reply, translatable, and the paging of long answers behind ``MORE``.
+
+Every reply fits one SMS of at most two GSM-7 or three UCS-2 segments
+(``gsm.fits``); long content (an officer's reply) is paged behind ``MORE``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Concatenate, ParamSpec
+
+from flask_babel import force_locale
+from flask_babel import gettext as _gettext
+from flask_babel import ngettext as _ngettext
+
+from hotline.cases.states import outcome_label, reward_label, status_label
+from hotline.intake.sms import gsm
+from hotline.intake.sms.commands import keyword
+
+P = ParamSpec("P")
+
+
+def _(text: str, **variables: object) -> str:
+    """flask_babel's gettext, typed (the catalogue extractor knows ``_``)."""
+    return str(_gettext(text, **variables))
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: object) -> str:
+    """flask_babel's ngettext, typed; ``%(num)d`` is the count."""
+    return str(_ngettext(singular, plural, num, **variables))
+
+
+#: Texts that are only parts of a STATUS answer: the whole answer is paged.
+STATUS_PIECES = frozenset(
+    {
+        "status_line",
+        "status_name",
+        "reward",
+        "reply_heading",
+        "no_new_reply",
+        "more_unread",
+        "delete_after_reading",
+    }
+)
+
+
+def _localised(
+    method: Callable[Concatenate[Texts, P], str],
+) -> Callable[Concatenate[Texts, P], str]:
+    """Render the text in the language of its ``Texts``, whatever the request's."""
+
+    @functools.wraps(method)
+    def localised(self: Texts, /, *args: P.args, **kwargs: P.kwargs) -> str:
+        with force_locale(self.language):
+            return str(method(self, *args, **kwargs))
+
+    return localised
+
+
+class Texts:
+    """Every reply, translatable. Call inside ``force_locale(language)``.
+
+    English texts use GSM-7 characters only (no curly quotes, no dashes), and
+    each text fits one reply with the longest values it can carry, also when
+    an Arabic command word makes it UCS-2 (tests/intake/test_sms.py checks).
+    """
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def kw(self, command: str) -> str:
+        return keyword(command, self.language)
+
+    @_localised
+    def welcome(self) -> str:
+        return _(
+            "Welcome. Never give your name. Choose a number:\n"
+            "1 Tax fraud or smuggling\n"
+            "2 Staff corruption or misconduct\n"
+            "3 Retaliation for reporting\n"
+            "4 Other\n"
+            "FR RW SW AR EN: language\n"
+            "%(status)s + code: check a report",
+            status=self.kw("status"),
+        )
+
+    @_localised
+    def category_label(self, category: str) -> str:
+        labels = {
+            "taxpayer_fraud": _("Tax fraud or smuggling"),
+            "staff_misconduct": _("Staff corruption or misconduct"),
+            "retaliation": _("Retaliation for reporting"),
+            "other": _("Other"),
+        }
+        return labels[category]
+
+    @_localised
+    def ask_details(self, category: str) -> str:
+        return _(
+            "%(category)s: tell us who, what, where and when. Each message you send is "
+            "filed at once. Send %(done)s when finished or %(cancel)s to delete it.",
+            category=self.category_label(category),
+            done=self.kw("done"),
+            cancel=self.kw("cancel"),
+        )
+
+    @_localised
+    def continue_report(self) -> str:
+        return _(
+            "Continue your report: each message is filed at once. Send %(done)s when "
+            "finished or %(cancel)s to delete it.",
+            done=self.kw("done"),
+            cancel=self.kw("cancel"),
+        )
+
+    @_localised
+    def filed_first(self, code: str, reference: str) -> str:
+        return _(
+            "Filed as %(reference)s. Your code: %(code)s. Write it down, then delete this "
+            "SMS thread. Send more details, %(done)s when finished, %(cancel)s to delete.",
+            reference=reference,
+            code=code,
+            done=self.kw("done"),
+            cancel=self.kw("cancel"),
+        )
+
+    @_localised
+    def filed_more(self) -> str:
+        return _(
+            "Added. Send more, %(done)s when finished, or %(cancel)s to delete the report.",
+            done=self.kw("done"),
+            cancel=self.kw("cancel"),
+        )
+
+    @_localised
+    def how_to_check(self, url: str) -> str:
+        return _(
+            "To read replies later, send %(status)s and your code, or go to %(url)s",
+            status=self.kw("status"),
+            url=url,
+        )
+
+    @_localised
+    def done(self, code: str, reference: str) -> str:
+        return _(
+            "Thank you. Report %(reference)s is filed. Your code: %(code)s. Keep it "
+            "secret and delete this SMS thread now.",
+            reference=reference,
+            code=code,
+        )
+
+    @_localised
+    def finished(self) -> str:
+        return _("Finished. Please delete this SMS thread.")
+
+    @_localised
+    def cancelled(self) -> str:
+        return _(
+            "Cancelled: the report from this conversation is deleted. Please delete "
+            "this SMS thread too."
+        )
+
+    @_localised
+    def nothing_to_cancel(self) -> str:
+        return _("Cancelled. Nothing was filed.")
+
+    @_localised
+    def media_needs_category(self) -> str:
+        return _("Files are kept only in a report: choose a number first, then send them again.")
+
+    @_localised
+    def media_failed(self, count: int) -> str:
+        return ngettext(
+            "%(num)d file did not arrive. Please send it again.",
+            "%(num)d files did not arrive. Please send them again.",
+            count,
+        )
+
+    @_localised
+    def file_warning(self) -> str:
+        return _("We could not remove hidden data (like place or author) from a file.")
+
+    @_localised
+    def too_long(self, count: int) -> str:
+        return _("Not filed: at most %(count)s characters per message.", count=f"{count:,}")
+
+    @_localised
+    def files_too_large(self) -> str:
+        return _("Not filed: the files are too large. Send fewer or smaller files.")
+
+    @_localised
+    def file_unreadable(self) -> str:
+        return _("Not filed: a file could not be read. Send a photo or a PDF instead.")
+
+    @_localised
+    def not_filed(self) -> str:
+        return _("Not filed. Please send your message again as text.")
+
+    @_localised
+    def more_hint(self) -> str:
+        return _("Send %(more)s for the rest.", more=self.kw("more"))
+
+    @_localised
+    def nothing_more(self) -> str:
+        return _("Nothing more to send.")
+
+    @_localised
+    def unknown_code(self) -> str:
+        return _("No report matches this code. Check the 16 digits and try again.")
+
+    @_localised
+    def status_usage(self) -> str:
+        return _(
+            "To check a report, send %(status)s and your 16-digit code.",
+            status=self.kw("status"),
+        )
+
+    @_localised
+    def reply_usage(self) -> str:
+        return _(
+            "To add to a report, send %(reply)s, your 16-digit code, then your message.",
+            reply=self.kw("reply"),
+        )
+
+    @_localised
+    def reply_added(self, reference: str) -> str:
+        return _(
+            "Added to report %(reference)s. Delete this SMS thread now: it holds your code.",
+            reference=reference,
+        )
+
+    # Pieces of a STATUS answer; the whole is paged, so these need not fit alone.
+
+    @_localised
+    def status_line(self, reference: str, status: str) -> str:
+        return _("%(reference)s: %(status)s.", reference=reference, status=status)
+
+    @_localised
+    def status_name(self, status: str, outcome: str | None) -> str:
+        label = status_label(status)
+        if status == "closed" and outcome:
+            return _("%(status)s (%(outcome)s)", status=label, outcome=outcome_label(outcome))
+        return label
+
+    @_localised
+    def reward(self, state: str) -> str:
+        return _("Reward: %(reward)s.", reward=reward_label(state))
+
+    @_localised
+    def reply_heading(self, reference: str) -> str:
+        return _("Reply on %(reference)s:", reference=reference)
+
+    @_localised
+    def no_new_reply(self) -> str:
+        return _("No new reply.")
+
+    @_localised
+    def more_unread(self, count: int) -> str:
+        return ngettext(
+            "%(num)d more new reply: send %(status)s and your code again.",
+            "%(num)d more new replies: send %(status)s and your code again.",
+            count,
+            status=self.kw("status"),
+        )
+
+    @_localised
+    def delete_after_reading(self) -> str:
+        return _("Delete this SMS thread after reading.")
+
+
+def paged(lines: Sequence[str], texts: Texts) -> list[str]:
+    """A long answer (STATUS) cut into replies that each fit; all but the last
+    end with the ``MORE`` hint."""
+    return gsm.paginate("\n".join(lines), texts.more_hint())
