@@ -7,13 +7,22 @@ choice is refused there with a clear message.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
+from hotline.cases.casefile import CaseFile
 from hotline.cases.service import LINK_KINDS
-from hotline.cases.states import OUTCOME_LABELS, REWARD_LABELS, STATUS_LABELS
+from hotline.cases.states import (
+    OUTCOME_LABELS,
+    REWARD_LABELS,
+    STATUS_LABELS,
+    reward_label,
+    status_label,
+)
 from hotline.forms import Form
 
 LINK_LABELS = {"related": _l("related case"), "retaliation_for": _l("retaliation for that case")}
@@ -89,3 +98,44 @@ class RewardForm(Form):
         validators=[Length(max=32)],
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
+
+
+def case_page_forms(case_file: CaseFile, bound: dict[str, FlaskForm]) -> dict[str, FlaskForm]:
+    """Every form of the case page: the one just sent keeps what was typed."""
+    forms: dict[str, FlaskForm] = {
+        "reply": ReplyForm(formdata=None),
+        "note": NoteForm(formdata=None),
+        "measure": MeasureForm(formdata=None),
+        "status": StatusForm(formdata=None),
+        "assign": AssignForm(formdata=None),
+        "link": LinkForm(formdata=None),
+        "reroute": RerouteForm(formdata=None),
+        "reward": RewardForm(formdata=None),
+    }
+    forms.update(bound)
+    status = forms["status"]
+    status.status.choices = [SelectChoice(s, status_label(s)) for s in case_file.next_statuses]
+    assign = forms["assign"]
+    assign.assignee.choices = [
+        SelectChoice("", _("nobody")),
+        *(SelectChoice(str(i), u) for i, u in case_file.assignable),
+    ]
+    if "assign" not in bound:
+        assign.assignee.data = str(case_file.assigned_id or "")
+    reroute_form = forms["reroute"]
+    reroute_form.add_queue.choices = [
+        SelectChoice("", _("none")),
+        *(SelectChoice(q.slug, q.name) for q in case_file.reroute_targets),
+    ]
+    reroute_form.remove_queue.choices = [
+        SelectChoice("", _("none")),
+        *(SelectChoice(q.slug, q.name) for q in case_file.removable_queues),
+    ]
+    reward = forms["reward"]
+    reward.reward_state.choices = [
+        SelectChoice(s, reward_label(s)) for s in case_file.reward.next_states
+    ]
+    link = forms["link"]
+    if not case_file.is_retaliation:
+        link.kind.choices = [SelectChoice("related", LINK_LABELS["related"])]
+    return forms

@@ -26,12 +26,11 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
-from wtforms.fields.choices import SelectChoice
 
 from hotline.auth.session import OfficerContext, current_officer, officer_required
 from hotline.cases import service
 from hotline.cases.access import normalise_reference
-from hotline.cases.casefile import CaseFile, view_case
+from hotline.cases.casefile import view_case
 from hotline.cases.deadlines import DUE_SOON_DAYS, deadline_overview
 from hotline.cases.designations import QueueForbidden
 from hotline.cases.downloads import content_disposition, download_attachment, served_media_type
@@ -46,6 +45,7 @@ from hotline.cases.forms import (
     RerouteForm,
     RewardForm,
     StatusForm,
+    case_page_forms,
 )
 from hotline.cases.queue import CaseFilter, list_cases
 from hotline.cases.rerouting import reroute
@@ -110,47 +110,6 @@ def queue() -> Response:
     )
 
 
-def _forms(case_file: CaseFile, bound: dict[str, FlaskForm]) -> dict[str, FlaskForm]:
-    """Every form of the case page: the one just sent keeps what was typed."""
-    forms: dict[str, FlaskForm] = {
-        "reply": ReplyForm(formdata=None),
-        "note": NoteForm(formdata=None),
-        "measure": MeasureForm(formdata=None),
-        "status": StatusForm(formdata=None),
-        "assign": AssignForm(formdata=None),
-        "link": LinkForm(formdata=None),
-        "reroute": RerouteForm(formdata=None),
-        "reward": RewardForm(formdata=None),
-    }
-    forms.update(bound)
-    status = forms["status"]
-    status.status.choices = [SelectChoice(s, status_label(s)) for s in case_file.next_statuses]
-    assign = forms["assign"]
-    assign.assignee.choices = [
-        SelectChoice("", _("nobody")),
-        *(SelectChoice(str(i), u) for i, u in case_file.assignable),
-    ]
-    if "assign" not in bound:
-        assign.assignee.data = str(case_file.assigned_id or "")
-    reroute_form = forms["reroute"]
-    reroute_form.add_queue.choices = [
-        SelectChoice("", _("none")),
-        *(SelectChoice(q.slug, q.name) for q in case_file.reroute_targets),
-    ]
-    reroute_form.remove_queue.choices = [
-        SelectChoice("", _("none")),
-        *(SelectChoice(q.slug, q.name) for q in case_file.removable_queues),
-    ]
-    reward = forms["reward"]
-    reward.reward_state.choices = [
-        SelectChoice(s, reward_label(s)) for s in case_file.reward.next_states
-    ]
-    link = forms["link"]
-    if not case_file.is_retaliation:
-        link.kind.choices = [SelectChoice("related", LINK_LABELS["related"])]
-    return forms
-
-
 def _case_page(
     reference: str,
     status: int = 200,
@@ -171,7 +130,7 @@ def _case_page(
         render_template(
             "officer/case.html",
             case=case_file,
-            forms=_forms(case_file, bound or {}),
+            forms=case_page_forms(case_file, bound or {}),
             error=error,
             done=done,
             link_labels=LINK_LABELS,

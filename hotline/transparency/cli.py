@@ -21,13 +21,8 @@ from flask.cli import with_appcontext
 
 from hotline.instance import current
 from hotline.models import today
-from hotline.transparency.statistics import (
-    MEASURES,
-    ROWS,
-    PublicStatistics,
-    ensure_published,
-    public_statistics,
-)
+from hotline.transparency.statistics import ensure_published, public_statistics
+from hotline.transparency.tables import MEASURES, ROWS, PublicStatistics
 
 
 def _text(stats: PublicStatistics) -> str:

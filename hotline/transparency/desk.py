@@ -21,7 +21,8 @@ from hotline.cases.queue import visible_to
 from hotline.cases.retaliation import checkins_for
 from hotline.cases.states import OUTCOMES
 from hotline.models import Disclosure
-from hotline.transparency.statistics import CATEGORIES, median
+from hotline.transparency.counts import median
+from hotline.transparency.tables import CATEGORIES
 
 MONTHS = 12
 

@@ -24,16 +24,8 @@ from hotline.instance import current, db_session
 from hotline.models import today
 from hotline.transparency.charts import Series, bar_chart
 from hotline.transparency.desk import DeskStatistics, desk_statistics
-from hotline.transparency.statistics import (
-    ALL,
-    CATEGORIES,
-    MEASURES,
-    ROWS,
-    Figure,
-    PublicStatistics,
-    ensure_published,
-    public_statistics,
-)
+from hotline.transparency.statistics import ensure_published, public_statistics
+from hotline.transparency.tables import ALL, CATEGORIES, MEASURES, ROWS, Figure, PublicStatistics
 
 blueprint = Blueprint("transparency", __name__)
 desk_blueprint = Blueprint("desk_stats", __name__, url_prefix="/officer")

@@ -27,8 +27,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from hotline.intake import attachments
-from hotline.intake.attachments import CleanedFile, UnreadableFile, clean
+from hotline.intake.attachments import CleanedFile, UnreadableFile, clean, images
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -466,7 +465,7 @@ def test_animated_gif_with_transparency_does_not_leave_old_pixels_behind() -> No
 
 
 def test_too_large_animation_keeps_only_the_first_frame(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(attachments, "MAX_TOTAL_PIXELS", 250)
+    monkeypatch.setattr(images, "MAX_TOTAL_PIXELS", 250)
     frames = [Image.new("RGB", (10, 10), colour).convert("P") for colour in (RED, GREEN, BLUE)]
     original = _save(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
 
@@ -541,7 +540,7 @@ def test_webp_bomb_is_refused_before_pillow_allocates_the_canvas() -> None:
 
 def test_pixel_limit_is_ours_and_local(monkeypatch: pytest.MonkeyPatch) -> None:
     pillow_limit = Image.MAX_IMAGE_PIXELS
-    monkeypatch.setattr(attachments, "MAX_PIXELS", 100)
+    monkeypatch.setattr(images, "MAX_PIXELS", 100)
 
     with pytest.raises(UnreadableFile, match="too large"):
         clean("x.jpg", None, _save(_two_tone(), "JPEG"))  # 800 px

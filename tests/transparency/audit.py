@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
 from hotline.cases.states import OUTCOMES
-from hotline.transparency.statistics import (
+from hotline.transparency.suppression import State, Table
+from hotline.transparency.tables import (
     ALL,
     CATEGORIES,
     COUNTS,
@@ -19,7 +20,6 @@ from hotline.transparency.statistics import (
     YearTable,
     state_of,
 )
-from hotline.transparency.suppression import State, Table
 from tests.transparency.history import Case
 
 CLOSED_BY = [f"closed_{o}" for o in OUTCOMES]

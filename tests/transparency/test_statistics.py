@@ -19,15 +19,14 @@ from sqlalchemy.orm import Session
 from hotline.models import Disclosure, PublishedStatistics, today
 from hotline.transparency import cli as stats_cli
 from hotline.transparency import views as stats_views
-from hotline.transparency.statistics import (
+from hotline.transparency.statistics import ensure_published, published_versions
+from hotline.transparency.tables import (
     ALL,
     COUNTS,
     MEASURES,
     Quarter,
     YearTable,
-    ensure_published,
     last_completed_quarter,
-    published_versions,
 )
 from tests.transparency.audit import (
     Key,

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.transparency.suppression import CellKey, Group, SuppressionError, Table, linear_range
+from hotline.transparency.simplex import linear_range
+from hotline.transparency.suppression import CellKey, Group, SuppressionError, Table
 
 SLACK = 25
 

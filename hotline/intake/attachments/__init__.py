@@ -1,0 +1,122 @@
+"""Strip identifying metadata from evidence files before anything stores them.
+
+A whistle-blower's photo or document usually carries more than its visible
+content: EXIF GPS coordinates and camera serial numbers, author names in a
+PDF's document information dictionary or XMP packet, earlier revisions of a
+PDF that were "deleted" by an incremental save, comments added by an editor.
+Any of these can tell the employer who made the report, so every upload goes
+through :func:`clean` and only the cleaned bytes are ever kept.
+
+What happens to each type (decided from the content's magic bytes; the
+filename and the type the client claims are never trusted):
+
+* JPEG, PNG, WebP, GIF: decoded with Pillow and re-encoded from the pixels
+  alone, into a brand-new image object that has no ``info`` at all, so no
+  EXIF/GPS, XMP, ICC profile, IPTC, comment, text chunk or unknown chunk can
+  ride along. The EXIF orientation is applied to the pixels first. Animated
+  GIF, WebP and PNG (APNG) keep all their frames, per-frame durations and the
+  loop count (unless the animation is too large, in which case only the first
+  frame is kept and ``"animation_frames"`` is reported).
+* PDF: a new file is written by pypdf containing only the pages. The
+  document information dictionary, the catalog's XMP packet, the trailer /ID,
+  the document-level JavaScript, open action, embedded files, outlines and
+  every old revision are simply never copied. On the pages (and everything
+  they reference) we also remove XMP packets, /PieceInfo, thumbnails, OPI file
+  paths, annotation authors and dates, signature values, automatic and
+  script actions, and the metadata segments of embedded JPEG images.
+* Everything else (HEIC/HEIF, AVIF, Office and OpenDocument files, other zip
+  files, old binary Office files, audio, video, text, unknown) is returned
+  unchanged with ``metadata_warning=True`` so the reporter can be told that we
+  could not clean it.
+
+Limits we know of and cannot fix here: visible content (a name in the text,
+a reflection in a photo) is untouched; a camera can still be recognised from
+its sensor noise (PRNU) after re-encoding; images drawn inline in a PDF
+content stream and non-JPEG images inside a PDF are copied as they are.
+
+This package never logs: file names and contents must not reach any log.
+
+Where each part lives: :mod:`.sniffing` decides the type from the content,
+:mod:`.names` makes the file name safe to show, :mod:`.images` re-encodes
+pictures (with :mod:`.containers` reading their metadata structure),
+:mod:`.pdf` rebuilds PDFs from their pages, and :mod:`.quiet` keeps the
+libraries from logging while they read a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotline.intake.attachments.errors import UnreadableFile
+from hotline.intake.attachments.images import PILLOW_FORMATS, clean_image
+from hotline.intake.attachments.names import safe_name
+from hotline.intake.attachments.pdf import clean_pdf
+from hotline.intake.attachments.quiet import processing, quiet_library_loggers
+from hotline.intake.attachments.sniffing import PDF, sniff
+
+__all__ = [
+    "CleanedFile",
+    "UnreadableFile",
+    "clean",
+]
+
+
+@dataclass(frozen=True)
+class CleanedFile:
+    """The result of :func:`clean`.
+
+    ``removed`` holds stable lowercase keys (for the web layer to translate):
+    ``exif``, ``gps``, ``xmp``, ``icc_profile``, ``iptc``, ``comment``,
+    ``png_text``, ``timestamp``, ``thumbnail``, ``embedded_images``,
+    ``trailing_data``, ``animation_frames``, ``other_metadata`` for images and
+    ``pdf_document_info``, ``pdf_xmp``, ``pdf_file_id``,
+    ``pdf_incremental_updates``, ``pdf_javascript``, ``pdf_actions``,
+    ``pdf_embedded_files``, ``pdf_annotation_metadata``, ``pdf_signatures``,
+    ``pdf_piece_info``, ``pdf_thumbnails``, ``pdf_file_paths``,
+    ``pdf_image_metadata`` for PDFs. Only what was actually present is listed.
+    """
+
+    name: str
+    media_type: str
+    content: bytes
+    removed: tuple[str, ...]
+    metadata_warning: bool
+    cleaned: bool
+
+
+def clean(name: str, claimed_type: str | None, content: bytes) -> CleanedFile:
+    """Return a metadata-free copy of an uploaded file, or the file unchanged
+    with ``metadata_warning=True`` when its type is one we cannot clean.
+
+    ``claimed_type`` (the client's Content-Type) is deliberately ignored: a
+    wrong or hostile claim must not let a file skip cleaning, so the type is
+    always decided from the content itself.
+
+    Raises :class:`UnreadableFile` for a JPEG/PNG/WebP/GIF/PDF that cannot
+    be decoded; such a file must be refused, never stored as it is.
+    """
+    content = bytes(content)
+    display_name = safe_name(name)
+    media_type = sniff(content)
+    quiet_library_loggers()
+    quiet = processing.set(True)
+    try:
+        return _clean_as(display_name, media_type, content)
+    finally:
+        processing.reset(quiet)
+
+
+def _clean_as(display_name: str, media_type: str, content: bytes) -> CleanedFile:
+    if media_type in PILLOW_FORMATS:
+        data, removed = clean_image(PILLOW_FORMATS[media_type], content)
+        return CleanedFile(display_name, media_type, data, removed, False, True)
+
+    if media_type == PDF:
+        result = clean_pdf(content)
+        if result is not None:
+            data, removed = result
+            return CleanedFile(display_name, media_type, data, removed, False, True)
+        # Encrypted with a real password: we cannot even read it, so it is
+        # kept as the reporter sent it and the reporter is warned.
+
+    return CleanedFile(display_name, media_type, content, (), True, False)

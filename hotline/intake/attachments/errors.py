@@ -1,0 +1,12 @@
+"""The one error the cleaner raises."""
+
+from __future__ import annotations
+
+
+class UnreadableFile(ValueError):
+    """The content is (by its magic bytes) an image or PDF we clean, but it
+    cannot be decoded, or it is too large to decode safely.
+
+    The message is plain English and contains nothing from the file, so it is
+    safe to show to the reporter.
+    """

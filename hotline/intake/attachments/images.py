@@ -1,0 +1,227 @@
+"""Re-encode pictures from their pixels alone. See the package docstring."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+
+from PIL import ExifTags, Image
+
+from hotline.intake.attachments.containers import (
+    container_labels,
+    webp_canvas_size,
+    webp_is_lossless,
+)
+from hotline.intake.attachments.errors import UnreadableFile
+
+#: Largest single image (or animation canvas) we decode. Pillow's own global
+#: limit (``Image.MAX_IMAGE_PIXELS``) is left alone for the rest of the
+#: process; if someone lowers it, the lower of the two applies.
+MAX_PIXELS = 80_000_000
+#: Largest total pixel count over all frames of an animation that we keep in
+#: memory at once; beyond it only the first frame is kept.
+MAX_TOTAL_PIXELS = 80_000_000
+
+_JPEG_QUALITY = 90
+
+_IMAGE_UNREADABLE = "This image could not be read. It may be damaged or incomplete."
+_IMAGE_TOO_LARGE = "This image is too large to be processed safely."
+
+# media type -> Pillow format name, for the types we clean.
+PILLOW_FORMATS = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/webp": "WEBP",
+    "image/gif": "GIF",
+}
+# Formats whose extra frames are an animation worth keeping. A JPEG's extra
+# "frames" (MPO) are separate embedded pictures and are dropped instead.
+_ANIMATED_FORMATS = frozenset({"PNG", "WEBP", "GIF"})
+
+
+def clean_image(pillow_format: str, content: bytes) -> tuple[bytes, tuple[str, ...]]:
+    """Re-encode the pixels only. See the package docstring."""
+    limit = _pixel_limit()
+    try:
+        found = container_labels(pillow_format, content)
+        if pillow_format == "WEBP":
+            # Pillow allocates the WebP canvas while *opening* the file, before
+            # we get a chance to look at its size, so check the header first.
+            canvas = webp_canvas_size(content)
+            if canvas is not None:
+                _check_pixels(canvas, limit)
+        frames, durations, loop = _decode_frames(pillow_format, content, limit, found)
+    except UnreadableFile:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # The warning is only raised (rather than printed) when warnings are
+        # errors, as in the tests; either way the image is refused.
+        raise UnreadableFile(_IMAGE_TOO_LARGE) from None
+    except Exception:
+        # Any failure to decode untrusted input (truncated data, a broken
+        # chunk, a bug in a decoder tripped by garbage) means the same thing to
+        # the reporter: we could not read this picture, so we will not store it.
+        # "from None": library messages can quote the file's bytes, and they
+        # must not reach a logged traceback.
+        raise UnreadableFile(_IMAGE_UNREADABLE) from None
+
+    lossless = pillow_format == "WEBP" and webp_is_lossless(content)
+    try:
+        data = _encode_frames(pillow_format, frames, durations, loop, lossless=lossless)
+    except (OSError, ValueError, KeyError):
+        # Fail closed: a picture we cannot re-encode is not stored as it was.
+        raise UnreadableFile(_IMAGE_UNREADABLE) from None
+    return data, tuple(sorted(found))
+
+
+def _pixel_limit() -> int:
+    pillow_limit = Image.MAX_IMAGE_PIXELS
+    return MAX_PIXELS if pillow_limit is None else min(MAX_PIXELS, pillow_limit)
+
+
+def _check_pixels(size: tuple[int, int], limit: int) -> None:
+    if size[0] * size[1] > limit:
+        raise UnreadableFile(_IMAGE_TOO_LARGE)
+
+
+# Same mapping as PIL.ImageOps.exif_transpose. We apply it ourselves so that
+# every frame of an animation gets the same transform and so that a broken
+# EXIF block only costs the rotation instead of making the image unreadable.
+_ORIENTATION_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _decode_frames(
+    pillow_format: str, content: bytes, limit: int, found: set[str]
+) -> tuple[list[Image.Image], list[int], int | None]:
+    with Image.open(io.BytesIO(content), formats=[pillow_format]) as im:
+        # Image.open only parsed the headers; nothing big is allocated yet.
+        _check_pixels(im.size, limit)
+        found.update(_info_labels(im.info))
+
+        transpose: Image.Transpose | None = None
+        try:
+            exif = im.getexif()
+            if ExifTags.IFD.GPSInfo in exif:
+                found.add("gps")
+            transpose = _ORIENTATION_TRANSPOSE.get(int(exif.get(ExifTags.Base.Orientation, 1)))
+        except Exception:
+            # Unparseable EXIF: it is dropped anyway; we only lose the rotation.
+            transpose = None
+
+        loop = im.info.get("loop")  # read now: seeking may reset info
+        n_frames = int(getattr(im, "n_frames", 1))
+        keep = 1
+        if n_frames > 1:
+            if im.format not in _ANIMATED_FORMATS:
+                found.add("embedded_images")  # MPO: a second picture in a JPEG
+            elif n_frames * im.size[0] * im.size[1] > MAX_TOTAL_PIXELS:
+                found.add("animation_frames")
+            else:
+                keep = n_frames
+
+        frames: list[Image.Image] = []
+        durations: list[int] = []
+        for index in range(keep):
+            im.seek(index)
+            _check_pixels(im.size, limit)  # a GIF frame may enlarge the canvas
+            im.load()
+            found.update(_info_labels(im.info))  # GIF comments are per frame
+            frame = _pixels_only(im)
+            if transpose is not None:
+                frame = frame.transpose(transpose)
+            frames.append(frame)
+            duration = im.info.get("duration")
+            durations.append(round(duration) if isinstance(duration, (int, float)) else 0)
+    return frames, durations, loop if isinstance(loop, int) else None
+
+
+def _pixels_only(frame: Image.Image) -> Image.Image:
+    """A new image holding this frame's pixels and nothing else.
+
+    ``frombytes`` starts from an empty ``info`` dict, so no metadata can be
+    carried into the encoder, whatever the plugin stored while decoding. Only
+    the palette and the transparency, which are part of the picture, are
+    copied across.
+    """
+    fresh = Image.frombytes(frame.mode, frame.size, frame.tobytes())
+    if frame.palette is not None and fresh.mode in ("P", "PA"):
+        palette_mode = frame.palette.mode
+        palette = frame.getpalette(palette_mode)
+        if palette:
+            fresh.putpalette(palette, palette_mode)
+    transparency = frame.info.get("transparency")
+    if isinstance(transparency, (int, bytes, tuple)):
+        fresh.info["transparency"] = transparency
+    return fresh
+
+
+def _encode_frames(
+    pillow_format: str,
+    frames: list[Image.Image],
+    durations: list[int],
+    loop: int | None,
+    *,
+    lossless: bool,
+) -> bytes:
+    frames = [_encodable(pillow_format, frame) for frame in frames]
+    first, rest = frames[0], frames[1:]
+    options: dict[str, object] = {}
+    if pillow_format == "JPEG":
+        options.update(quality=_JPEG_QUALITY, optimize=True)
+    elif pillow_format == "WEBP":
+        if lossless:
+            options["lossless"] = True
+        else:
+            options["quality"] = _JPEG_QUALITY
+    if rest:
+        options.update(save_all=True, append_images=rest, duration=durations)
+        if loop is not None:
+            options["loop"] = loop
+        if pillow_format == "GIF" and any(_has_transparency(f) for f in frames):
+            # Each frame we hand over is the fully composed picture, so clear
+            # the previous frame before drawing the next one; otherwise pixels
+            # that become transparent would keep showing the old frame.
+            options["disposal"] = 2
+    out = io.BytesIO()
+    first.save(out, format=pillow_format, **options)
+    return out.getvalue()
+
+
+def _encodable(pillow_format: str, frame: Image.Image) -> Image.Image:
+    """Convert to a mode the encoder accepts (decoders rarely need this)."""
+    if pillow_format == "JPEG" and frame.mode not in ("L", "RGB", "CMYK"):
+        return frame.convert("RGB")
+    if pillow_format == "WEBP" and frame.mode not in ("RGB", "RGBA"):
+        return frame.convert("RGBA" if _has_transparency(frame) else "RGB")
+    return frame
+
+
+def _has_transparency(frame: Image.Image) -> bool:
+    return "A" in frame.mode or "transparency" in frame.info
+
+
+def _info_labels(info: Mapping[str | tuple[int, int], object]) -> set[str]:
+    """What Pillow's decoder exposed, as a second opinion to our own walk of
+    the container (and the only one if that walk gave up)."""
+    labels: set[str] = set()
+    for key, label in (
+        ("exif", "exif"),
+        ("xmp", "xmp"),
+        ("icc_profile", "icc_profile"),
+        ("comment", "comment"),
+        ("photoshop", "iptc"),
+    ):
+        if info.get(key):
+            labels.add(label)
+    xmp = info.get("xmp")
+    if isinstance(xmp, bytes) and (b"GPSLatitude" in xmp or b"GPSLongitude" in xmp):
+        labels.add("gps")
+    return labels
