@@ -15,25 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from hotline.intake.email_message import (
-    CODENAME_PLACEHOLDER,
-    FORWARDED_MARKER,
-    MAX_TEXT_CHARS,
+from hotline.crypto.codename_text import CODENAME_PLACEHOLDER, find_codename, strip_codename
+from hotline.intake.email.headers import find_case_reference
+from hotline.intake.email.mime import FORWARDED_MARKER, MAX_TEXT_CHARS, EmailAttachment
+from hotline.intake.email.parse import TRUNCATION_NOTE, NotAnEmail, ParsedEmail, parse
+from hotline.intake.email.quotes import remove_quoted
+from hotline.intake.email.text import html_to_text
+from hotline.routing.email_category import (
     OTHER,
     RETALIATION,
     STAFF_MISCONDUCT,
     TAXPAYER_FRAUD,
-    TRUNCATION_NOTE,
-    EmailAttachment,
-    NotAnEmail,
-    ParsedEmail,
     detect_category,
-    find_case_reference,
-    find_codename,
-    html_to_text,
-    parse,
-    remove_quoted,
-    strip_codename,
 )
 
 CORPUS = Path(__file__).parent / "email_corpus"
