@@ -25,6 +25,7 @@ T = TypeVar("T")
 
 
 def truncate(text: str, limit: int) -> str:
+    """The text cut to ``limit`` characters, ending with a note that the rest was not filed."""
     if len(text) <= limit:
         return text
     return text[: max(limit - len(_TEXT_CUT), 0)] + _TEXT_CUT
