@@ -194,7 +194,7 @@ def audit_verify() -> None:
 
 def register_commands(app: Flask) -> None:
     from hotline.admin_cli import register as register_admin_commands
-    from hotline.intake.email_cli import register as register_email_commands
+    from hotline.intake.email.cli import register as register_email_commands
     from hotline.maintenance_cli import register as register_maintenance_commands
     from hotline.transparency.cli import register as register_transparency_commands
 

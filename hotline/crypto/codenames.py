@@ -21,7 +21,18 @@ from hotline.crypto.keypairs import PrivateKey, PublicKey
 KDF_VERSION = 1
 WEB_CODENAME_WORDS = 7
 DIGIT_CODENAME_LENGTH = 16
-_SEPARATORS = re.compile(r"[\s\-‐‑‒–—_.,/]+")
+
+#: Invisible direction marks that right-to-left keyboards and mail clients put
+#: between digits (LRM, RLM, the Arabic letter mark).
+BIDI_MARKS = "\u200e\u200f\u061c"
+
+#: The one separator set, as a regular-expression class: what may sit between
+#: the words or digits of a typed codename. Any whitespace (line breaks included:
+#: mail clients wrap), hyphens and dashes, dots, underscores, slashes, commas, the
+#: Arabic decimal and thousands separators, and bidi marks. No generated codename
+#: contains any of them, so widening this set only lets more typings match.
+SEPARATOR_CLASS = f"[\\s\\-\u2010-\u2015._/,\u066b\u066c{BIDI_MARKS}]"
+_SEPARATORS = re.compile(SEPARATOR_CLASS + "+")
 
 
 class InvalidCodename(ValueError):

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from hotline import create_app
-from hotline.intake.email import EmailChannel
-from hotline.intake.email_message import NotAnEmail, parse
+from hotline.intake.email.channel import EmailChannel
+from hotline.intake.email.parse import NotAnEmail, parse
 from hotline.intake.sms.commands import KEYWORDS, LANGUAGE_WORDS
 from tests.conftest import Initialised
 from tests.fuzz.conftest import ONION_HOST

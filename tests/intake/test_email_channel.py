@@ -25,24 +25,19 @@ from sqlalchemy.orm import Session
 from hotline import create_app
 from hotline.cases.designations import queue_key_from_recovery
 from hotline.cases.records import read_attachment, read_contact, read_message
+from hotline.crypto.codename_text import CODENAME_PLACEHOLDER, format_codename
 from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.items import queue_recipient, reporter_recipient
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import recovery_private_key
-from hotline.intake import email as channel_module
-from hotline.intake.email import (
-    DUPLICATE,
-    FILED,
-    JOINED,
-    SUBJECT_NEW,
-    EmailChannel,
-    IngestResult,
-    acknowledgement,
-    format_codename,
-    is_automated,
-)
-from hotline.intake.email_cli import build_channel
-from hotline.intake.email_message import CODENAME_PLACEHOLDER, parse
+from hotline.intake.email import channel as channel_module
+from hotline.intake.email import ingest as ingest_module
+from hotline.intake.email.acknowledgement import SUBJECT_NEW, acknowledgement
+from hotline.intake.email.automated import is_automated
+from hotline.intake.email.channel import EmailChannel
+from hotline.intake.email.cli import build_channel
+from hotline.intake.email.ingest import DUPLICATE, FILED, JOINED, IngestResult
+from hotline.intake.email.parse import parse
 from hotline.intake.service import Draft, submit
 from hotline.models import (
     ContactDetail,
@@ -694,14 +689,14 @@ def test_a_copy_filed_concurrently_is_a_duplicate_not_an_error(
     assert channel.file(raw).outcome == FILED
     # Another delivery of the same message got past the check before the first
     # committed: the primary key of the seen-message row stops it at the flush.
-    real = channel_module._already_seen
+    real = ingest_module.already_seen
     calls: list[str] = []
 
     def racing(session: Session, seen: str) -> bool:
         calls.append(seen)
         return False if len(calls) == 1 else real(session, seen)
 
-    monkeypatch.setattr(channel_module, "_already_seen", racing)
+    monkeypatch.setattr(ingest_module, "already_seen", racing)
     assert channel.file(raw).outcome == DUPLICATE
     assert len(calls) == 2  # missed by the check, recognised after the IntegrityError
     assert count(dbs, Disclosure) == 1

@@ -23,10 +23,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from hotline import create_app
-from hotline.intake import mailbox
-from hotline.intake.email import EmailChannel
-from hotline.intake.email_cli import build_channel, handle_polled
-from hotline.intake.mailbox import (
+from hotline.intake.email import imap
+from hotline.intake.email.channel import EmailChannel
+from hotline.intake.email.cli import build_channel, handle_polled
+from hotline.intake.email.imap import (
     ImapSettings,
     MailboxError,
     MailboxUnavailable,
@@ -90,7 +90,7 @@ def disclosures(db: Session) -> int:
 
 def poll(
     dovecot: Dovecot, channel: EmailChannel, settings: ImapSettings | None = None
-) -> tuple[mailbox.PollResult, Counter[str]]:
+) -> tuple[imap.PollResult, Counter[str]]:
     counts: Counter[str] = Counter()
     result = poll_once(
         settings or parse_imap_url(dovecot.url()),
@@ -134,7 +134,7 @@ def test_a_poll_interrupted_between_commit_and_delete_files_no_duplicate(
     def crash(*_args: object) -> None:
         raise RuntimeError("the machine lost power")
 
-    monkeypatch.setattr(mailbox, "remove_message", crash)
+    monkeypatch.setattr(imap, "remove_message", crash)
     with pytest.raises(RuntimeError, match="lost power"):
         poll(dovecot, channel)
     assert disclosures(dbs) == 1  # the first message was filed and committed...

@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import create_app
-from hotline.intake.email import format_codename
-from hotline.intake.mailbox import send_message
+from hotline.crypto.codename_text import format_codename
+from hotline.intake.email.acknowledgement import send_message
 from hotline.models import Disclosure
 from tests.conftest import Initialised
 from tests.intake.test_email_channel import CODE, corpus, make_message

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-
-from hotline.crypto.codenames import DIGIT_CODENAME_LENGTH
 
 LANGUAGES = ("en", "fr", "rw", "sw", "ar")
 DEFAULT_LANGUAGE = "en"
@@ -166,54 +163,3 @@ def category_and_text(body: str) -> tuple[str, str] | None:
     both = _CATEGORY_AND_TEXT.match(body)
     chosen = menu_category(both.group(1)) if both else None
     return (chosen, both.group(2)) if both and chosen else None
-
-
-# --- a codename typed in a text ------------------------------------------------------------
-# SMS's own reading of codename text. The separator set and the digit reading
-# below are what a shared codename-text module would provide; they are kept
-# here, in these few lines, so that switching to it touches nothing else.
-
-#: What may sit between the digits of a codename typed on a phone.
-_CODE_SEPARATORS = frozenset(" \t\n\r\u00a0\u202f-\u2010\u2011\u2012\u2013\u2014._/,\u066b\u066c")
-
-
-def codename_digits(shown: str) -> str:
-    """A codename as the receipt shows it (groups of four) as its bare digits."""
-    return shown.replace(" ", "")
-
-
-@dataclass(frozen=True)
-class CodeAndRest:
-    """A codename typed after a command: its ASCII digits (or None when the
-    digits there are not a codename), and the text that follows."""
-
-    digits: str | None
-    rest: str
-
-
-def split_code(text: str) -> CodeAndRest | None:
-    """Read a codename at the start of text; None when text does not start with a digit.
-
-    Any digit script (Arabic-Indic included) and any grouping is accepted. The
-    code ends at its sixteenth digit; a seventeenth digit right after it means
-    this is not a codename (``digits`` is None then).
-    """
-    stripped = text.lstrip("".join(_CODE_SEPARATORS))
-    if not stripped or unicodedata.decimal(stripped[0], None) is None:
-        return None
-    digits: list[str] = []
-    end = 0
-    for position, char in enumerate(stripped):
-        value = unicodedata.decimal(char, None)
-        if value is not None:
-            digits.append(str(value))
-            end = position + 1
-            if len(digits) == DIGIT_CODENAME_LENGTH:
-                break
-        elif char not in _CODE_SEPARATORS:
-            break
-    rest = stripped[end:]
-    too_many = bool(rest) and unicodedata.decimal(rest[0], None) is not None
-    if len(digits) != DIGIT_CODENAME_LENGTH or too_many:
-        return CodeAndRest(None, "")
-    return CodeAndRest("".join(digits), rest.strip())

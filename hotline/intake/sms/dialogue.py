@@ -16,10 +16,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hotline.cases.records import read_message
+from hotline.crypto.codename_text import CodeAndRest, codename_digits, split_code, strip_codename
 from hotline.crypto.codenames import CodenameKdf
 from hotline.crypto.items import reporter_recipient
 from hotline.intake.checkin import UnknownCodename, authenticate
-from hotline.intake.email_message import strip_codename
 from hotline.intake.service import (
     Draft,
     DraftRejected,
@@ -34,13 +34,10 @@ from hotline.intake.sms.commands import (
     DEFAULT_LANGUAGE,
     MENU,
     TRIM,
-    CodeAndRest,
     category_and_text,
     category_only,
-    codename_digits,
     fold,
     language_of,
-    split_code,
 )
 from hotline.intake.sms.texts import Texts, paged
 from hotline.intake.sms.thread import (

@@ -1,6 +1,6 @@
 """``hotline ingest-email`` (an MTA pipe) and ``hotline poll-imap`` (a mailbox).
 
-Both file through :class:`hotline.intake.email.EmailChannel`. What they print
+Both file through :class:`hotline.intake.email.channel.EmailChannel`. What they print
 is deliberately poor: an MTA log or a cron mail must not tie a sender to a
 case, so ``ingest-email`` prints one generic word (``filed``, ``joined``,
 ``duplicate``) and ``poll-imap`` prints counts. No subject, address,
@@ -36,16 +36,17 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from hotline.crypto.keyring import KeysError
 from hotline.db import DatabaseUnavailable
 from hotline.instance import Instance, current
-from hotline.intake.email import REJECTED, EmailChannel
-from hotline.intake.email_message import NotAnEmail
-from hotline.intake.mailbox import (
+from hotline.intake.email.acknowledgement import send_message
+from hotline.intake.email.channel import EmailChannel
+from hotline.intake.email.imap import (
     MailboxError,
     MailboxUnavailable,
     parse_imap_url,
     poll_once,
     poll_repeatedly,
-    send_message,
 )
+from hotline.intake.email.ingest import REJECTED
+from hotline.intake.email.parse import NotAnEmail
 
 EX_OK = 0
 EX_DATAERR = 65

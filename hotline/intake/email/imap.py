@@ -1,4 +1,4 @@
-"""Mail transport for the e-mail channel: IMAP polling in, SMTP acknowledgements out.
+"""IMAP polling for the e-mail channel (SMTP acknowledgements are sent by ``acknowledgement``).
 
 ``HOTLINE_IMAP_URL`` is ``imaps://user:pass@host:993/MAILBOX`` (implicit TLS;
 ``imap://`` is accepted only with STARTTLS, which is then required); an optional
@@ -25,17 +25,13 @@ from __future__ import annotations
 
 import imaplib
 import re
-import smtplib
 import ssl
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
-
-from hotline.smtp import SMTP_TIMEOUT, parse_smtp_url, smtp_connection
 
 __all__ = [
     "ImapSettings",
@@ -47,7 +43,6 @@ __all__ = [
     "poll_once",
     "poll_repeatedly",
     "remove_message",
-    "send_message",
 ]
 
 IMAP_TIMEOUT = 60
@@ -284,27 +279,3 @@ def poll_repeatedly(
 def _safe(exc: BaseException) -> bool:
     """Our own errors are worded to hold no secret; others (SQL) are named only."""
     return isinstance(exc, MailboxUnavailable | MailboxError)
-
-
-# ----------------------------------------------------------------------------- SMTP
-
-
-def send_message(
-    url: str,
-    message: EmailMessage,
-    *,
-    envelope_from: str,
-    ssl_context: ssl.SSLContext | None = None,
-    timeout: float = SMTP_TIMEOUT,
-) -> None:
-    """Send one automatic reply.
-
-    The envelope sender is null (``MAIL FROM:<>``, RFC 3834), so that a bounce
-    of the reply is never answered by anyone; a submission server that refuses
-    a null sender gets ``envelope_from`` instead.
-    """
-    with smtp_connection(parse_smtp_url(url), ssl_context=ssl_context, timeout=timeout) as client:
-        try:
-            client.send_message(message, from_addr="")
-        except smtplib.SMTPSenderRefused:
-            client.send_message(message, from_addr=envelope_from)

@@ -1,0 +1,375 @@
+"""Filing one raw e-mail through ``intake.service``, as the web form and SMS do.
+
+See the package docstring for why it is shaped this way: a message is filed
+once, only a codename proves authorship, a case reference alone links but never
+joins, and nothing identifying but the sender address (sealed to the custodian)
+is kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.crypto.codename_text import find_codename, strip_codename
+from hotline.crypto.codenames import CodenameKdf, ReporterKeys
+from hotline.crypto.keyring import InstanceSecrets
+from hotline.intake.checkin import UnknownCodename, authenticate
+from hotline.intake.email.automated import is_automated
+from hotline.intake.email.fallback import truncate, with_files_fallback
+from hotline.intake.email.parse import ParsedEmail, parse
+from hotline.intake.service import (
+    Draft,
+    DraftRejected,
+    Limits,
+    Receipt,
+    UnknownCase,
+    Upload,
+    append,
+    submit,
+)
+from hotline.models import Disclosure, DisclosureLink, EmailSeen
+from hotline.routing import Policy
+from hotline.routing.email_category import RETALIATION
+from hotline.routing.exclusions import concerns_for_exclusions
+
+__all__ = [
+    "CONTACT_KIND",
+    "DUPLICATE",
+    "FILED",
+    "JOINED",
+    "LINK_KIND",
+    "REJECTED",
+    "IngestResult",
+    "already_seen",
+    "ingest",
+    "link_to_referenced_case",
+    "message_hash",
+    "newest_case",
+    "record_seen",
+    "referenced_case",
+]
+
+FILED = "filed"
+JOINED = "joined"
+DUPLICATE = "duplicate"
+REJECTED = "rejected"
+
+#: The kind of the sealed contact detail that holds the sender address.
+CONTACT_KIND = "email_sender"
+#: The link from a reference-only follow-up to the case it names.
+LINK_KIND = "related"
+
+#: At most this many further codename-shaped numbers are tried per message
+#: (each costs one scrypt derivation).
+_MAX_EXTRA_CODES = 3
+
+
+@dataclass(frozen=True, repr=False)
+class IngestResult:
+    """What became of one message. ``repr`` shows the outcome only: the other
+    fields (codename, sender, reference) must never reach a log."""
+
+    outcome: str
+    reference: str | None = None
+    disclosure_id: str | None = None
+    #: The case a reference-only follow-up was linked to.
+    linked_reference: str | None = None
+    #: The new codename (only for a new disclosure under a new codename).
+    codename: str | None = None
+    #: The address to acknowledge, or None (no sender, or an automated one).
+    reply_to: str | None = None
+    #: The original Message-ID, for In-Reply-To/References of the reply.
+    original_message_id: str | None = None
+    #: The message carried a codename or a case reference but did not join a case.
+    follow_up_not_joined: bool = False
+    #: Attached files that could not be filed (their absence is noted in the text).
+    dropped_attachments: int = 0
+    #: For ``REJECTED``: the service's stable reason key.
+    reason: str | None = None
+    #: The language the message said it was in (Content-Language), if any.
+    language: str | None = None
+
+    def __repr__(self) -> str:
+        return f"IngestResult({self.outcome})"
+
+
+def message_hash(secrets: InstanceSecrets, message_id: str | None, raw: bytes) -> str:
+    """The keyed hash that recognises a message seen before.
+
+    The Message-ID identifies a message across MTA retries and across copies
+    delivered to several of our addresses; a message without one is recognised
+    by its exact bytes. Keyed with the pepper, so the table cannot be checked
+    against a guessed Message-ID by someone holding the database alone.
+    """
+    if message_id:
+        return secrets.keyed_hash("email-message-id", message_id)
+    return secrets.keyed_hash("email-message-raw", hashlib.sha256(raw).hexdigest())
+
+
+def _report_text(parsed: ParsedEmail) -> str:
+    """The sealed text: the subject (often the reporter's summary) and the body."""
+    if parsed.subject:
+        return f"Subject: {parsed.subject}\n\n{parsed.text}".strip()
+    return parsed.text.strip()
+
+
+def _code_candidates(text: str) -> list[str]:
+    """Further codename-shaped numbers in the text, on a working copy only: a
+    number that turns out not to be a codename (an invoice, a card) is evidence
+    and stays in the report."""
+    found: list[str] = []
+    rest = text
+    for _ in range(_MAX_EXTRA_CODES):
+        code = find_codename(rest)
+        if code is None:
+            break
+        found.append(code)
+        rest = strip_codename(rest, code)
+    return found
+
+
+def _reporter_codes(
+    session: Session, kdf: CodenameKdf, parsed: ParsedEmail, text: str
+) -> tuple[ReporterKeys | None, list[str]]:
+    """The keys of the first codename in the message that opens a reporter, and
+    every codename in it that does (all of them are removed before sealing)."""
+    keys: ReporterKeys | None = None
+    valid: list[str] = []
+    candidates = ([parsed.codename] if parsed.codename else []) + _code_candidates(text)
+    for code in dict.fromkeys(candidates):
+        try:
+            found = authenticate(session, kdf, code)
+        except UnknownCodename:
+            continue
+        valid.append(code)
+        keys = keys or found
+    return keys, valid
+
+
+def _scrub(text: str, uploads: list[Upload], codes: Sequence[str]) -> tuple[str, list[Upload]]:
+    """Remove every valid codename (again) from the text and the file names:
+    a codename must never be sealed into the case, where officers would read it."""
+    for code in codes:
+        text = strip_codename(text, code)
+        uploads = [Upload(strip_codename(u.name, code), u.claimed_type, u.content) for u in uploads]
+    return text, uploads
+
+
+def ingest(
+    session: Session,
+    raw: bytes,
+    *,
+    policy: Policy,
+    kdf: CodenameKdf,
+    limits: Limits,
+    secrets: InstanceSecrets,
+    local_part: str = "report",
+) -> IngestResult:
+    """File one raw e-mail. The caller commits (or rolls back a ``REJECTED`` one).
+
+    Raises :class:`~hotline.intake.email.parse.NotAnEmail` for input that is
+    not a message at all, and lets database errors through (the caller retries).
+    An ``IntegrityError`` on the seen-message row means the same message is
+    being filed concurrently: the caller rolls back and reports a duplicate.
+    """
+    parsed = parse(raw, local_part=local_part)
+    seen = message_hash(secrets, parsed.message_id, raw)
+    if already_seen(session, seen):
+        return IngestResult(DUPLICATE)
+    # Written first: a concurrent copy of this message blocks here (PostgreSQL)
+    # or fails its commit, instead of filing twice.
+    record_seen(session, seen)
+
+    reply_to = None if is_automated(raw, parsed.sender) else parsed.sender
+    text = _report_text(parsed)
+    uploads = [Upload(a.name, a.claimed_type, a.content) for a in parsed.attachments]
+    keys, codes = _reporter_codes(session, kdf, parsed, text)
+    text, uploads = _scrub(text, uploads, codes)
+    text = truncate(text, limits.max_chars)
+
+    try:
+        if keys is not None:
+            joined = _join(session, keys, text, uploads, limits)
+            if joined is not None:
+                disclosure, dropped = joined
+                return IngestResult(
+                    JOINED,
+                    reference=disclosure.reference,
+                    disclosure_id=disclosure.id,
+                    dropped_attachments=dropped,
+                    reply_to=reply_to,
+                    original_message_id=parsed.message_id,
+                    language=parsed.language,
+                )
+        receipt, linked, dropped = _file_new(
+            session, parsed, text, uploads, policy=policy, kdf=kdf, limits=limits, reporter=keys
+        )
+    except DraftRejected as exc:
+        return IngestResult(REJECTED, reason=exc.reason)
+    looked_like_follow_up = parsed.codename is not None or parsed.case_reference is not None
+    return IngestResult(
+        # A valid codename whose cases are all gone files a new case under it.
+        FILED if receipt.codename is not None else JOINED,
+        reference=receipt.reference,
+        disclosure_id=receipt.disclosure_id,
+        linked_reference=linked,
+        codename=receipt.codename,
+        reply_to=reply_to,
+        original_message_id=parsed.message_id,
+        language=parsed.language,
+        follow_up_not_joined=keys is None and looked_like_follow_up,
+        dropped_attachments=dropped,
+    )
+
+
+def _join(
+    session: Session,
+    keys: ReporterKeys,
+    text: str,
+    uploads: list[Upload],
+    limits: Limits,
+) -> tuple[Disclosure, int] | None:
+    """Append to the reporter's newest disclosure; None if they have none left."""
+    newest = newest_case(session, keys.reporter_id)
+    if newest is None:
+        return None
+
+    def attempt(body: str, files: Sequence[Upload]) -> None:
+        append(
+            session,
+            reporter_id=keys.reporter_id,
+            disclosure_id=newest.id,
+            text=body,
+            attachments=files,
+            limits=limits,
+        )
+
+    try:
+        _, dropped = with_files_fallback(attempt, text, uploads, limits.max_chars)
+    except UnknownCase:  # destroyed meanwhile (retention): file it as new instead
+        return None
+    return newest, dropped
+
+
+def _file_new(
+    session: Session,
+    parsed: ParsedEmail,
+    text: str,
+    uploads: list[Upload],
+    *,
+    policy: Policy,
+    kdf: CodenameKdf,
+    limits: Limits,
+    reporter: ReporterKeys | None,
+) -> tuple[Receipt, str | None, int]:
+    """A new disclosure (under the reporter's codename when they gave a valid one
+    but have no case left), linked to the case a reference names, if any."""
+    target: Disclosure | None = None
+    if reporter is None and parsed.case_reference is not None:
+        target = referenced_case(session, parsed.case_reference)
+    plans: list[tuple[Policy, str, frozenset[str], Disclosure | None]] = []
+    if target is not None:
+        routing = concerns_for_exclusions(policy, set(target.excluded_slugs))
+        if routing is not None:
+            # The referenced case's routing, except that a retaliation report is
+            # always routed as retaliation: it may put a person in danger.
+            category = RETALIATION if parsed.category == RETALIATION else target.category
+            plans.append((routing[0], category, routing[1], target))
+    plans.append((policy, parsed.category, frozenset(), None))
+
+    for index, (plan_policy, category, concerns, link_to) in enumerate(plans):
+        attempt = _submitter(
+            session,
+            Draft(
+                category=category,
+                text="",
+                channel="email",
+                concerns=concerns,
+                contact=parsed.sender,
+                contact_kind=CONTACT_KIND,
+                codename_kind="digits",
+            ),
+            policy=plan_policy,
+            kdf=kdf,
+            limits=limits,
+            reporter=reporter,
+        )
+        try:
+            receipt, dropped = with_files_fallback(attempt, text, uploads, limits.max_chars)
+        except DraftRejected as exc:
+            # Only a routing failure of the referenced case's plan (the policy
+            # changed since) falls through to the plain plan; nothing else does.
+            if exc.reason == "unroutable" and index + 1 < len(plans):
+                continue
+            raise
+        if link_to is None:
+            return receipt, None, dropped
+        link_to_referenced_case(session, receipt.disclosure_id, link_to)
+        return receipt, link_to.reference, dropped
+    raise AssertionError("unreachable: the last plan either files or raises")
+
+
+def _submitter(
+    session: Session,
+    template: Draft,
+    *,
+    policy: Policy,
+    kdf: CodenameKdf,
+    limits: Limits,
+    reporter: ReporterKeys | None,
+) -> Callable[[str, Sequence[Upload]], Receipt]:
+    def attempt(text: str, files: Sequence[Upload]) -> Receipt:
+        draft = dataclasses.replace(template, text=text, attachments=tuple(files))
+        return submit(session, draft, policy=policy, kdf=kdf, limits=limits, reporter=reporter)
+
+    return attempt
+
+
+# ------------------------------------------------------ records the channel writes itself
+# These are intake service operations in waiting (issue 12, item 5): they stay
+# here, named, until ``intake.service`` offers them to every channel.
+
+
+def already_seen(session: Session, seen: str) -> bool:
+    """Whether a message with this keyed hash was filed before."""
+    return session.get(EmailSeen, seen) is not None
+
+
+def record_seen(session: Session, seen: str) -> None:
+    """Record a message as filed, in the filing's own transaction.
+
+    disclosure_id stays empty on purpose (see the package docstring): the hash
+    must not tell which case the message became.
+    """
+    session.add(EmailSeen(message_hash=seen, disclosure_id=None))
+    session.flush()
+
+
+def newest_case(session: Session, reporter_id: str) -> Disclosure | None:
+    """The reporter's newest disclosure, which a follow-up joins."""
+    return session.scalars(
+        select(Disclosure)
+        .where(Disclosure.reporter_id == reporter_id)
+        .order_by(Disclosure.received_on.desc(), Disclosure.reference.desc())
+    ).first()
+
+
+def referenced_case(session: Session, reference: str) -> Disclosure | None:
+    """The case a reference names, if it exists (the reference proves nothing)."""
+    return session.scalar(select(Disclosure).where(Disclosure.reference == reference))
+
+
+def link_to_referenced_case(session: Session, disclosure_id: str, referenced: Disclosure) -> None:
+    """Link a new disclosure to the case its message referenced.
+
+    intake.service links only a reporter's own cases; this link is made here,
+    in the same transaction, and records an unverified claim.
+    """
+    session.add(DisclosureLink(from_id=disclosure_id, to_id=referenced.id, kind=LINK_KIND))
+    session.flush()
