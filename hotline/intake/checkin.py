@@ -136,10 +136,6 @@ def mark_replies_read(session: Session, reporter_id: str) -> None:
         reply.reporter_read = True
 
 
-def reporter_disclosure_ids(session: Session, reporter_id: str) -> list[str]:
-    return list(session.scalars(select(Disclosure.id).where(Disclosure.reporter_id == reporter_id)))
-
-
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -49,6 +49,7 @@ from hotline.intake.forms import (
 from hotline.intake.prerendered import Prerendered, prerendered
 from hotline.intake.prerendered import bind as bind_prerendered
 from hotline.intake.receipts import removed_labels
+from hotline.intake.retaliation import retaliation_links
 from hotline.intake.service import (
     Draft,
     DraftRejected,
@@ -151,16 +152,18 @@ def report() -> Response:
         return _page("reporter/report.html", 400, form=form, reporter=reporter)
 
     session = db_session()
-    related: list[str] = []
-    if reporter is not None and form.category.data == "retaliation":
-        related = checkin.reporter_disclosure_ids(session, reporter.reporter_id)
+    category = form.category.data or ""
     draft = Draft(
-        category=form.category.data or "",
+        category=category,
         text=form.body.data or "",
         channel="web",
         attachments=_uploads(form.attachment.data),
         concerns=frozenset(form.concerns.data or ()),
-        related_to=related,
+        related_to=retaliation_links(
+            session,
+            reporter_id=reporter.reporter_id if reporter is not None else None,
+            category=category,
+        ),
         codename_kind="words",
     )
     try:
