@@ -13,6 +13,8 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from hotline.instance import current
+from hotline.intake.web.prerendered import Prerendered
+from hotline.intake.web.prerendered import bind as bind_prerendered
 from hotline.intake.web.receipts import removed_labels
 
 blueprint = Blueprint("reporter", __name__)
@@ -30,8 +32,6 @@ def register(app: Flask) -> None:
     # Importing the page modules attaches their routes to the blueprint.
     import hotline.intake.web.checkin_views
     import hotline.intake.web.views  # noqa: F401
-    from hotline.intake.web.prerendered import Prerendered
-    from hotline.intake.web.prerendered import bind as bind_prerendered
 
     app.register_blueprint(blueprint)
     bind_prerendered(
