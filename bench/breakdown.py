@@ -47,9 +47,9 @@ def breakdown(count: int = 30) -> list[tuple[str, float]]:
     from sqlalchemy.orm import Session
 
     import hotline.crypto.codenames as codenames
-    import hotline.intake.checkin as checkin
     import hotline.intake.service as service
-    import hotline.intake.views as views
+    import hotline.intake.web.form_tokens as form_tokens
+    import hotline.intake.web.views as views
     from hotline import create_app
 
     spent: defaultdict[str, float] = defaultdict(float)
@@ -92,8 +92,8 @@ def breakdown(count: int = 30) -> list[tuple[str, float]]:
             (service, "seal_message", SEAL),
             (service, "insert_sealed", INSERT_SEALED),
             (service, "enqueue_for_queues", NOTIFY),
-            (checkin, "use_form_token", "  use_form_token (INSERT)"),
-            (views, "_page", "  rendering the receipt page"),
+            (form_tokens, "use_form_token", "  use_form_token (INSERT)"),
+            (views, "page", "  rendering the receipt page"),
             (Session, "commit", "  session.commit"),
         ]
         with _all(wraps, spent):

@@ -6,7 +6,6 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, Response, request
-from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline.config import Config
@@ -27,13 +26,8 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
     With ``require_keys`` (the web server), missing or unreadable ``keys/`` stop
     the start with a clear message instead of failing on the first report.
     """
-    from hotline.extensions import (
-        babel,
-        csrf,
-        limiter,
-        select_locale,
-        translations_for_templates,
-    )
+    from hotline import errors, languages
+    from hotline.extensions import babel, csrf, limiter
     from hotline.instance import EXTENSION, build_instance, close_db_session
     from hotline.routing import load_policy
 
@@ -78,11 +72,11 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
         )
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
-    app.context_processor(translations_for_templates)
+    babel.init_app(app, locale_selector=languages.select_locale)
+    languages.init_app(app)
     app.teardown_appcontext(close_db_session)
     app.after_request(_security_headers)
-    app.register_error_handler(OperationalError, _database_unavailable)
+    errors.init_app(app)
 
     from hotline.health import blueprint as health
 
@@ -100,10 +94,10 @@ def _register_channels(app: Flask) -> None:
     from hotline.cases.admin_views import register_blueprint as register_admin
     from hotline.cases.views import register as register_desk
     from hotline.intake.sms.twilio import register as register_sms
-    from hotline.intake.views import register as register_intake
+    from hotline.intake.web import register as register_web
     from hotline.transparency.views import register as register_transparency
 
-    register_intake(app)
+    register_web(app)
     register_sms(app)
     app.register_blueprint(auth)
     register_desk(app)
@@ -129,18 +123,6 @@ def _security_headers(response: Response) -> Response:
     if config.onion_url:
         headers["Onion-Location"] = config.onion_url + request.full_path.rstrip("?")
     return response
-
-
-def _database_unavailable(_error: OperationalError) -> tuple[str, int, dict[str, str]]:
-    """A database outage is a clear, retryable 503, never a 500 or a half-filed case
-    (the request's transaction is rolled back with its session)."""
-    from flask import render_template
-
-    return (
-        render_template("reporter/unavailable.html"),
-        503,
-        {"Retry-After": "60"},
-    )
 
 
 def _config() -> Config:

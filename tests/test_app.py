@@ -127,3 +127,99 @@ def test_onion_visitors_share_no_lock_out(initialised: Initialised) -> None:
     assert attempts("hotlinexyz.onion", 12) == [401] * 12
     assert attempts("localhost", 11)[-1] == 429
     app.extensions["hotline"].database.dispose()
+
+
+# --- error pages: each area in its own layout --------------------------------------
+
+#: What only the officer layout has, and what only the reporter layout has.
+OFFICER_LAYOUT = ('<body class="desk">', '<a class="brand" href="/officer/">Officer desk</a>')
+REPORTER_LAYOUT = (
+    '<nav class="langs" aria-label="Language">',
+    '<a class="brand" href="/">Integrity hotline</a>',
+    "This site stores no address, browser details or cookies that identify you.",
+)
+
+
+def assert_officer_page(html: str) -> None:
+    for mark in OFFICER_LAYOUT:
+        assert mark in html
+    for mark in REPORTER_LAYOUT:
+        assert mark not in html
+
+
+def officer_csrf(client: FlaskClient) -> str:
+    page = client.get("/officer/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token
+    return token.group(1)
+
+
+def test_a_missing_officer_page_is_an_officer_page(client: FlaskClient) -> None:
+    for path in ("/officer/no-such-page", "/officer/cases/HL-0000-0000/nothing"):
+        response = client.get(path)
+        assert response.status_code == 404
+        html = response.get_data(as_text=True)
+        assert_officer_page(html)
+        assert "<title>Page not found · Integrity hotline</title>" in html
+        assert "This page does not exist." in html
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_officer_form_errors_are_officer_pages(client: FlaskClient) -> None:
+    expired = client.post("/officer/login", data={"csrf_token": "", "username": "admin"})
+    assert expired.status_code == 400
+    assert_officer_page(expired.get_data(as_text=True))
+    assert "The form expired" in expired.get_data(as_text=True)
+
+    too_large = client.post(
+        "/officer/login", data={"csrf_token": "x", "username": "a" * 40_000_000}
+    )
+    assert too_large.status_code == 413
+    assert_officer_page(too_large.get_data(as_text=True))
+
+    token = officer_csrf(client)
+    data = {"csrf_token": token, "username": "admin", "password": "wrong", "code": ""}
+    statuses = [client.post("/officer/login", data=data).status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    limited = client.post("/officer/login", data=data)
+    assert limited.status_code == 429
+    assert_officer_page(limited.get_data(as_text=True))
+    assert "Please wait" in limited.get_data(as_text=True)
+
+
+def test_reporter_error_pages_keep_the_reporter_layout(client: FlaskClient) -> None:
+    for path in ("/no-such-page", "/officers", "/report/nothing"):
+        response = client.get(path)
+        assert response.status_code == 404
+        html = response.get_data(as_text=True)
+        for mark in REPORTER_LAYOUT:
+            assert mark in html
+        assert "<title>Page not found</title>" in html
+        assert "<body>" in html
+        assert '<p><a class="button" href="/">Back to the start</a></p>' in html
+        assert "Officer desk" not in html
+    expired = client.post("/checkin", data={"csrf_token": "", "codename": "x"})
+    assert expired.status_code == 400
+    assert '<nav class="langs"' in expired.get_data(as_text=True)
+    assert "Officer desk" not in expired.get_data(as_text=True)
+
+
+def test_an_officer_page_without_the_database_is_a_clear_officer_503(
+    initialised: Initialised,
+) -> None:
+    broken = initialised.config.with_changes(
+        database_url="postgresql+psycopg://nobody@127.0.0.1:1/none"
+    )
+    app = create_app(broken)
+    client = app.test_client()
+    token = officer_csrf(client)  # the sign-in page needs no database
+    response = client.post(
+        "/officer/login",
+        data={"csrf_token": token, "username": "admin", "password": "x", "code": ""},
+    )
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "60"
+    html = response.get_data(as_text=True)
+    assert_officer_page(html)
+    assert "nothing was sent" in html
+    app.extensions["hotline"].database.dispose()

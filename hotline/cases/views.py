@@ -59,7 +59,7 @@ from hotline.cases.states import (
 )
 from hotline.cases.wording import DONE, money, refusal_message
 from hotline.instance import current, db_session
-from hotline.intake.forms import CATEGORY_LABELS
+from hotline.intake.web.forms import CATEGORY_LABELS
 from hotline.models import today
 
 blueprint = Blueprint("desk", __name__, url_prefix="/officer")

@@ -1,16 +1,14 @@
-"""Reporter check-in: what a codename opens.
+"""Reporter check-in, on every channel: what a codename opens.
 
-The codename is derived once, at sign-in; the session then holds the derived
-private key (never the codename) for at most 2 hours, 30 minutes idle.
+:func:`authenticate` turns a codename into the reporter's keys (web check-in,
+SMS and e-mail follow-ups); :func:`reporter_disclosures` opens their cases with
+those keys. The codename itself is never kept.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,9 +16,7 @@ from sqlalchemy.orm import Session
 from hotline.cases.records import read_attachment, read_message
 from hotline.crypto.codenames import CodenameKdf, InvalidCodename, ReporterKeys
 from hotline.crypto.items import reporter_recipient
-from hotline.crypto.keypairs import PrivateKey
-from hotline.db import insert_into
-from hotline.models import Disclosure, DisclosureLink, Message, Reporter, UsedFormToken
+from hotline.models import Disclosure, DisclosureLink, Message, Reporter
 
 
 class UnknownCodename(LookupError):
@@ -36,22 +32,6 @@ def authenticate(session: Session, kdf: CodenameKdf, codename: str) -> ReporterK
     if reporter is None or reporter.public_key != keys.public_key.raw:
         raise UnknownCodename
     return keys
-
-
-def session_payload(keys: ReporterKeys) -> dict[str, Any]:
-    return {
-        "reporter_id": keys.reporter_id,
-        "key": base64.b64encode(keys.private_key.raw).decode(),
-        "kdf": keys.kdf_version,
-    }
-
-
-def keys_from_payload(payload: dict[str, Any]) -> ReporterKeys:
-    return ReporterKeys(
-        reporter_id=str(payload["reporter_id"]),
-        private_key=PrivateKey(base64.b64decode(payload["key"])),
-        kdf_version=int(payload["kdf"]),
-    )
 
 
 @dataclass(frozen=True)
@@ -134,26 +114,3 @@ def mark_replies_read(session: Session, reporter_id: str) -> None:
     )
     for reply in replies:
         reply.reporter_read = True
-
-
-def reporter_disclosure_ids(session: Session, reporter_id: str) -> list[str]:
-    return list(session.scalars(select(Disclosure.id).where(Disclosure.reporter_id == reporter_id)))
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def use_form_token(session: Session, token: str) -> None:
-    """Spend a one-time form token in the filing transaction, after the case's rows.
-
-    The primary key makes a second send of the same form (back button, double
-    tap, two at once) fail here or at commit, and the caller then asks
-    :func:`form_token_used` to tell the reporter why. The rollback takes the
-    case's rows with it.
-    """
-    session.execute(insert_into(UsedFormToken), {"token_hash": _token_hash(token)})
-
-
-def form_token_used(session: Session, token: str) -> bool:
-    return session.get(UsedFormToken, _token_hash(token)) is not None

@@ -1,0 +1,101 @@
+"""The language of every page: chosen per request, remembered in a cookie, shown in
+the templates with its direction and the procedure's labels in that language.
+
+Reporter and officer pages alike; ``create_app`` binds Babel with
+:func:`select_locale` and calls :func:`init_app`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from gettext import NullTranslations
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+from flask_babel import get_locale, get_translations
+from jinja2.runtime import Context
+from jinja2.utils import pass_context
+from markupsafe import Markup
+
+from hotline.cases.states import outcome_label, reward_label, status_label
+from hotline.instance import current
+from hotline.intake.web.forms import CATEGORY_LABELS
+
+LANG_COOKIE = "lang"
+
+LANGUAGE_NAMES = {
+    "en": "English",
+    "fr": "Français",
+    "rw": "Kinyarwanda",
+    "sw": "Kiswahili",
+    "ar": "العربية",
+}
+
+
+def select_locale() -> str:
+    """``?lang=`` (a link, no JavaScript), then the ``lang`` cookie, then the browser."""
+    languages: tuple[str, ...] = current_app.config["HOTLINE"].languages
+    wanted = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
+    if wanted in languages:
+        return str(wanted)
+    return request.accept_languages.best_match(languages) or "en"
+
+
+def remember_language(response: Response) -> Response:
+    wanted = request.args.get("lang")
+    if wanted in current().config.languages and request.cookies.get(LANG_COOKIE) != wanted:
+        response.set_cookie(
+            LANG_COOKIE,
+            str(wanted),
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=not current().config.insecure_cookies,
+        )
+    return response
+
+
+def template_gettext(translations: NullTranslations) -> Callable[..., str]:
+    """``_()`` for templates, bound to the request's catalogue once per page.
+
+    Flask-Babel's template gettext looks the catalogue up again on every call,
+    and a page makes a few dozen. This gives the same result as Jinja's
+    newstyle gettext: the translation, escaped by autoescaping, always
+    formatted with ``%`` (so ``%%`` means one ``%`` with or without variables).
+    """
+
+    @pass_context
+    def gettext(context: Context, message: str, **variables: Any) -> str:
+        translated: str = translations.gettext(message)
+        if context.eval_ctx.autoescape:
+            # Our own catalogues, trusted as Jinja trusts them; the variables
+            # are escaped by the % below.
+            translated = Markup(translated)  # noqa: S704
+        return translated % variables
+
+    return gettext
+
+
+def translations_for_templates() -> dict[str, Any]:
+    """A context processor: templates resolve ``_`` and ``gettext`` here first."""
+    return {"gettext": template_gettext(get_translations())}
+
+
+def language_context() -> dict[str, Any]:
+    """The page's language and direction, and the procedure's words in it."""
+    locale = str(get_locale() or "en")
+    return {
+        "lang": locale,
+        "rtl": locale == "ar",
+        "languages": LANGUAGE_NAMES,
+        "category_labels": CATEGORY_LABELS,
+        "status_label": status_label,
+        "outcome_label": outcome_label,
+        "reward_label": reward_label,
+    }
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(translations_for_templates)
+    app.context_processor(language_context)
+    app.after_request(remember_language)
