@@ -333,9 +333,6 @@ def purge(
             session.execute(delete(Message).where(Message.disclosure_id.in_(batch)))
             session.execute(delete(ContactDetail).where(ContactDetail.disclosure_id.in_(batch)))
             session.execute(delete(ContactRequest).where(ContactRequest.disclosure_id.in_(batch)))
-            # The hash of the e-mail's Message-ID would still say that this
-            # message was received: it goes with the case.
-            session.execute(delete(EmailSeen).where(EmailSeen.disclosure_id.in_(batch)))
             # The statistics row stays, no longer tied to the reporter's codename.
             session.execute(
                 update(Disclosure)

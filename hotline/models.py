@@ -413,9 +413,6 @@ class EmailSeen(Base):
     __tablename__ = "emails_seen"
 
     message_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    disclosure_id: Mapped[str | None] = mapped_column(
-        ForeignKey("disclosures.id", ondelete="SET NULL")
-    )
     seen_on: Mapped[dt.date] = mapped_column(Date, default=today)
 
 

@@ -1,11 +1,11 @@
-"""intake.retaliation: a retaliation report links to every earlier case of the
+"""intake.operations.retaliation_links: a retaliation report links to every earlier case of the
 same reporter, and to nobody else's."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from hotline.intake.retaliation import retaliation_links
+from hotline.intake.operations import retaliation_links
 from hotline.intake.service import Draft, submit
 from tests.conftest import Initialised
 from tests.intake.test_service import Harness

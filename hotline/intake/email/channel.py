@@ -20,6 +20,7 @@ from hotline.intake.email import ingest
 from hotline.intake.email.acknowledgement import acknowledgement
 from hotline.intake.email.ingest import DUPLICATE, REJECTED, IngestResult
 from hotline.intake.email.parse import parse
+from hotline.intake.operations import already_seen
 from hotline.intake.service import Limits
 from hotline.routing import Policy
 
@@ -91,7 +92,7 @@ class EmailChannel:
         parsed = parse(raw, local_part=self.local_part)
         with self.database.sessions() as session:
             seen = ingest.message_hash(self.secrets, parsed.message_id, raw)
-            return ingest.already_seen(session, seen)
+            return already_seen(session, seen)
 
     def acknowledge_receipt(self, result: IngestResult) -> bool:
         """Send the acknowledgement, if one is due and allowed. True if sent."""

@@ -13,7 +13,6 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.crypto.codename_text import find_codename, strip_codename
@@ -23,6 +22,13 @@ from hotline.intake.checkin import UnknownCodename, authenticate
 from hotline.intake.email.automated import is_automated
 from hotline.intake.email.fallback import truncate, with_files_fallback
 from hotline.intake.email.parse import ParsedEmail, parse
+from hotline.intake.operations import (
+    already_seen,
+    link_to_referenced_case,
+    newest_case,
+    record_seen,
+    referenced_case,
+)
 from hotline.intake.service import (
     Draft,
     DraftRejected,
@@ -33,7 +39,7 @@ from hotline.intake.service import (
     append,
     submit,
 )
-from hotline.models import Disclosure, DisclosureLink, EmailSeen
+from hotline.models import Disclosure
 from hotline.routing import Policy
 from hotline.routing.email_category import RETALIATION
 from hotline.routing.exclusions import concerns_for_exclusions
@@ -43,16 +49,10 @@ __all__ = [
     "DUPLICATE",
     "FILED",
     "JOINED",
-    "LINK_KIND",
     "REJECTED",
     "IngestResult",
-    "already_seen",
     "ingest",
-    "link_to_referenced_case",
     "message_hash",
-    "newest_case",
-    "record_seen",
-    "referenced_case",
 ]
 
 FILED = "filed"
@@ -63,7 +63,6 @@ REJECTED = "rejected"
 #: The kind of the sealed contact detail that holds the sender address.
 CONTACT_KIND = "email_sender"
 #: The link from a reference-only follow-up to the case it names.
-LINK_KIND = "related"
 
 #: At most this many further codename-shaped numbers are tried per message
 #: (each costs one scrypt derivation).
@@ -329,47 +328,3 @@ def _submitter(
         return submit(session, draft, policy=policy, kdf=kdf, limits=limits, reporter=reporter)
 
     return attempt
-
-
-# ------------------------------------------------------ records the channel writes itself
-# These are intake service operations in waiting (issue 12, item 5): they stay
-# here, named, until ``intake.service`` offers them to every channel.
-
-
-def already_seen(session: Session, seen: str) -> bool:
-    """Whether a message with this keyed hash was filed before."""
-    return session.get(EmailSeen, seen) is not None
-
-
-def record_seen(session: Session, seen: str) -> None:
-    """Record a message as filed, in the filing's own transaction.
-
-    disclosure_id stays empty on purpose (see the package docstring): the hash
-    must not tell which case the message became.
-    """
-    session.add(EmailSeen(message_hash=seen, disclosure_id=None))
-    session.flush()
-
-
-def newest_case(session: Session, reporter_id: str) -> Disclosure | None:
-    """The reporter's newest disclosure, which a follow-up joins."""
-    return session.scalars(
-        select(Disclosure)
-        .where(Disclosure.reporter_id == reporter_id)
-        .order_by(Disclosure.received_on.desc(), Disclosure.reference.desc())
-    ).first()
-
-
-def referenced_case(session: Session, reference: str) -> Disclosure | None:
-    """The case a reference names, if it exists (the reference proves nothing)."""
-    return session.scalar(select(Disclosure).where(Disclosure.reference == reference))
-
-
-def link_to_referenced_case(session: Session, disclosure_id: str, referenced: Disclosure) -> None:
-    """Link a new disclosure to the case its message referenced.
-
-    intake.service links only a reporter's own cases; this link is made here,
-    in the same transaction, and records an unverified claim.
-    """
-    session.add(DisclosureLink(from_id=disclosure_id, to_id=referenced.id, kind=LINK_KIND))
-    session.flush()

@@ -20,6 +20,7 @@ from hotline.crypto.codename_text import CodeAndRest, codename_digits, split_cod
 from hotline.crypto.codenames import CodenameKdf
 from hotline.crypto.items import reporter_recipient
 from hotline.intake.checkin import UnknownCodename, authenticate
+from hotline.intake.operations import newest_case
 from hotline.intake.service import (
     Draft,
     DraftRejected,
@@ -304,11 +305,7 @@ class Dialogue:
         text = strip_codename(code.rest, code.digits).strip(" :,-\n")
         if not text and not media:
             return [texts.reply_usage()]
-        newest = self.session.scalars(
-            select(Disclosure)
-            .where(Disclosure.reporter_id == keys.reporter_id)
-            .order_by(Disclosure.received_on.desc(), Disclosure.reference.desc())
-        ).first()
+        newest = newest_case(self.session, keys.reporter_id)
         if newest is None:
             return [texts.unknown_code()]
         try:

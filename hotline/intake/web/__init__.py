@@ -1,7 +1,7 @@
 """The web channel: the reporter's pages (landing, report form, receipt, check-in).
 
 No JavaScript anywhere. Views parse, call ``intake.service``, ``intake.checkin``
-or ``intake.retaliation``, and render. The codename appears in exactly one
+or ``intake.operations``, and render. The codename appears in exactly one
 response (the receipt of the submitting POST) and is never put in a URL, cookie,
 session, log or cache.
 """

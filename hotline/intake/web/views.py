@@ -18,7 +18,7 @@ from hotline import errors
 from hotline.crypto.codenames import ReporterKeys
 from hotline.extensions import limiter
 from hotline.instance import current, db_session
-from hotline.intake.retaliation import retaliation_links
+from hotline.intake.operations import retaliation_links
 from hotline.intake.service import Draft, DraftRejected, Receipt, submit
 from hotline.intake.web import blueprint
 from hotline.intake.web.form_tokens import (

@@ -1,0 +1,69 @@
+"""The intake operations every channel shares, beside ``submit`` and ``append``.
+
+No channel writes to the database on its own: the web form, SMS and e-mail
+find a reporter's newest case, record what they have already filed, link a
+report to the case it names and link a retaliation report to the reporter's
+earlier cases through these functions, so each rule is written once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.models import Disclosure, DisclosureLink, EmailSeen
+
+RETALIATION = "retaliation"
+
+#: The kind of link a report that names another case's reference makes: an
+#: unverified claim, never proof that the same person wrote both.
+RELATED = "related"
+
+
+def newest_case(session: Session, reporter_id: str) -> Disclosure | None:
+    """The reporter's newest disclosure, which a follow-up by SMS or e-mail joins."""
+    return session.scalars(
+        select(Disclosure)
+        .where(Disclosure.reporter_id == reporter_id)
+        .order_by(Disclosure.received_on.desc(), Disclosure.reference.desc())
+    ).first()
+
+
+def retaliation_links(session: Session, *, reporter_id: str | None, category: str) -> list[str]:
+    """The disclosures a new report of this category links to: every earlier one
+    of the same reporter when it reports retaliation, none otherwise (nor for a
+    reporter who has no codename yet). ``submit`` links them as ``retaliation_for``."""
+    if reporter_id is None or category != RETALIATION:
+        return []
+    return list(session.scalars(select(Disclosure.id).where(Disclosure.reporter_id == reporter_id)))
+
+
+def referenced_case(session: Session, reference: str) -> Disclosure | None:
+    """The case a reference names, if it exists (the reference proves nothing)."""
+    return session.scalar(select(Disclosure).where(Disclosure.reference == reference))
+
+
+def link_to_referenced_case(session: Session, disclosure_id: str, referenced: Disclosure) -> None:
+    """Link a new disclosure to the case its message referenced.
+
+    ``submit`` links only a reporter's own cases (proved by the codename); this
+    link records an unverified claim, in the filing's transaction.
+    """
+    session.add(DisclosureLink(from_id=disclosure_id, to_id=referenced.id, kind=RELATED))
+    session.flush()
+
+
+def already_seen(session: Session, message_hash: str) -> bool:
+    """Whether a message with this keyed hash (an e-mail's Message-ID) was filed before."""
+    return session.get(EmailSeen, message_hash) is not None
+
+
+def record_seen(session: Session, message_hash: str) -> None:
+    """Record a message as filed, in the filing's own transaction, so a retried
+    delivery or an interrupted IMAP poll never files it twice.
+
+    Only the keyed hash and the day are kept: nothing says which case the
+    message became.
+    """
+    session.add(EmailSeen(message_hash=message_hash))
+    session.flush()
