@@ -20,6 +20,7 @@ from jinja2.utils import pass_context
 from markupsafe import Markup
 
 from hotline.instance import current
+from hotline.procedure import DEFAULT_LANGUAGE
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -40,7 +41,7 @@ def select_locale() -> str:
     wanted = request.args.get("lang") or request.cookies.get("lang")
     if wanted in languages:
         return str(wanted)
-    return request.accept_languages.best_match(languages) or "en"
+    return request.accept_languages.best_match(languages) or DEFAULT_LANGUAGE
 
 
 def template_gettext(translations: NullTranslations) -> Callable[..., str]:

@@ -12,11 +12,8 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
-from hotline.cases.service import LINK_KINDS
-from hotline.cases.states import OUTCOME_LABELS, REWARD_LABELS, STATUS_LABELS
 from hotline.forms import Form
-
-LINK_LABELS = {"related": _l("related case"), "retaliation_for": _l("retaliation for that case")}
+from hotline.procedure import LinkKind, Outcome, RewardState, Status
 
 
 class ReplyForm(Form):
@@ -43,14 +40,14 @@ class MeasureForm(Form):
 class StatusForm(Form):
     status = SelectField(
         _l("New status"),
-        choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()],
+        choices=[SelectChoice(s, s.lazy_label) for s in Status],
         validators=[InputRequired()],
     )
     outcome = SelectField(
         _l("Outcome (when closing)"),
         choices=[
             SelectChoice("", _l("none")),
-            *(SelectChoice(k, v) for k, v in OUTCOME_LABELS.items()),
+            *(SelectChoice(o, o.lazy_label) for o in Outcome),
         ],
         default="",
     )
@@ -68,8 +65,8 @@ class LinkForm(Form):
     )
     kind = SelectField(
         _l("Kind of link"),
-        choices=[SelectChoice(kind, LINK_LABELS[kind]) for kind in LINK_KINDS],
-        default="related",
+        choices=[SelectChoice(kind, kind.lazy_label) for kind in LinkKind],
+        default=LinkKind.RELATED,
     )
 
 
@@ -81,7 +78,7 @@ class RerouteForm(Form):
 class RewardForm(Form):
     reward_state = SelectField(
         _l("Reward state"),
-        choices=[SelectChoice(k, v) for k, v in REWARD_LABELS.items()],
+        choices=[SelectChoice(r, r.lazy_label) for r in RewardState],
         validators=[InputRequired()],
     )
     collected = StringField(

@@ -37,7 +37,6 @@ from hotline.cases.designations import QueueForbidden
 from hotline.cases.downloads import content_disposition, download_attachment, served_media_type
 from hotline.cases.errors import CaseRefused
 from hotline.cases.forms import (
-    LINK_LABELS,
     AssignForm,
     LinkForm,
     MeasureForm,
@@ -50,17 +49,11 @@ from hotline.cases.forms import (
 from hotline.cases.queue import CaseFilter, list_cases
 from hotline.cases.rerouting import reroute
 from hotline.cases.rewards import parse_amount, set_reward
-from hotline.cases.states import (
-    REWARD_PERCENT,
-    STATUSES,
-    outcome_label,
-    reward_label,
-    status_label,
-)
+from hotline.cases.states import outcome_label, reward_label, status_label
 from hotline.cases.wording import DONE, money, refusal_message
 from hotline.instance import current, db_session
-from hotline.intake.forms import CATEGORY_LABELS
 from hotline.models import today
+from hotline.procedure import REWARD_PERCENT, AuthorKind, Category, LinkKind, Status
 
 blueprint = Blueprint("desk", __name__, url_prefix="/officer")
 
@@ -92,8 +85,8 @@ def queue() -> Response:
     officer = _officer()
     args = request.args
     case_filter = CaseFilter(
-        status=args.get("status") if args.get("status") in STATUSES else None,
-        category=args.get("category") if args.get("category") in CATEGORY_LABELS else None,
+        status=Status.parse(args.get("status")),
+        category=Category.parse(args.get("category")),
         queue=args.get("queue") if args.get("queue") in officer.queue_keys else None,
         overdue=args.get("overdue") == "1",
         unread=args.get("unread") == "1",
@@ -124,7 +117,7 @@ def _forms(case_file: CaseFile, bound: dict[str, FlaskForm]) -> dict[str, FlaskF
     }
     forms.update(bound)
     status = forms["status"]
-    status.status.choices = [SelectChoice(s, status_label(s)) for s in case_file.next_statuses]
+    status.status.choices = [SelectChoice(s, s.label) for s in case_file.next_statuses]
     assign = forms["assign"]
     assign.assignee.choices = [
         SelectChoice("", _("nobody")),
@@ -142,12 +135,10 @@ def _forms(case_file: CaseFile, bound: dict[str, FlaskForm]) -> dict[str, FlaskF
         *(SelectChoice(q.slug, q.name) for q in case_file.removable_queues),
     ]
     reward = forms["reward"]
-    reward.reward_state.choices = [
-        SelectChoice(s, reward_label(s)) for s in case_file.reward.next_states
-    ]
+    reward.reward_state.choices = [SelectChoice(s, s.label) for s in case_file.reward.next_states]
     link = forms["link"]
     if not case_file.is_retaliation:
-        link.kind.choices = [SelectChoice("related", LINK_LABELS["related"])]
+        link.kind.choices = [SelectChoice(LinkKind.RELATED, LinkKind.RELATED.label)]
     return forms
 
 
@@ -174,7 +165,8 @@ def _case_page(
             forms=_forms(case_file, bound or {}),
             error=error,
             done=done,
-            link_labels=LINK_LABELS,
+            link_labels={kind: kind.label for kind in LinkKind},
+            kind_labels={kind: kind.label for kind in AuthorKind},
             reward_percent=REWARD_PERCENT,
             contact_url=contact_url,
         ),
@@ -348,7 +340,7 @@ def link(reference: str) -> Response | WerkzeugResponse:
             officer,
             reference,
             form.other.data or "",
-            kind=form.kind.data or "related",
+            kind=form.kind.data or LinkKind.RELATED,
         ),
     )
 
@@ -435,7 +427,7 @@ def register(app: Flask) -> None:
             "status_label": status_label,
             "outcome_label": outcome_label,
             "reward_label": reward_label,
-            "statuses": STATUSES,
+            "statuses": tuple(Status),
             "is_custodian": officer is not None
             and current().policy.custodian_slug in officer.queue_keys,
             "money": money,
