@@ -7,7 +7,7 @@ several threads of one gunicorn worker can write without "database is locked".
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -26,7 +26,7 @@ from sqlalchemy import (
     insert,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker, validates
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -78,6 +78,22 @@ class StoredTerm(TypeDecorator[T]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> T | None:
         return None if value is None else self.enum_class(value)
+
+
+def term_columns(*names: str) -> Callable[[Base, str, object], StrEnum | None]:
+    """A validator for a model's :class:`StoredTerm` columns (``_terms = term_columns(...)``).
+
+    A plain string set in code becomes the enum member at once, and a string
+    outside the vocabulary fails where it is set, not at the next load.
+    """
+
+    def as_term(model: Base, key: str, value: object) -> StrEnum | None:
+        column_type = table(type(model)).c[key].type
+        if not isinstance(column_type, StoredTerm):
+            raise TypeError(f"{key} is not a column of terms")
+        return None if value is None else column_type.enum_class(value)
+
+    return validates(*names)(as_term)
 
 
 class DatabaseUnavailable(RuntimeError):

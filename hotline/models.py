@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.db import Base, StoredTerm
+from hotline.db import Base, StoredTerm, term_columns
 from hotline.procedure import AuthorKind, Category, Channel, LinkKind, Outcome, RewardState, Status
 
 
@@ -167,6 +167,8 @@ class DisclosureLink(Base):
     )
     kind: Mapped[LinkKind] = mapped_column(StoredTerm(LinkKind, 32))
 
+    _terms = term_columns("kind")
+
 
 class Disclosure(Base):
     __tablename__ = "disclosures"
@@ -216,6 +218,8 @@ class Disclosure(Base):
     )
     attachments: Mapped[list[Attachment]] = relationship(cascade="all, delete-orphan")
 
+    _terms = term_columns("category", "channel", "status", "outcome", "reward_state")
+
     @property
     def queue_slugs(self) -> list[str]:
         return sorted(q.queue_slug for q in self.queues)
@@ -243,6 +247,7 @@ class Message(Base):
     #: A reporter's text, an officer's reply (the reporter reads both), or an
     #: internal note or a protective measure (queues only).
     author_kind: Mapped[AuthorKind] = mapped_column(StoredTerm(AuthorKind, 16))
+    _terms = term_columns("author_kind")
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
     created_on: Mapped[dt.date] = mapped_column(Date, default=today)
     body: Mapped[bytes] = mapped_column(LargeBinary)

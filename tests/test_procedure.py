@@ -217,3 +217,14 @@ def test_a_database_written_with_plain_strings_reads_as_terms_and_back(engine: E
         ).one()
         assert tuple(stored) == ("closed", "paid")
         assert type(stored[0]) is str
+
+
+def test_a_plain_string_set_in_code_becomes_the_term_and_a_typo_fails_there() -> None:
+    case = Disclosure(category="retaliation", channel="sms", status="closed")
+    assert case.category is Category.RETALIATION
+    assert case.channel is Channel.SMS
+    assert case.status is Status.CLOSED
+    with pytest.raises(ValueError, match="closd"):
+        case.status = "closd"  # type: ignore[assignment]
+    with pytest.raises(ValueError, match="notes"):
+        Message(author_kind="notes")
