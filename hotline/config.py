@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from hotline.procedure import DEFAULT_LANGUAGE, LANGUAGES
+
 #: The real codename KDF cost (DESIGN.md). Tests pass a cheaper value.
 SCRYPT_N = 2**14
 #: Argon2id parameters wrapping officer keys: at least 64 MiB and t=3.
@@ -68,7 +70,7 @@ class Config:
     email_acknowledgement: bool = True
     #: The language of an e-mail acknowledgement when the message does not say
     #: its own (Content-Language): the language the published address is in.
-    email_language: str = "en"
+    email_language: str = DEFAULT_LANGUAGE
     twilio_auth_token: str | None = None
     twilio_account_sid: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
@@ -88,7 +90,7 @@ class Config:
     argon2_memory_kib: int = ARGON2_MEMORY_KIB
     argon2_time_cost: int = ARGON2_TIME_COST
     testing: bool = False
-    languages: tuple[str, ...] = field(default=("en", "fr", "rw", "sw", "ar"))
+    languages: tuple[str, ...] = field(default=LANGUAGES)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:

@@ -7,14 +7,26 @@ several threads of one gunicorn worker can write without "database is locked".
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, Insert, MetaData, Table, create_engine, event, insert
+from sqlalchemy import (
+    Dialect,
+    Engine,
+    Insert,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+    create_engine,
+    event,
+    insert,
+)
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker, validates
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -40,6 +52,48 @@ def insert_into(model: type[Base]) -> Insert:
     """A plain INSERT into the model's table, to run with a dict or a list of
     dicts. Made once per table, so SQLAlchemy also works out its cache key once."""
     return insert(table(model))
+
+
+T = TypeVar("T", bound=StrEnum)
+
+
+class StoredTerm(TypeDecorator[T]):
+    """A vocabulary term (:mod:`hotline.procedure`) kept as its plain string.
+
+    The column stays a VARCHAR holding exactly the strings it always held; the
+    decorator only hands them back as enum members, so ``disclosure.status``
+    is a :class:`~hotline.procedure.Status` and a stored value outside the
+    vocabulary fails loudly instead of passing as an unknown word.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_class: type[T], length: int) -> None:
+        super().__init__(length)
+        self.enum_class = enum_class
+
+    def process_bind_param(self, value: T | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(self.enum_class(value))
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> T | None:
+        return None if value is None else self.enum_class(value)
+
+
+def term_columns(*names: str) -> Callable[[Base, str, object], StrEnum | None]:
+    """A validator for a model's :class:`StoredTerm` columns (``_terms = term_columns(...)``).
+
+    A plain string set in code becomes the enum member at once, and a string
+    outside the vocabulary fails where it is set, not at the next load.
+    """
+
+    def as_term(model: Base, key: str, value: object) -> StrEnum | None:
+        column_type = table(type(model)).c[key].type
+        if not isinstance(column_type, StoredTerm):
+            raise TypeError(f"{key} is not a column of terms")
+        return None if value is None else column_type.enum_class(value)
+
+    return validates(*names)(as_term)
 
 
 class DatabaseUnavailable(RuntimeError):

@@ -13,6 +13,8 @@ from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms.i18n import messages_path
 
+from hotline.procedure import DEFAULT_LANGUAGE
+
 
 @cache
 def _wtforms_translations(locale: str) -> NullTranslations:
@@ -24,10 +26,14 @@ class _CachedTranslations:
     loaded once per language rather than once per request as Flask-WTF does."""
 
     def gettext(self, string: str) -> str:
-        return str(_wtforms_translations(str(get_locale() or "en")).ugettext(string))
+        return str(_wtforms_translations(str(get_locale() or DEFAULT_LANGUAGE)).ugettext(string))
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return str(_wtforms_translations(str(get_locale() or "en")).ungettext(singular, plural, n))
+        return str(
+            _wtforms_translations(str(get_locale() or DEFAULT_LANGUAGE)).ungettext(
+                singular, plural, n
+            )
+        )
 
 
 class Form(FlaskForm):

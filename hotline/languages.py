@@ -20,6 +20,7 @@ from markupsafe import Markup
 from hotline.cases.states import outcome_label, reward_label, status_label
 from hotline.instance import current
 from hotline.intake.web.forms import CATEGORY_LABELS
+from hotline.procedure import DEFAULT_LANGUAGE
 
 LANG_COOKIE = "lang"
 
@@ -38,7 +39,7 @@ def select_locale() -> str:
     wanted = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
     if wanted in languages:
         return str(wanted)
-    return request.accept_languages.best_match(languages) or "en"
+    return request.accept_languages.best_match(languages) or DEFAULT_LANGUAGE
 
 
 def remember_language(response: Response) -> Response:
@@ -83,7 +84,7 @@ def translations_for_templates() -> dict[str, Any]:
 
 def language_context() -> dict[str, Any]:
     """The page's language and direction, and the procedure's words in it."""
-    locale = str(get_locale() or "en")
+    locale = str(get_locale() or DEFAULT_LANGUAGE)
     return {
         "lang": locale,
         "rtl": locale == "ar",

@@ -49,6 +49,7 @@ from hotline.models import (
     SealedKey,
     today,
 )
+from hotline.procedure import Status
 
 #: The reporter that purged cases are moved to. Not 64 hex digits, so no codename
 #: can ever derive this id; its public key's private half is discarded at once.
@@ -256,7 +257,7 @@ def due_for_purge(session: Session, cutoff: dt.date) -> list[PurgedCase]:
     rows = session.execute(
         select(Disclosure.id, Disclosure.reference, Disclosure.closed_on)
         .where(
-            Disclosure.status == "closed",
+            Disclosure.status == Status.CLOSED,
             Disclosure.closed_on.is_not(None),
             Disclosure.closed_on < cutoff,
             Disclosure.reporter_id != PURGED_REPORTER,

@@ -26,7 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hotline.db import Base
+from hotline.db import Base, StoredTerm, term_columns
+from hotline.procedure import AuthorKind, Category, Channel, LinkKind, Outcome, RewardState, Status
 
 
 def new_id() -> str:
@@ -164,7 +165,9 @@ class DisclosureLink(Base):
     to_id: Mapped[str] = mapped_column(
         ForeignKey("disclosures.id", ondelete="CASCADE"), primary_key=True
     )
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[LinkKind] = mapped_column(StoredTerm(LinkKind, 32))
+
+    _terms = term_columns("kind")
 
 
 class Disclosure(Base):
@@ -181,10 +184,10 @@ class Disclosure(Base):
     #: The public case reference, random (e.g. HL-7K3M-Q9PA).
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     reporter_id: Mapped[str] = mapped_column(ForeignKey("reporters.id"), index=True)
-    category: Mapped[str] = mapped_column(String(32))
-    channel: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(32), default="received")
-    outcome: Mapped[str | None] = mapped_column(String(32))
+    category: Mapped[Category] = mapped_column(StoredTerm(Category, 32))
+    channel: Mapped[Channel] = mapped_column(StoredTerm(Channel, 16))
+    status: Mapped[Status] = mapped_column(StoredTerm(Status, 32), default=Status.RECEIVED)
+    outcome: Mapped[Outcome | None] = mapped_column(StoredTerm(Outcome, 32))
     received_on: Mapped[dt.date] = mapped_column(Date, default=today)
     acknowledgement_due: Mapped[dt.date] = mapped_column(Date)
     acknowledged_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -199,7 +202,9 @@ class Disclosure(Base):
     next_seq: Mapped[int] = mapped_column(Integer, default=1)
     # Rewards: 10% of the penalties and interest collected, in minor units.
     # 64-bit: a 32-bit integer stops at about 21 million major units.
-    reward_state: Mapped[str] = mapped_column(String(32), default="not_eligible")
+    reward_state: Mapped[RewardState] = mapped_column(
+        StoredTerm(RewardState, 32), default=RewardState.NOT_ELIGIBLE
+    )
     collected_minor: Mapped[int | None] = mapped_column(BigInteger)
     reward_minor: Mapped[int | None] = mapped_column(BigInteger)
     reward_assessed_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -212,6 +217,8 @@ class Disclosure(Base):
         back_populates="disclosure", order_by="Message.seq", cascade="all, delete-orphan"
     )
     attachments: Mapped[list[Attachment]] = relationship(cascade="all, delete-orphan")
+
+    _terms = term_columns("category", "channel", "status", "outcome", "reward_state")
 
     @property
     def queue_slugs(self) -> list[str]:
@@ -237,9 +244,10 @@ class Message(Base):
         ForeignKey("disclosures.id", ondelete="CASCADE"), index=True
     )
     seq: Mapped[int] = mapped_column(Integer)
-    #: "reporter", "officer" (a reply the reporter reads), "note" or "measure"
-    #: (an internal note or a protective measure: queues only).
-    author_kind: Mapped[str] = mapped_column(String(16))
+    #: A reporter's text, an officer's reply (the reporter reads both), or an
+    #: internal note or a protective measure (queues only).
+    author_kind: Mapped[AuthorKind] = mapped_column(StoredTerm(AuthorKind, 16))
+    _terms = term_columns("author_kind")
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
     created_on: Mapped[dt.date] = mapped_column(Date, default=today)
     body: Mapped[bytes] = mapped_column(LargeBinary)

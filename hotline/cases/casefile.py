@@ -27,11 +27,12 @@ from hotline.cases.access import (
     visible_ids,
 )
 from hotline.cases.records import read_attachment, read_message
-from hotline.cases.retaliation import RETALIATION_FOR, checkins_for
+from hotline.cases.retaliation import checkins_for
 from hotline.cases.rewards import REWARD_TRANSITIONS, reward_for
 from hotline.cases.service import TRANSITIONS
 from hotline.crypto.envelopes import CannotOpen
 from hotline.models import Disclosure, DisclosureLink, Officer, Queue
+from hotline.procedure import AuthorKind, Category, Channel, LinkKind, Outcome, RewardState, Status
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class QueueEntry:
 class MessageEntry:
     id: str
     seq: int
-    author_kind: str
+    author_kind: AuthorKind
     created_on: dt.date
     author: str | None
     #: None when none of the officer's keys opens it.
@@ -63,12 +64,12 @@ class FileEntry:
 @dataclass(frozen=True)
 class LinkedCase:
     reference: str
-    kind: str
+    kind: LinkKind
     #: True when this case points at the other (retaliation case → original).
     outgoing: bool
-    category: str
-    status: str
-    outcome: str | None
+    category: Category
+    status: Status
+    outcome: Outcome | None
     closed_on: dt.date | None
     openable: bool
 
@@ -85,7 +86,7 @@ class CheckinEntry:
 
 @dataclass(frozen=True)
 class RewardView:
-    state: str
+    state: RewardState
     collected_minor: int | None
     #: The reward the reporter sees: set only once approved.
     reward_minor: int | None
@@ -94,16 +95,16 @@ class RewardView:
     assessed_on: dt.date | None
     approved_on: dt.date | None
     paid_on: dt.date | None
-    next_states: tuple[str, ...]
+    next_states: tuple[RewardState, ...]
 
 
 @dataclass(frozen=True)
 class CaseFile:
     reference: str
-    category: str
-    channel: str
-    status: str
-    outcome: str | None
+    category: Category
+    channel: Channel
+    status: Status
+    outcome: Outcome | None
     received_on: dt.date
     acknowledgement_due: dt.date
     acknowledged_on: dt.date | None
@@ -122,17 +123,17 @@ class CaseFile:
     files: tuple[FileEntry, ...]
     links: tuple[LinkedCase, ...]
     checkins: tuple[CheckinEntry, ...]
-    next_statuses: tuple[str, ...]
+    next_statuses: tuple[Status, ...]
     reroute_targets: tuple[QueueEntry, ...]
     reward: RewardView
 
     @property
     def is_retaliation(self) -> bool:
-        return self.category == "retaliation"
+        return self.category == Category.RETALIATION
 
     @property
     def measures(self) -> tuple[MessageEntry, ...]:
-        return tuple(m for m in self.messages if m.author_kind == "measure")
+        return tuple(m for m in self.messages if m.author_kind == AuthorKind.MEASURE)
 
     @property
     def removable_queues(self) -> tuple[QueueEntry, ...]:
@@ -209,7 +210,7 @@ def view_case(
             disclosure.acknowledged_on is None and today > disclosure.acknowledgement_due
         ),
         feedback_overdue=(
-            disclosure.status != "closed"
+            disclosure.status != Status.CLOSED
             and disclosure.feedback_due is not None
             and today > disclosure.feedback_due
         ),
@@ -232,7 +233,7 @@ def view_case(
             )
             for c in checkins_for(session, [disclosure.id])
         ),
-        next_statuses=TRANSITIONS.get(disclosure.status, ()),
+        next_statuses=TRANSITIONS[disclosure.status],
         reroute_targets=tuple(
             QueueEntry(slug, name)
             for slug, name in sorted(names.items())
@@ -252,7 +253,7 @@ def view_case(
             assessed_on=disclosure.reward_assessed_on,
             approved_on=disclosure.reward_approved_on,
             paid_on=disclosure.reward_paid_on,
-            next_states=REWARD_TRANSITIONS.get(disclosure.reward_state, ()),
+            next_states=REWARD_TRANSITIONS[disclosure.reward_state],
         ),
     )
     disclosure.unread = False
@@ -289,7 +290,7 @@ def _links(session: Session, handler: Handler, disclosure: Disclosure) -> tuple[
         can_open = other.id in openable
         # See the module docstring: only the retaliation case → original direction
         # is shown to an officer who cannot open the other case.
-        if not can_open and not (is_outgoing and kind == RETALIATION_FOR):
+        if not can_open and not (is_outgoing and kind == LinkKind.RETALIATION_FOR):
             continue
         links.append(
             LinkedCase(
@@ -298,10 +299,10 @@ def _links(session: Session, handler: Handler, disclosure: Disclosure) -> tuple[
                 outgoing=is_outgoing,
                 category=other.category,
                 status=other.status,
-                outcome=other.outcome if other.status == "closed" else None,
+                outcome=other.outcome if other.status == Status.CLOSED else None,
                 closed_on=other.closed_on,
                 openable=can_open,
             )
         )
-    links.sort(key=lambda link: (link.kind != RETALIATION_FOR, link.reference))
+    links.sort(key=lambda link: (link.kind != LinkKind.RETALIATION_FOR, link.reference))
     return tuple(links)

@@ -20,10 +20,9 @@ from sqlalchemy.orm import Session
 from hotline.cases.access import Handler, designated_queues
 from hotline.cases.queue import visible_to
 from hotline.cases.retaliation import Checkin, checkins_for
-from hotline.intake.service import ACKNOWLEDGEMENT_DAYS
 from hotline.models import Disclosure, DisclosureQueue, Queue
+from hotline.procedure import ACKNOWLEDGEMENT_DAYS, FEEDBACK_MONTHS, Category, Status
 
-FEEDBACK_MONTHS = 3
 #: How far ahead the overview looks for feedback and check-ins.
 DUE_SOON_DAYS = 14
 
@@ -52,7 +51,7 @@ class DueItem:
     """One thing a queue owes a reporter, and by when."""
 
     reference: str
-    category: str
+    category: Category
     kind: str  # "acknowledgement", "feedback" or "checkin"
     due_on: dt.date
     overdue: bool
@@ -106,12 +105,12 @@ def deadline_overview(session: Session, handler: Handler, today: dt.date) -> lis
         in_queue = visible_to([slug])
         unacknowledged = session.scalars(
             in_queue.where(
-                Disclosure.acknowledged_on.is_(None), Disclosure.status == "received"
+                Disclosure.acknowledged_on.is_(None), Disclosure.status == Status.RECEIVED
             ).order_by(Disclosure.acknowledgement_due, Disclosure.reference)
         )
         feedback = session.scalars(
             in_queue.where(
-                Disclosure.status != "closed",
+                Disclosure.status != Status.CLOSED,
                 Disclosure.feedback_due.is_not(None),
                 Disclosure.feedback_due <= horizon,
             ).order_by(Disclosure.feedback_due, Disclosure.reference)
@@ -120,7 +119,9 @@ def deadline_overview(session: Session, handler: Handler, today: dt.date) -> lis
             session.scalars(
                 select(Disclosure.id)
                 .join(DisclosureQueue, DisclosureQueue.disclosure_id == Disclosure.id)
-                .where(DisclosureQueue.queue_slug == slug, Disclosure.category == "retaliation")
+                .where(
+                    DisclosureQueue.queue_slug == slug, Disclosure.category == Category.RETALIATION
+                )
             )
         )
         checkins = [

@@ -22,6 +22,7 @@ from hotline.cases.errors import CaseRefused
 from hotline.cases.records import FileToStore, read_attachment
 from hotline.crypto.envelopes import CannotOpen
 from hotline.models import Attachment
+from hotline.procedure import RefusalReason
 
 #: Types a browser shows without running anything; all else is octet-stream.
 INERT_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"})
@@ -82,7 +83,9 @@ def download_attachment(
     try:
         file = read_attachment(session, attachment, access.keys, content=True)
     except CannotOpen:
-        raise CaseRefused("cannot_open", "this file is not sealed to your queues") from None
+        raise CaseRefused(
+            RefusalReason.CANNOT_OPEN, "this file is not sealed to your queues"
+        ) from None
     record(
         session,
         audit_key,

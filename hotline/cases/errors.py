@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from hotline.procedure import RefusalReason
+
 
 class CaseRefused(ValueError):
     """The action is not allowed in the case's present state, or the input is unusable.
@@ -16,7 +18,9 @@ class CaseRefused(ValueError):
     is for logs and tests. None of them ever holds case content.
     """
 
-    def __init__(self, reason: str, message: str, **params: str | int) -> None:
+    def __init__(self, reason: RefusalReason | str, message: str, **params: str | int) -> None:
         super().__init__(message)
-        self.reason = reason
+        # A reason outside the vocabulary fails here, where it is raised,
+        # rather than reaching the officer as a generic message.
+        self.reason = RefusalReason(reason)
         self.params: Mapping[str, str | int] = params

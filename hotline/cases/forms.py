@@ -15,17 +15,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from hotline.cases.casefile import CaseFile
-from hotline.cases.service import LINK_KINDS
-from hotline.cases.states import (
-    OUTCOME_LABELS,
-    REWARD_LABELS,
-    STATUS_LABELS,
-    reward_label,
-    status_label,
-)
 from hotline.forms import Form
-
-LINK_LABELS = {"related": _l("related case"), "retaliation_for": _l("retaliation for that case")}
+from hotline.procedure import LinkKind, Outcome, RewardState, Status
 
 
 class ReplyForm(Form):
@@ -52,14 +43,14 @@ class MeasureForm(Form):
 class StatusForm(Form):
     status = SelectField(
         _l("New status"),
-        choices=[SelectChoice(k, v) for k, v in STATUS_LABELS.items()],
+        choices=[SelectChoice(s, s.lazy_label) for s in Status],
         validators=[InputRequired()],
     )
     outcome = SelectField(
         _l("Outcome (when closing)"),
         choices=[
             SelectChoice("", _l("none")),
-            *(SelectChoice(k, v) for k, v in OUTCOME_LABELS.items()),
+            *(SelectChoice(o, o.lazy_label) for o in Outcome),
         ],
         default="",
     )
@@ -77,8 +68,8 @@ class LinkForm(Form):
     )
     kind = SelectField(
         _l("Kind of link"),
-        choices=[SelectChoice(kind, LINK_LABELS[kind]) for kind in LINK_KINDS],
-        default="related",
+        choices=[SelectChoice(kind, kind.lazy_label) for kind in LinkKind],
+        default=LinkKind.RELATED,
     )
 
 
@@ -90,7 +81,7 @@ class RerouteForm(Form):
 class RewardForm(Form):
     reward_state = SelectField(
         _l("Reward state"),
-        choices=[SelectChoice(k, v) for k, v in REWARD_LABELS.items()],
+        choices=[SelectChoice(r, r.lazy_label) for r in RewardState],
         validators=[InputRequired()],
     )
     collected = StringField(
@@ -114,7 +105,7 @@ def case_page_forms(case_file: CaseFile, bound: dict[str, FlaskForm]) -> dict[st
     }
     forms.update(bound)
     status = forms["status"]
-    status.status.choices = [SelectChoice(s, status_label(s)) for s in case_file.next_statuses]
+    status.status.choices = [SelectChoice(s, s.label) for s in case_file.next_statuses]
     assign = forms["assign"]
     assign.assignee.choices = [
         SelectChoice("", _("nobody")),
@@ -132,10 +123,8 @@ def case_page_forms(case_file: CaseFile, bound: dict[str, FlaskForm]) -> dict[st
         *(SelectChoice(q.slug, q.name) for q in case_file.removable_queues),
     ]
     reward = forms["reward"]
-    reward.reward_state.choices = [
-        SelectChoice(s, reward_label(s)) for s in case_file.reward.next_states
-    ]
+    reward.reward_state.choices = [SelectChoice(s, s.label) for s in case_file.reward.next_states]
     link = forms["link"]
     if not case_file.is_retaliation:
-        link.kind.choices = [SelectChoice("related", LINK_LABELS["related"])]
+        link.kind.choices = [SelectChoice(LinkKind.RELATED, LinkKind.RELATED.label)]
     return forms

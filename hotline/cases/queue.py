@@ -12,15 +12,16 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from hotline.models import Disclosure, DisclosureQueue, today
+from hotline.procedure import Category, Channel, Status
 
 PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
 class CaseFilter:
-    status: str | None = None
-    category: str | None = None
-    channel: str | None = None
+    status: Status | None = None
+    category: Category | None = None
+    channel: Channel | None = None
     queue: str | None = None
     overdue: bool = False
     unread: bool = False
@@ -30,9 +31,9 @@ class CaseFilter:
 class CaseRow:
     id: str
     reference: str
-    category: str
-    channel: str
-    status: str
+    category: Category
+    channel: Channel
+    status: Status
     received_on: dt.date
     acknowledgement_due: dt.date
     feedback_due: dt.date | None
@@ -50,7 +51,7 @@ class CaseRow:
     @property
     def feedback_overdue(self) -> bool:
         return (
-            self.status != "closed"
+            self.status != Status.CLOSED
             and self.feedback_due is not None
             and today() > self.feedback_due
         )

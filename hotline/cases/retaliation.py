@@ -22,9 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from hotline.models import Disclosure, DisclosureLink, Message, ReminderSent
-
-RETALIATION_FOR = "retaliation_for"
-CHECKIN_DAYS = (30, 60, 90)
+from hotline.procedure import RETALIATION_CHECKIN_DAYS, AuthorKind, LinkKind
 
 
 def reminder_kind(days: int, original_reference: str) -> str:
@@ -65,10 +63,10 @@ def checkins_for(session: Session, retaliation_ids: Sequence[str] | None) -> lis
     links = (
         select(DisclosureLink.from_id, original.reference, original.closed_on)
         .join(original, original.id == DisclosureLink.to_id)
-        .where(DisclosureLink.kind == RETALIATION_FOR, original.closed_on.is_not(None))
+        .where(DisclosureLink.kind == LinkKind.RETALIATION_FOR, original.closed_on.is_not(None))
     )
     measures = select(Message.disclosure_id, func.max(Message.created_on)).where(
-        Message.author_kind == "measure"
+        Message.author_kind == AuthorKind.MEASURE
     )
     sent_query = select(ReminderSent.disclosure_id, ReminderSent.kind).where(
         ReminderSent.kind.like("retaliation\\_%", escape="\\")
@@ -96,7 +94,7 @@ def checkins_for(session: Session, retaliation_ids: Sequence[str] | None) -> lis
         if closed_on is None:  # excluded by the query; keeps the type checker honest
             continue
         case = cases[case_id]
-        for days in CHECKIN_DAYS:
+        for days in RETALIATION_CHECKIN_DAYS:
             due = closed_on + dt.timedelta(days=days)
             measured = last_measure.get(case_id)
             checkins.append(

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import assert_never
 
 from sqlalchemy.orm import Session
 
 from hotline.audit import record
 from hotline.cases.access import Handler, open_case
 from hotline.cases.errors import CaseRefused
-from hotline.cases.states import REWARD_PERCENT, REWARD_STATES
+from hotline.procedure import REWARD_PERCENT, RefusalReason, RewardState
 
 #: The largest amount accepted: 10^15 minor units, far within a 64-bit column.
 MAX_COLLECTED_MINOR = 10**15
@@ -27,11 +28,15 @@ _AMOUNT = re.compile(r"^(\d{1,13})(?:[.,](\d{1,2}))?$")
 
 #: Where each state may go next. Staying in ``pending_assessment`` records or
 #: corrects the collected amount; an assessment can also find nothing to reward.
-REWARD_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "not_eligible": ("pending_assessment",),
-    "pending_assessment": ("pending_assessment", "approved", "not_eligible"),
-    "approved": ("paid",),
-    "paid": (),
+REWARD_TRANSITIONS: dict[RewardState, tuple[RewardState, ...]] = {
+    RewardState.NOT_ELIGIBLE: (RewardState.PENDING_ASSESSMENT,),
+    RewardState.PENDING_ASSESSMENT: (
+        RewardState.PENDING_ASSESSMENT,
+        RewardState.APPROVED,
+        RewardState.NOT_ELIGIBLE,
+    ),
+    RewardState.APPROVED: (RewardState.PAID,),
+    RewardState.PAID: (),
 }
 
 
@@ -53,11 +58,12 @@ def parse_amount(text: str) -> int:
     match = _AMOUNT.match(text.replace(" ", "").replace("\u00a0", ""))
     if match is None:
         raise CaseRefused(
-            "bad_amount", "amount must be a number with at most two decimals, e.g. 1500000.00"
+            RefusalReason.BAD_AMOUNT,
+            "amount must be a number with at most two decimals, e.g. 1500000.00",
         )
     minor = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
     if minor > MAX_COLLECTED_MINOR:
-        raise CaseRefused("bad_amount", "amount is too large")
+        raise CaseRefused(RefusalReason.BAD_AMOUNT, "amount is too large")
     return minor
 
 
@@ -74,41 +80,49 @@ def set_reward(
     """Move the case's reward to ``state``, recording the amount collected if given."""
     disclosure = open_case(session, handler, reference, for_update=True).disclosure
     current = disclosure.reward_state
-    if state not in REWARD_STATES:
-        raise CaseRefused("bad_reward_state", f"unknown reward state {state!r}")
-    if state not in REWARD_TRANSITIONS.get(current, ()):
+    after = RewardState.parse(state)
+    if after is None:
+        raise CaseRefused(RefusalReason.BAD_REWARD_STATE, f"unknown reward state {state!r}")
+    if after not in REWARD_TRANSITIONS[current]:
         raise CaseRefused(
-            "reward_transition",
-            f"a reward cannot go from {current} to {state}",
+            RefusalReason.REWARD_TRANSITION,
+            f"a reward cannot go from {current} to {after}",
             before=current,
-            after=state,
+            after=after,
         )
-    if state == current and collected_minor is None:
-        raise CaseRefused("nothing_to_change", "enter the amount collected")
+    if after == current and collected_minor is None:
+        raise CaseRefused(RefusalReason.NOTHING_TO_CHANGE, "enter the amount collected")
     if collected_minor is not None:
-        if state != "pending_assessment" and not (
-            state == "approved" and disclosure.collected_minor is None
+        if after != RewardState.PENDING_ASSESSMENT and not (
+            after == RewardState.APPROVED and disclosure.collected_minor is None
         ):
             raise CaseRefused(
-                "amount_not_now", "the amount collected is recorded while the reward is assessed"
+                RefusalReason.AMOUNT_NOT_NOW,
+                "the amount collected is recorded while the reward is assessed",
             )
         if not 0 <= collected_minor <= MAX_COLLECTED_MINOR:
-            raise CaseRefused("bad_amount", "amount out of range")
+            raise CaseRefused(RefusalReason.BAD_AMOUNT, "amount out of range")
         disclosure.collected_minor = collected_minor
         disclosure.reward_assessed_on = today
-    if state == "approved":
-        if disclosure.collected_minor is None:
-            raise CaseRefused(
-                "amount_missing", "record the penalties and interest collected before approving"
-            )
-        disclosure.reward_minor = reward_for(disclosure.collected_minor)
-        disclosure.reward_approved_on = today
-    elif state == "paid":
-        disclosure.reward_paid_on = today
-    elif state == "not_eligible":
-        # Assessed: nothing to reward. Nothing approved may linger for the reporter to see.
-        disclosure.reward_minor = None
-    disclosure.reward_state = state
+    match after:
+        case RewardState.APPROVED:
+            if disclosure.collected_minor is None:
+                raise CaseRefused(
+                    RefusalReason.AMOUNT_MISSING,
+                    "record the penalties and interest collected before approving",
+                )
+            disclosure.reward_minor = reward_for(disclosure.collected_minor)
+            disclosure.reward_approved_on = today
+        case RewardState.PAID:
+            disclosure.reward_paid_on = today
+        case RewardState.NOT_ELIGIBLE:
+            # Assessed: nothing to reward. Nothing approved may linger for the reporter to see.
+            disclosure.reward_minor = None
+        case RewardState.PENDING_ASSESSMENT:
+            pass
+        case _:
+            assert_never(after)
+    disclosure.reward_state = after
     record(
         session,
         audit_key,
@@ -116,7 +130,7 @@ def set_reward(
         action="case.reward",
         subject=disclosure.reference,
         detail=(
-            f"{current}->{state}; collected_minor={disclosure.collected_minor}; "
+            f"{current}->{after}; collected_minor={disclosure.collected_minor}; "
             f"reward_minor={disclosure.reward_minor}"
         ),
     )

@@ -18,6 +18,7 @@ re-exported here.
 from __future__ import annotations
 
 import datetime as dt
+from typing import assert_never
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -34,20 +35,18 @@ from hotline.cases.errors import CaseRefused
 from hotline.cases.records import store_message
 from hotline.cases.rerouting import reroute
 from hotline.cases.retaliation import (
-    RETALIATION_FOR,
     checkins_for,
     reminder_kind,
     retaliation_reminders_due,
 )
 from hotline.cases.rewards import parse_amount, reward_for, set_reward
-from hotline.cases.states import OUTCOMES, STATUSES
 from hotline.models import DisclosureLink, Message
 from hotline.models import today as utc_today
+from hotline.procedure import AuthorKind, Category, LinkKind, Outcome, RefusalReason, Status
 
 __all__ = [
     "CaseForbidden",
     "CaseRefused",
-    "LINK_KINDS",
     "TRANSITIONS",
     "acknowledgement_due",
     "add_measure",
@@ -71,22 +70,23 @@ __all__ = [
 #: The workflow. A case is acknowledged before anything else happens to it, so
 #: the 7-day acknowledgement is always met or visibly missed; a case that is out
 #: of scope or malicious may close straight after acknowledgement. Closed is final.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "received": ("acknowledged",),
-    "acknowledged": ("under_investigation", "closed"),
-    "under_investigation": ("closed",),
-    "closed": (),
+TRANSITIONS: dict[Status, tuple[Status, ...]] = {
+    Status.RECEIVED: (Status.ACKNOWLEDGED,),
+    Status.ACKNOWLEDGED: (Status.UNDER_INVESTIGATION, Status.CLOSED),
+    Status.UNDER_INVESTIGATION: (Status.CLOSED,),
+    Status.CLOSED: (),
 }
-LINK_KINDS = ("related", RETALIATION_FOR)
 
 
 def _text(text: str, max_chars: int) -> str:
     text = text.replace("\r\n", "\n").strip()
     if not text:
-        raise CaseRefused("empty", "the text is empty")
+        raise CaseRefused(RefusalReason.EMPTY, "the text is empty")
     if len(text) > max_chars:
         raise CaseRefused(
-            "too_long", f"the text is longer than {max_chars} characters", count=max_chars
+            RefusalReason.TOO_LONG,
+            f"the text is longer than {max_chars} characters",
+            count=max_chars,
         )
     return text
 
@@ -109,7 +109,7 @@ def reply(
         handler,
         reference,
         text,
-        kind="officer",
+        kind=AuthorKind.OFFICER,
         action="case.replied",
         max_chars=max_chars,
     )
@@ -126,7 +126,7 @@ def _write(
     reference: str,
     text: str,
     *,
-    kind: str,
+    kind: AuthorKind,
     action: str,
     max_chars: int,
 ) -> Message:
@@ -168,7 +168,7 @@ def add_note(
         handler,
         reference,
         text,
-        kind="note",
+        kind=AuthorKind.NOTE,
         action="case.note",
         max_chars=max_chars,
     )
@@ -193,7 +193,7 @@ def add_measure(
         handler,
         reference,
         text,
-        kind="measure",
+        kind=AuthorKind.MEASURE,
         action="case.measure",
         max_chars=max_chars,
     )
@@ -220,37 +220,50 @@ def change_status(
     today = today or utc_today()
     disclosure = open_case(session, handler, reference, for_update=True).disclosure
     before = disclosure.status
-    if status not in STATUSES:
-        raise CaseRefused("bad_status", f"unknown status {status!r}")
-    if status not in TRANSITIONS.get(before, ()):
+    after = Status.parse(status)
+    if after is None:
+        raise CaseRefused(RefusalReason.BAD_STATUS, f"unknown status {status!r}")
+    if after not in TRANSITIONS[before]:
         raise CaseRefused(
-            "transition", f"a case cannot go from {before} to {status}", before=before, after=status
+            RefusalReason.TRANSITION,
+            f"a case cannot go from {before} to {after}",
+            before=before,
+            after=after,
         )
-    outcome = outcome or None
-    if status == "closed" and outcome not in OUTCOMES:
-        raise CaseRefused("outcome_missing", "closing a case needs an outcome")
-    if status != "closed" and outcome is not None:
-        raise CaseRefused("outcome_not_closing", "an outcome is given only when closing")
+    closing_as = Outcome.parse(outcome)
+    if after == Status.CLOSED and closing_as is None:
+        raise CaseRefused(RefusalReason.OUTCOME_MISSING, "closing a case needs an outcome")
+    if after != Status.CLOSED and outcome:
+        raise CaseRefused(
+            RefusalReason.OUTCOME_NOT_CLOSING, "an outcome is given only when closing"
+        )
     pointer = pointer.strip()
-    if pointer and outcome != "out_of_scope":
-        raise CaseRefused("pointer_not_out_of_scope", "a pointer goes with an out-of-scope closure")
+    if pointer and closing_as != Outcome.OUT_OF_SCOPE:
+        raise CaseRefused(
+            RefusalReason.POINTER_NOT_OUT_OF_SCOPE, "a pointer goes with an out-of-scope closure"
+        )
     if pointer:
         _text(pointer, max_chars)  # refuse before anything changes
 
-    if status == "acknowledged":
-        disclosure.acknowledged_on = today
-        disclosure.feedback_due = feedback_due(today)
-    if status == "closed":
-        disclosure.closed_on = today
-        disclosure.outcome = outcome
-    disclosure.status = status
+    match after:
+        case Status.ACKNOWLEDGED:
+            disclosure.acknowledged_on = today
+            disclosure.feedback_due = feedback_due(today)
+        case Status.CLOSED:
+            disclosure.closed_on = today
+            disclosure.outcome = closing_as
+        case Status.RECEIVED | Status.UNDER_INVESTIGATION:
+            pass
+        case _:
+            assert_never(after)
+    disclosure.status = after
     record(
         session,
         audit_key,
         actor=handler.actor,
         action="case.status",
         subject=disclosure.reference,
-        detail=f"{before}->{status}" + (f"; outcome={outcome}" if outcome else ""),
+        detail=f"{before}->{after}" + (f"; outcome={closing_as}" if closing_as else ""),
     )
     if pointer:
         reply(session, audit_key, handler, reference, pointer, max_chars=max_chars, today=today)
@@ -272,7 +285,8 @@ def assign(
         eligible = {o.id: o for o in assignable_officers(session, disclosure.queue_slugs)}
         if officer_id not in eligible:
             raise CaseRefused(
-                "not_designated", "that officer is not designated to a queue of this case"
+                RefusalReason.NOT_DESIGNATED,
+                "that officer is not designated to a queue of this case",
             )
         username = eligible[officer_id].username
     disclosure.assigned_officer_id = officer_id
@@ -294,7 +308,7 @@ def link_cases(
     reference: str,
     other_reference: str,
     *,
-    kind: str = "related",
+    kind: str = LinkKind.RELATED,
 ) -> None:
     """Link two cases that this officer can both open.
 
@@ -303,17 +317,22 @@ def link_cases(
     codename; the check-ins then follow the original's closure.
     """
     disclosure = open_case(session, handler, reference, for_update=True).disclosure
-    if kind not in LINK_KINDS:
-        raise CaseRefused("bad_link_kind", f"unknown link kind {kind!r}")
-    if kind == RETALIATION_FOR and disclosure.category != "retaliation":
-        raise CaseRefused("not_retaliation", "only a retaliation case retaliates for another")
+    link_kind = LinkKind.parse(kind)
+    if link_kind is None:
+        raise CaseRefused(RefusalReason.BAD_LINK_KIND, f"unknown link kind {kind!r}")
+    if link_kind == LinkKind.RETALIATION_FOR and disclosure.category != Category.RETALIATION:
+        raise CaseRefused(
+            RefusalReason.NOT_RETALIATION, "only a retaliation case retaliates for another"
+        )
     try:
         other = open_case(session, handler, other_reference).disclosure
     except CaseForbidden:
         # Same words whether it does not exist or belongs to another queue.
-        raise CaseRefused("unknown_other", "no case you can open has that reference") from None
+        raise CaseRefused(
+            RefusalReason.UNKNOWN_OTHER, "no case you can open has that reference"
+        ) from None
     if other.id == disclosure.id:
-        raise CaseRefused("self_link", "a case cannot be linked to itself")
+        raise CaseRefused(RefusalReason.SELF_LINK, "a case cannot be linked to itself")
     existing = session.scalar(
         select(DisclosureLink).where(
             or_(
@@ -323,14 +342,14 @@ def link_cases(
         )
     )
     if existing is not None:
-        raise CaseRefused("already_linked", "these cases are already linked")
-    session.add(DisclosureLink(from_id=disclosure.id, to_id=other.id, kind=kind))
+        raise CaseRefused(RefusalReason.ALREADY_LINKED, "these cases are already linked")
+    session.add(DisclosureLink(from_id=disclosure.id, to_id=other.id, kind=link_kind))
     record(
         session,
         audit_key,
         actor=handler.actor,
         action="case.linked",
         subject=disclosure.reference,
-        detail=f"{kind}={other.reference}",
+        detail=f"{link_kind}={other.reference}",
     )
     session.flush()

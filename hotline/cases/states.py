@@ -1,47 +1,25 @@
-"""The case workflow's states, with their translated labels.
+"""Labels of case states for the reporter channels still passing plain strings.
 
-received → acknowledged → under_investigation → closed (with an outcome);
-rewards: not_eligible → pending_assessment → approved → paid.
+The states themselves are :class:`hotline.procedure.Status`, ``Outcome`` and
+``RewardState``; these functions show a stored value as its label, or the value
+itself if it is not a term of the vocabulary.
 """
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
-STATUSES = ("received", "acknowledged", "under_investigation", "closed")
-OUTCOMES = ("substantiated", "unsubstantiated", "out_of_scope", "referred", "malicious")
-REWARD_STATES = ("not_eligible", "pending_assessment", "approved", "paid")
-#: The procedure's reward: 10% of the penalties and interest collected.
-REWARD_PERCENT = 10
-
-STATUS_LABELS = {
-    "received": _l("Received"),
-    "acknowledged": _l("Acknowledged"),
-    "under_investigation": _l("Under investigation"),
-    "closed": _l("Closed"),
-}
-OUTCOME_LABELS = {
-    "substantiated": _l("substantiated"),
-    "unsubstantiated": _l("not substantiated"),
-    "out_of_scope": _l("outside this procedure"),
-    "referred": _l("referred to another authority"),
-    "malicious": _l("found to be deliberately false"),
-}
-REWARD_LABELS = {
-    "not_eligible": _l("no reward at this stage"),
-    "pending_assessment": _l("being assessed"),
-    "approved": _l("approved"),
-    "paid": _l("paid"),
-}
+from hotline.procedure import Outcome, RewardState, Status
 
 
 def status_label(status: str) -> str:
-    return str(STATUS_LABELS.get(status, status))
+    term = Status.parse(status)
+    return status if term is None else term.label
 
 
 def outcome_label(outcome: str) -> str:
-    return str(OUTCOME_LABELS.get(outcome, outcome))
+    term = Outcome.parse(outcome)
+    return outcome if term is None else term.label
 
 
 def reward_label(state: str) -> str:
-    return str(REWARD_LABELS.get(state, state))
+    term = RewardState.parse(state)
+    return state if term is None else term.label

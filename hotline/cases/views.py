@@ -36,7 +36,6 @@ from hotline.cases.designations import QueueForbidden
 from hotline.cases.downloads import content_disposition, download_attachment, served_media_type
 from hotline.cases.errors import CaseRefused
 from hotline.cases.forms import (
-    LINK_LABELS,
     AssignForm,
     LinkForm,
     MeasureForm,
@@ -50,17 +49,11 @@ from hotline.cases.forms import (
 from hotline.cases.queue import CaseFilter, list_cases
 from hotline.cases.rerouting import reroute
 from hotline.cases.rewards import parse_amount, set_reward
-from hotline.cases.states import (
-    REWARD_PERCENT,
-    STATUSES,
-    outcome_label,
-    reward_label,
-    status_label,
-)
+from hotline.cases.states import outcome_label, reward_label, status_label
 from hotline.cases.wording import DONE, money, refusal_message
 from hotline.instance import current, db_session
-from hotline.intake.web.forms import CATEGORY_LABELS
 from hotline.models import today
+from hotline.procedure import REWARD_PERCENT, AuthorKind, Category, LinkKind, Status
 
 blueprint = Blueprint("desk", __name__, url_prefix="/officer")
 
@@ -92,8 +85,8 @@ def queue() -> Response:
     officer = _officer()
     args = request.args
     case_filter = CaseFilter(
-        status=args.get("status") if args.get("status") in STATUSES else None,
-        category=args.get("category") if args.get("category") in CATEGORY_LABELS else None,
+        status=Status.parse(args.get("status")),
+        category=Category.parse(args.get("category")),
         queue=args.get("queue") if args.get("queue") in officer.queue_keys else None,
         overdue=args.get("overdue") == "1",
         unread=args.get("unread") == "1",
@@ -133,7 +126,8 @@ def _case_page(
             forms=case_page_forms(case_file, bound or {}),
             error=error,
             done=done,
-            link_labels=LINK_LABELS,
+            link_labels={kind: kind.label for kind in LinkKind},
+            kind_labels={kind: kind.label for kind in AuthorKind},
             reward_percent=REWARD_PERCENT,
             contact_url=contact_url,
         ),
@@ -307,7 +301,7 @@ def link(reference: str) -> Response | WerkzeugResponse:
             officer,
             reference,
             form.other.data or "",
-            kind=form.kind.data or "related",
+            kind=form.kind.data or LinkKind.RELATED,
         ),
     )
 
@@ -394,7 +388,7 @@ def register(app: Flask) -> None:
             "status_label": status_label,
             "outcome_label": outcome_label,
             "reward_label": reward_label,
-            "statuses": STATUSES,
+            "statuses": tuple(Status),
             "is_custodian": officer is not None
             and current().policy.custodian_slug in officer.queue_keys,
             "money": money,

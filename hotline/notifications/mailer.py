@@ -31,6 +31,7 @@ from hotline.config import Config
 from hotline.db import Database
 from hotline.models import Disclosure, Notification, Officer, ReminderSent
 from hotline.notifications.outbox import REMINDER, enqueue_for_queues
+from hotline.procedure import Status
 from hotline.smtp import MailError, SmtpSettings, parse_smtp_url, smtp_connection
 
 SUBJECT = "Hotline: new activity"
@@ -139,7 +140,7 @@ def queue_reminders(session: Session, on: dt.date) -> int:
             select(Disclosure).where(
                 Disclosure.acknowledged_on.is_(None),
                 Disclosure.closed_on.is_(None),
-                Disclosure.status != "closed",
+                Disclosure.status != Status.CLOSED,
                 Disclosure.acknowledgement_due < on,
                 ~select(ReminderSent.disclosure_id)
                 .where(

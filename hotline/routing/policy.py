@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-CATEGORIES = ("taxpayer_fraud", "staff_misconduct", "retaliation", "other")
+from hotline.procedure import Category
+
 _SLUG = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 
 
@@ -40,13 +41,14 @@ class Policy:
     queues: dict[str, str]
     custodian_slug: str
     custodian_name: str
-    categories: dict[str, tuple[str, ...]]
+    categories: dict[Category, tuple[str, ...]]
     units: dict[str, Unit]
     max_concerns: int
 
     def route(self, category: str, concerns: Iterable[str] = ()) -> tuple[str, ...]:
         """The queues that receive a disclosure, never one the reporter excluded."""
-        if category not in self.categories:
+        term = Category.parse(category)
+        if term is None or term not in self.categories:
             raise RoutingError(f"unknown category {category!r}")
         units = sorted(set(concerns))
         unknown = [u for u in units if u not in self.units]
@@ -55,7 +57,7 @@ class Policy:
         if len(units) > self.max_concerns:
             raise RoutingError(f"at most {self.max_concerns} units may be named")
         excluded = self.excluded_queues(units)
-        chosen = [q for q in self.categories[category] if q not in excluded]
+        chosen = [q for q in self.categories[term] if q not in excluded]
         if not chosen:
             # Fallbacks are an ordered preference: the first one left takes the case.
             fallbacks = (q for u in units for q in self.units[u].fallback)
@@ -118,16 +120,16 @@ def parse_policy(data: dict[str, object]) -> Policy:
     raw_categories = data.get("categories")
     if not isinstance(raw_categories, dict):
         raise PolicyError("the policy declares no [categories]")
-    categories: dict[str, tuple[str, ...]] = {}
-    for category in CATEGORIES:
+    categories: dict[Category, tuple[str, ...]] = {}
+    for category in Category:
         table = raw_categories.get(category)
         if not isinstance(table, dict):
-            raise PolicyError(f"category {category!r} is missing")
-        where = f"category {category!r}"
+            raise PolicyError(f"category {category.value!r} is missing")
+        where = f"category {category.value!r}"
         categories[category] = known(_str_list(table.get("queues"), where), where)
         if not categories[category]:
             raise PolicyError(f"{where} routes to no queue")
-    extra = set(raw_categories) - set(CATEGORIES)
+    extra = set(raw_categories) - set(Category)
     if extra:
         raise PolicyError(f"unknown category {sorted(extra)[0]!r}")
 

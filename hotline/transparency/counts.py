@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.cases.states import OUTCOMES
 from hotline.models import Disclosure
+from hotline.procedure import Category, Outcome
 from hotline.transparency.tables import ALL, CATEGORIES, ROWS, Quarter
 
 # --- raw counts of one quarter, as of its last day ------------------------------------
@@ -28,7 +28,7 @@ from hotline.transparency.tables import ALL, CATEGORIES, ROWS, Quarter
 def _empty_counts() -> dict[str, Any]:
     return {
         "received": 0,
-        "closed": {outcome: 0 for outcome in OUTCOMES},
+        "closed": {outcome: 0 for outcome in Outcome},
         "ack_due": 0,
         "ack_in_time": 0,
         "ack_days": {},
@@ -59,7 +59,7 @@ def quarter_counts(session: Session, quarters: Sequence[Quarter]) -> dict[Quarte
         q: {c: _empty_counts() for c in CATEGORIES} for q in quarters
     }
 
-    def bucket(day: dt.date | None, category: str) -> dict[str, Any] | None:
+    def bucket(day: dt.date | None, category: Category) -> dict[str, Any] | None:
         if day is None or day > last:
             return None
         quarter = Quarter.of(day)
@@ -78,7 +78,6 @@ def quarter_counts(session: Session, quarters: Sequence[Quarter]) -> dict[Quarte
         ).where(Disclosure.received_on <= last)
     )
     for category, received, due, acknowledged, closed, outcome, paid, reward in facts:
-        category = category if category in CATEGORIES else "other"
         if (row := bucket(received, category)) is not None:
             row["received"] += 1
         if (row := bucket(due, category)) is not None:
@@ -90,7 +89,7 @@ def quarter_counts(session: Session, quarters: Sequence[Quarter]) -> dict[Quarte
         # A closure without a recorded outcome cannot be shown by outcome:
         # the case counts as ongoing until the outcome is recorded.
         if (
-            outcome in OUTCOMES
+            outcome is not None
             and closed is not None
             and (row := bucket(closed, category)) is not None
         ):
@@ -116,7 +115,7 @@ def year_totals(counts: Iterable[QuarterCounts]) -> dict[str, dict[str, Any]]:
                 target, source = totals[row], quarter[category]
                 for name in ("received", "ack_due", "ack_in_time", "rewards_paid", "rewards_minor"):
                     target[name] += source[name]
-                for outcome in OUTCOMES:
+                for outcome in Outcome:
                     target["closed"][outcome] += source["closed"][outcome]
                 for name in ("ack_days", "close_days"):
                     for days, n in source[name].items():
@@ -132,7 +131,7 @@ def count_values(totals: Mapping[str, Any]) -> dict[str, int]:
         "closed": closed,
         "rewards_paid": totals["rewards_paid"],
     }
-    for outcome in OUTCOMES:
+    for outcome in Outcome:
         values[f"closed_{outcome}"] = totals["closed"][outcome]
     return values
 

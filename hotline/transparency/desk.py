@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from hotline.cases.queue import visible_to
 from hotline.cases.retaliation import checkins_for
-from hotline.cases.states import OUTCOMES
 from hotline.models import Disclosure
+from hotline.procedure import Category, Outcome, Status
 from hotline.transparency.counts import median
 from hotline.transparency.tables import CATEGORIES
 
@@ -32,12 +32,12 @@ class DeskStatistics:
     queues: tuple[str, ...]
     #: First day of each month shown, oldest first.
     months: tuple[dt.date, ...]
-    by_category: dict[str, list[int]]
+    by_category: dict[Category, list[int]]
     by_channel: dict[str, list[int]]
     overdue_acknowledgements: int
     overdue_feedback: int
     #: Closed cases by category and outcome, all time.
-    outcomes: dict[str, dict[str, int]]
+    outcomes: dict[Category, dict[Outcome, int]]
     #: Median days from receipt to the first reply, per category and "all",
     #: over cases received in the months shown; ``None`` when there are none.
     median_first_reply: dict[str, float | None]
@@ -72,7 +72,6 @@ def desk_statistics(session: Session, queues: Sequence[str], today: dt.date) -> 
         slot = position.get((received_on.year, received_on.month))
         if slot is None:
             continue
-        category = category if category in CATEGORIES else "other"
         by_category[category][slot] += 1
         by_channel[channel][slot] += 1
         if first_reply_on is not None and first_reply_on >= received_on:
@@ -90,26 +89,28 @@ def desk_statistics(session: Session, queues: Sequence[str], today: dt.date) -> 
         & (Disclosure.acknowledgement_due < today)
     )
     overdue_feedback = count(
-        (Disclosure.status != "closed")
+        (Disclosure.status != Status.CLOSED)
         & (Disclosure.feedback_due.is_not(None))
         & (Disclosure.feedback_due < today)
     )
-    outcomes = {c: dict.fromkeys(OUTCOMES, 0) for c in CATEGORIES}
+    outcomes = {c: dict.fromkeys(Outcome, 0) for c in CATEGORIES}
     for category, outcome, n in session.execute(
         visible.with_only_columns(Disclosure.category, Disclosure.outcome, func.count())
-        .where(Disclosure.status == "closed", Disclosure.outcome.is_not(None))
+        .where(Disclosure.status == Status.CLOSED, Disclosure.outcome.is_not(None))
         .group_by(Disclosure.category, Disclosure.outcome)
     ):
-        if outcome in OUTCOMES:
-            outcomes[category if category in CATEGORIES else "other"][outcome] += n
+        if outcome is not None:
+            outcomes[category][outcome] += n
     open_retaliation = count(
-        (Disclosure.category == "retaliation") & (Disclosure.status != "closed")
+        (Disclosure.category == Category.RETALIATION) & (Disclosure.status != Status.CLOSED)
     )
     # Check-ins owed after the original case closed (hotline.cases.retaliation),
     # for the retaliation cases of these queues only.
     retaliation_ids = list(
         session.scalars(
-            visible.with_only_columns(Disclosure.id).where(Disclosure.category == "retaliation")
+            visible.with_only_columns(Disclosure.id).where(
+                Disclosure.category == Category.RETALIATION
+            )
         )
     )
     due = [c for c in checkins_for(session, retaliation_ids) if c.due_on <= today and not c.done]

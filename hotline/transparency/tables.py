@@ -13,14 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from hotline.cases.states import OUTCOMES
+from hotline.procedure import Category, Outcome
 from hotline.transparency.suppression import THRESHOLD, State
 
 FORMAT = 1
-CATEGORIES = ("taxpayer_fraud", "staff_misconduct", "retaliation", "other")
+#: The rows, in the order of the procedure's categories.
+CATEGORIES: tuple[Category, ...] = tuple(Category)
 ALL = "all"
 ROWS = (*CATEGORIES, ALL)
-CLOSED_BY = tuple(f"closed_{outcome}" for outcome in OUTCOMES)
+CLOSED_BY = tuple(f"closed_{outcome}" for outcome in Outcome)
 #: Counts that add up (rows and columns), in publication order.
 COUNTS = ("received", "ongoing", "closed", *CLOSED_BY, "rewards_paid")
 #: Every published measure, in the order of the page, the CSV and the JSON.

@@ -15,13 +15,15 @@ from flask import Blueprint, Flask, Response, make_response, render_template, re
 from flask_babel import format_date, format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 
 from hotline.auth.session import current_officer, officer_required
 from hotline.cases.access import designated_queues
-from hotline.cases.states import OUTCOMES, outcome_label
+from hotline.cases.states import outcome_label
 from hotline.instance import current, db_session
 from hotline.models import today
+from hotline.procedure import Category, Outcome
 from hotline.transparency.charts import Series, bar_chart
 from hotline.transparency.desk import DeskStatistics, desk_statistics
 from hotline.transparency.statistics import ensure_published, public_statistics
@@ -33,13 +35,7 @@ desk_blueprint = Blueprint("desk_stats", __name__, url_prefix="/officer")
 PUBLIC_MAX_AGE = 3600
 
 
-ROW_LABELS = {
-    "taxpayer_fraud": _l("Tax fraud, smuggling"),
-    "staff_misconduct": _l("Staff misconduct"),
-    "retaliation": _l("Retaliation"),
-    "other": _l("Other"),
-    ALL: _l("All"),
-}
+ROW_LABELS: dict[str, LazyString] = {**{c: c.lazy_label for c in Category}, ALL: _l("All")}
 MEASURE_LABELS: dict[str, Any] = {
     "received": _l("Received"),
     "ongoing": _l("Still open at the end of the period"),
@@ -196,7 +192,7 @@ def desk() -> Response:
             stats=stats,
             charts=_desk_charts(stats),
             categories=CATEGORIES,
-            outcomes=OUTCOMES,
+            outcomes=tuple(Outcome),
             row_labels=ROW_LABELS,
             format_date=format_date,
         )

@@ -9,7 +9,7 @@ import html.parser
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
-from hotline.cases.states import OUTCOMES
+from hotline.procedure import Outcome
 from hotline.transparency.suppression import State, Table
 from hotline.transparency.tables import (
     ALL,
@@ -22,7 +22,7 @@ from hotline.transparency.tables import (
 )
 from tests.transparency.history import Case
 
-CLOSED_BY = [f"closed_{o}" for o in OUTCOMES]
+CLOSED_BY = [f"closed_{o}" for o in Outcome]
 Key = tuple[int, int, str, str]
 
 
