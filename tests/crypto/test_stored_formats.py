@@ -17,7 +17,7 @@ import json
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-from hotline.crypto import codenames, envelopes, keyring
+from hotline.crypto import aead, codenames, envelopes, keyring
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import Argon2Params, InstanceSecrets
 from hotline.crypto.sessions import REPORTER_SESSIONS, SessionStore, StoredSession
@@ -346,3 +346,15 @@ def test_sealed_key_rows_keep_their_shape(reporter: codenames.ReporterKeys) -> N
         )
         == DATA_KEY
     )
+
+
+def test_the_aead_helper_expresses_the_sms_state_framing() -> None:
+    """SMS seals its state as ``version byte ‖ aead.seal(...)``: the helper opens
+    the committed state once the version byte is taken off, and its own output
+    behind that byte opens with the SMS code."""
+    state_key = bytes.fromhex(SMS_STATE_KEY)
+    aad = b"sms-thread-state|" + SMS_SENDER_KEY.encode()
+    plaintext = aead.open(state_key, SMS_STATE[1:], aad)
+    assert json.loads(plaintext)["codename"] == CODENAME
+    resealed = b"\x01" + aead.seal(state_key, plaintext, aad)
+    assert sms.open_state(resealed, state_key, SMS_SENDER_KEY) == THREAD
