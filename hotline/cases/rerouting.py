@@ -23,12 +23,13 @@ from sqlalchemy.orm import Session
 from hotline.audit import record
 from hotline.cases.access import Handler, assignable_officers, open_case
 from hotline.cases.errors import CaseRefused
-from hotline.crypto import envelopes
 from hotline.crypto.envelopes import CannotOpen
-from hotline.crypto.items import queue_recipient, seal_data_key
-from hotline.crypto.keypairs import PrivateKey, PublicKey
+from hotline.crypto.keypairs import PrivateKey
 from hotline.models import DisclosureQueue, Queue, SealedKey
 from hotline.notifications.outbox import NEW_CASE, enqueue_for_queues
+from hotline.sealing import recipients as readers
+from hotline.sealing.items import open_sealed_key, seal_data_key
+from hotline.sealing.recipients import queue_recipient
 
 
 def reroute(
@@ -128,7 +129,7 @@ def _reseal(
             if private_key is None:
                 continue
             try:
-                data_key = envelopes.open_sealed(row.sealed, private_key, item_id, row.item_kind)
+                data_key = open_sealed_key(row, private_key)
                 break
             except CannotOpen:
                 continue
@@ -139,7 +140,7 @@ def _reseal(
                 "an officer of that queue must reroute it",
             )
         opened.append((item_id, sealed[0].item_kind, data_key))
-    recipients = {queue_recipient(q.slug): PublicKey(q.public_key) for q in new_queues.values()}
+    recipients = readers.for_added_queues(new_queues.values())
     already = set(
         session.execute(
             select(SealedKey.item_id, SealedKey.recipient).where(

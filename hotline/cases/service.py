@@ -31,7 +31,6 @@ from hotline.cases.deadlines import (
     feedback_due,
 )
 from hotline.cases.errors import CaseRefused
-from hotline.cases.records import store_message
 from hotline.cases.rerouting import reroute
 from hotline.cases.retaliation import (
     RETALIATION_FOR,
@@ -43,6 +42,7 @@ from hotline.cases.rewards import parse_amount, reward_for, set_reward
 from hotline.cases.states import OUTCOMES, STATUSES
 from hotline.models import DisclosureLink, Message
 from hotline.models import today as utc_today
+from hotline.sealing.store import store_message
 
 __all__ = [
     "CaseForbidden",

@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.cases.records import read_attachment, read_message
 from hotline.crypto.codenames import CodenameKdf, InvalidCodename, ReporterKeys
-from hotline.crypto.items import reporter_recipient
 from hotline.crypto.keypairs import PrivateKey
 from hotline.db import insert_into
 from hotline.models import Disclosure, DisclosureLink, Message, Reporter, UsedFormToken
+from hotline.sealing.items import read_attachment, read_message
+from hotline.sealing.recipients import reporter_recipient
 
 
 class UnknownCodename(LookupError):

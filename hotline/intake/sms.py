@@ -49,10 +49,8 @@ from flask_babel import ngettext as _ngettext
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hotline.cases.records import read_message
 from hotline.cases.states import outcome_label, reward_label, status_label
 from hotline.crypto.codenames import DIGIT_CODENAME_LENGTH, CodenameKdf
-from hotline.crypto.items import reporter_recipient
 from hotline.crypto.keyring import InstanceSecrets
 from hotline.intake import gsm
 from hotline.intake.checkin import UnknownCodename, authenticate
@@ -68,6 +66,8 @@ from hotline.intake.service import (
 )
 from hotline.models import Disclosure, Message, Reporter, SealedKey, SmsThread, utcnow
 from hotline.routing import Policy
+from hotline.sealing.items import read_message
+from hotline.sealing.recipients import reporter_recipient
 
 P = ParamSpec("P")
 

@@ -312,7 +312,8 @@ def test_the_private_key_layout_is_unchanged() -> None:
 
 
 def test_sealed_key_rows_keep_their_shape(reporter: codenames.ReporterKeys) -> None:
-    from hotline.crypto.items import queue_recipient, reporter_recipient, sealed_key_rows
+    from hotline.sealing.items import sealed_key_rows
+    from hotline.sealing.recipients import queue_recipient, reporter_recipient
 
     assert queue_recipient("investigation") == "queue:investigation"
     assert reporter_recipient(REPORTER_ID) == f"reporter:{REPORTER_ID}"
