@@ -100,4 +100,3 @@ def for_added_queues(queues: Collection[Queue]) -> dict[str, PublicKey]:
 def queue_openers(queue_keys: Mapping[str, PrivateKey]) -> dict[str, PrivateKey]:
     """Queue private keys by slug, as the recipient names that items are opened with."""
     return {queue_recipient(slug): key for slug, key in queue_keys.items()}
-
