@@ -68,6 +68,7 @@ from hotline.models import Disclosure, Message, Reporter, SealedKey, SmsThread, 
 from hotline.routing import Policy
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import reporter_recipient
+from hotline.sealing.shredding import CASE_CONTENT, shred
 
 P = ParamSpec("P")
 
@@ -890,7 +891,7 @@ def destroy_disclosure(session: Session, disclosure_id: str, reporter_id: str) -
     disclosure = session.get(Disclosure, disclosure_id)
     if disclosure is None or disclosure.reporter_id != reporter_id:
         return
-    session.execute(delete(SealedKey).where(SealedKey.disclosure_id == disclosure_id))
+    shred(session, SealedKey.disclosure_id == disclosure_id, tables=CASE_CONTENT)
     session.delete(disclosure)
     session.flush()
     remaining = session.scalars(

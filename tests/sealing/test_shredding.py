@@ -1,0 +1,138 @@
+"""Shredding, attacked: what a case lost must not be carved out of the database.
+
+The attacker copies the database (on SQLite the file *and* its ``-wal``; on
+PostgreSQL every live row) after an officer removed a queue from a case, or
+after an SMS reporter cancelled their report, and searches it for the exact
+bytes that were there before: the removed queue's sealed data keys, the
+cancelled message's ciphertext and its sealed data keys. Each search is first
+shown to find those bytes before the deletion, so a pass is not a blind
+search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline import create_app
+from hotline.models import Disclosure, Message, SealedKey
+from tests.cases.desk import case, desk_post, file_web_report, officer_client
+from tests.conftest import Initialised, OfficerLogin, assert_absent, dump_database
+from tests.intake.test_sms import PUBLIC_URL, TOKEN, Phone
+
+REPORT = "The valuation clerk at Gatuna rewrites invoices for a fee of 40,000 francs"
+SMS_REPORT = "Customs agent Kamali at Rubavu lets fuel tankers pass unweighed for cash"
+
+
+def stored_bytes(initialised: Initialised) -> bytes:
+    return dump_database(initialised.config)
+
+
+def assert_present(secret: bytes, haystack: bytes) -> None:
+    assert secret in haystack, "the search would not find these bytes even before shredding"
+
+
+# --- removing a queue from a case ---------------------------------------------------
+
+
+def test_a_removed_queue_s_sealed_keys_are_gone_from_the_database_files(
+    app: Flask,
+    client: FlaskClient,
+    db: Session,
+    initialised: Initialised,
+    make_officer: object,
+) -> None:
+    filed = file_web_report(client, REPORT)
+    auditor: OfficerLogin = make_officer("auditor", ["internal_audit"])  # type: ignore[operator]
+    desk = officer_client(app, auditor)
+    base = f"/officer/case/{filed.reference}"
+    assert desk_post(desk, f"{base}/reply", reply="Which invoices?").status_code == 303
+    disclosure = case(db, filed.reference)
+    assert "commissioner_general" in disclosure.queue_slugs
+    removed = [
+        bytes(row.sealed)
+        for row in db.scalars(
+            select(SealedKey).where(
+                SealedKey.disclosure_id == disclosure.id,
+                SealedKey.recipient == "queue:commissioner_general",
+            )
+        )
+    ]
+    kept = [
+        bytes(row.sealed)
+        for row in db.scalars(
+            select(SealedKey).where(
+                SealedKey.disclosure_id == disclosure.id,
+                SealedKey.recipient == "queue:internal_audit",
+            )
+        )
+    ]
+    assert len(removed) == 2  # the report and the reply
+    db.rollback()
+    before = stored_bytes(initialised)
+    for sealed in removed + kept:
+        assert_present(sealed, before)
+
+    response = desk_post(desk, f"{base}/reroute", remove_queue="commissioner_general")
+    assert response.status_code == 303
+    assert case(db, filed.reference).queue_slugs == ["internal_audit"]
+    db.rollback()
+
+    after = stored_bytes(initialised)
+    for sealed in removed:
+        assert_absent(sealed, after)
+    for sealed in kept:
+        assert_present(sealed, after)  # only the removed queue lost its keys
+
+
+# --- SMS CANCEL ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def sms_app(initialised: Initialised) -> Iterator[Flask]:
+    app = create_app(
+        initialised.config.with_changes(twilio_auth_token=TOKEN, public_url=PUBLIC_URL)
+    )
+    yield app
+    app.extensions["hotline"].database.dispose()
+
+
+def test_a_cancelled_sms_report_is_gone_from_the_database_files(
+    sms_app: Flask, initialised: Initialised
+) -> None:
+    phone = Phone(sms_app.test_client())
+    other = Phone(phone.client, number="+250788000999")
+    other.send("1 Smuggled sugar at Kagitumba")
+    phone.send("2 " + SMS_REPORT)
+    phone.one("He works the night shift, plate RAB 123 C")
+
+    with sms_app.extensions["hotline"].database.sessions() as db:
+        mine = db.scalars(select(Disclosure).join(Message).where(Message.seq == 2).distinct()).one()
+        ciphertexts = [bytes(m.body) for m in mine.messages]
+        sealed_keys = [
+            bytes(row.sealed)
+            for row in db.scalars(select(SealedKey).where(SealedKey.disclosure_id == mine.id))
+        ]
+        others = [
+            bytes(row.sealed)
+            for row in db.scalars(select(SealedKey).where(SealedKey.disclosure_id != mine.id))
+        ]
+    assert len(ciphertexts) == 2
+    assert len(sealed_keys) >= 2 * 2  # each message to a queue and to the codename key
+    before = stored_bytes(initialised)
+    for secret in ciphertexts + sealed_keys + others:
+        assert_present(secret, before)
+
+    assert "deleted" in phone.one("CANCEL")
+
+    after = stored_bytes(initialised)
+    for secret in ciphertexts + sealed_keys:
+        assert_absent(secret, after)
+    assert_absent(SMS_REPORT.encode(), after)
+    for sealed in others:
+        assert_present(sealed, after)  # someone else's report stands
