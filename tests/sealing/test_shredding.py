@@ -11,6 +11,7 @@ search.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -37,6 +38,12 @@ def assert_present(secret: bytes, haystack: bytes) -> None:
     assert secret in haystack, "the search would not find these bytes even before shredding"
 
 
+def assert_after_commit_step_ran(caplog: pytest.LogCaptureFixture) -> None:
+    """The WAL checkpoint or VACUUM logs instead of raising: a failure must show here."""
+    failed = [r.getMessage() for r in caplog.records if r.name == "hotline.sealing.shredding"]
+    assert failed == []
+
+
 # --- removing a queue from a case ---------------------------------------------------
 
 
@@ -46,7 +53,9 @@ def test_a_removed_queue_s_sealed_keys_are_gone_from_the_database_files(
     db: Session,
     initialised: Initialised,
     make_officer: object,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.WARNING, logger="hotline.sealing.shredding")
     filed = file_web_report(client, REPORT)
     auditor: OfficerLogin = make_officer("auditor", ["internal_audit"])  # type: ignore[operator]
     desk = officer_client(app, auditor)
@@ -82,6 +91,7 @@ def test_a_removed_queue_s_sealed_keys_are_gone_from_the_database_files(
     assert response.status_code == 303
     assert case(db, filed.reference).queue_slugs == ["internal_audit"]
     db.rollback()
+    assert_after_commit_step_ran(caplog)
 
     after = stored_bytes(initialised)
     for sealed in removed:
@@ -103,8 +113,9 @@ def sms_app(initialised: Initialised) -> Iterator[Flask]:
 
 
 def test_a_cancelled_sms_report_is_gone_from_the_database_files(
-    sms_app: Flask, initialised: Initialised
+    sms_app: Flask, initialised: Initialised, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.WARNING, logger="hotline.sealing.shredding")
     phone = Phone(sms_app.test_client())
     other = Phone(phone.client, number="+250788000999")
     other.send("1 Smuggled sugar at Kagitumba")
@@ -129,6 +140,7 @@ def test_a_cancelled_sms_report_is_gone_from_the_database_files(
         assert_present(secret, before)
 
     assert "deleted" in phone.one("CANCEL")
+    assert_after_commit_step_ran(caplog)
 
     after = stored_bytes(initialised)
     for secret in ciphertexts + sealed_keys:
