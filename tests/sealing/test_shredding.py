@@ -12,7 +12,6 @@ search.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -20,11 +19,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline import create_app
 from hotline.models import Disclosure, Message, SealedKey
 from tests.cases.desk import case, desk_post, file_web_report, officer_client
 from tests.conftest import Initialised, OfficerLogin, assert_absent, dump_database
-from tests.intake.test_sms import PUBLIC_URL, TOKEN, Phone
+from tests.intake.test_sms import Phone
 
 REPORT = "The valuation clerk at Gatuna rewrites invoices for a fee of 40,000 francs"
 SMS_REPORT = "Customs agent Kamali at Rubavu lets fuel tankers pass unweighed for cash"
@@ -42,6 +40,15 @@ def assert_after_commit_step_ran(caplog: pytest.LogCaptureFixture) -> None:
     """The WAL checkpoint or VACUUM logs instead of raising: a failure must show here."""
     failed = [r.getMessage() for r in caplog.records if r.name == "hotline.sealing.shredding"]
     assert failed == []
+
+
+def sealed_to(db: Session, disclosure_id: str, recipient: str) -> list[bytes]:
+    rows = db.scalars(
+        select(SealedKey).where(
+            SealedKey.disclosure_id == disclosure_id, SealedKey.recipient == recipient
+        )
+    )
+    return [bytes(row.sealed) for row in rows]
 
 
 # --- removing a queue from a case ---------------------------------------------------
@@ -63,24 +70,8 @@ def test_a_removed_queue_s_sealed_keys_are_gone_from_the_database_files(
     assert desk_post(desk, f"{base}/reply", reply="Which invoices?").status_code == 303
     disclosure = case(db, filed.reference)
     assert "commissioner_general" in disclosure.queue_slugs
-    removed = [
-        bytes(row.sealed)
-        for row in db.scalars(
-            select(SealedKey).where(
-                SealedKey.disclosure_id == disclosure.id,
-                SealedKey.recipient == "queue:commissioner_general",
-            )
-        )
-    ]
-    kept = [
-        bytes(row.sealed)
-        for row in db.scalars(
-            select(SealedKey).where(
-                SealedKey.disclosure_id == disclosure.id,
-                SealedKey.recipient == "queue:internal_audit",
-            )
-        )
-    ]
+    removed = sealed_to(db, disclosure.id, "queue:commissioner_general")
+    kept = sealed_to(db, disclosure.id, "queue:internal_audit")
     assert len(removed) == 2  # the report and the reply
     db.rollback()
     before = stored_bytes(initialised)
@@ -103,20 +94,10 @@ def test_a_removed_queue_s_sealed_keys_are_gone_from_the_database_files(
 # --- SMS CANCEL ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def sms_app(initialised: Initialised) -> Iterator[Flask]:
-    app = create_app(
-        initialised.config.with_changes(twilio_auth_token=TOKEN, public_url=PUBLIC_URL)
-    )
-    yield app
-    app.extensions["hotline"].database.dispose()
-
-
 def test_a_cancelled_sms_report_is_gone_from_the_database_files(
-    sms_app: Flask, initialised: Initialised, caplog: pytest.LogCaptureFixture
+    sms_app: Flask, phone: Phone, initialised: Initialised, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="hotline.sealing.shredding")
-    phone = Phone(sms_app.test_client())
     other = Phone(phone.client, number="+250788000999")
     other.send("1 Smuggled sugar at Kagitumba")
     phone.send("2 " + SMS_REPORT)
