@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
@@ -50,6 +50,7 @@ from hotline.models import (
     today,
 )
 from hotline.procedure import Status
+from hotline.sealing.shredding import CASE_CONTENT, erase_deletions, shred
 
 #: The reporter that purged cases are moved to. Not 64 hex digits, so no codename
 #: can ever derive this id; its public key's private half is discarded at once.
@@ -298,10 +299,6 @@ def purge(
     """Crypto-shred every case closed more than ``retention_days`` before ``on``."""
     cutoff = retention_cutoff(retention_days, on)
     with database.transaction() as session:
-        if database.is_sqlite:
-            # Deleted pages are overwritten with zeros, so the destroyed keys
-            # cannot be carved out of the database file's free pages.
-            session.execute(text("PRAGMA secure_delete=ON"))
         cases = due_for_purge(session, cutoff)
         ids = [c.disclosure_id for c in cases]
         sealed = 0
@@ -316,6 +313,10 @@ def purge(
             )
         if dry_run:
             return PurgeResult(cutoff, tuple(cases), sealed, dry_run)
+        # Deleted rows are overwritten, and after the commit pushed out of the
+        # WAL or vacuumed, so neither the destroyed keys nor the Message-ID
+        # hashes can be carved out of the database files.
+        erase_deletions(session, (*CASE_CONTENT, EmailSeen))
         _forget_old_emails(session, cutoff)
         if not cases:
             return PurgeResult(cutoff, tuple(cases), sealed, dry_run)
@@ -328,7 +329,7 @@ def purge(
                 )
             )
             # The shredding itself: without its data keys no item opens again.
-            session.execute(delete(SealedKey).where(SealedKey.disclosure_id.in_(batch)))
+            shred(session, SealedKey.disclosure_id.in_(batch), tables=CASE_CONTENT)
             # Then the ciphertext, which no key opens any more.
             session.execute(delete(Attachment).where(Attachment.disclosure_id.in_(batch)))
             session.execute(delete(Message).where(Message.disclosure_id.in_(batch)))
@@ -355,7 +356,6 @@ def purge(
                 subject=case.reference,
                 detail=f"closed {case.closed_on.isoformat()}; retention {retention_days} days",
             )
-    _after_purge(database)
     return PurgeResult(cutoff, tuple(cases), sealed, dry_run)
 
 
@@ -364,16 +364,3 @@ def _forget_old_emails(session: Session, cutoff: dt.date) -> None:
     retried delivery from being filed twice, which happens within minutes, and
     would otherwise say for ever that a given e-mail reached the hotline."""
     session.execute(delete(EmailSeen).where(EmailSeen.seen_on < cutoff))
-
-
-def _after_purge(database: Database) -> None:
-    """Push the deletions out of the write-ahead log and the tables' free space."""
-    with database.engine.connect() as connection:
-        if database.is_sqlite:
-            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-            connection.commit()
-            return
-        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
-        autocommit.execute(
-            text("VACUUM sealed_keys, messages, attachments, contact_details, contact_requests")
-        )

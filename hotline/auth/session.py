@@ -17,10 +17,10 @@ from typing import Any, ParamSpec, TypeVar
 from flask import abort, g, redirect, request, url_for
 
 from hotline.cases.designations import QueueKeys
-from hotline.crypto.items import queue_recipient
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.sessions import OFFICER_SESSIONS
 from hotline.instance import current
+from hotline.sealing.recipients import queue_openers
 
 OFFICER_COOKIE = "hl_o"
 P = ParamSpec("P")
@@ -44,8 +44,8 @@ class OfficerContext:
 
     @property
     def recipient_keys(self) -> dict[str, PrivateKey]:
-        """Keys by recipient name, as ``cases.records`` opens items."""
-        return {queue_recipient(slug): key for slug, key in self.queue_keys.items()}
+        """Keys by recipient name, as ``sealing.items`` opens items."""
+        return queue_openers(self.queue_keys)
 
     @property
     def actor(self) -> str:

@@ -1,1 +1,1 @@
-"""Cases: what receiving officers do with disclosures, and how case records are sealed."""
+"""Cases: what receiving officers do with disclosures (their sealing is ``hotline.sealing``)."""

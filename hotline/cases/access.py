@@ -22,9 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.cases.designations import QueueForbidden
-from hotline.crypto.items import queue_recipient
 from hotline.crypto.keypairs import PrivateKey
 from hotline.models import Designation, Disclosure, DisclosureQueue, Officer, Queue
+from hotline.sealing.recipients import queue_openers
 
 MAX_REFERENCE_LENGTH = 16
 
@@ -133,7 +133,7 @@ def open_case(
     return CaseAccess(
         disclosure=disclosure,
         queues=tuple(shared),
-        keys={queue_recipient(slug): handler.queue_keys[slug] for slug in shared},
+        keys=queue_openers({slug: handler.queue_keys[slug] for slug in shared}),
     )
 
 

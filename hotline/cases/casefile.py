@@ -26,13 +26,13 @@ from hotline.cases.access import (
     open_case,
     visible_ids,
 )
-from hotline.cases.records import read_attachment, read_message
 from hotline.cases.retaliation import checkins_for
 from hotline.cases.rewards import REWARD_TRANSITIONS, reward_for
 from hotline.cases.service import TRANSITIONS
 from hotline.crypto.envelopes import CannotOpen
 from hotline.models import Disclosure, DisclosureLink, Officer, Queue
 from hotline.procedure import AuthorKind, Category, Channel, LinkKind, Outcome, RewardState, Status
+from hotline.sealing.items import read_attachment, read_message
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.crypto import envelopes
+from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.models import Designation, InstanceKey, Officer, Queue
+from hotline.sealing.queue_keys import open_queue_key, seal_for_officer, seal_queue_key
 
 RECOVERY = "recovery"
 
@@ -26,24 +27,6 @@ class QueueForbidden(PermissionError):
 
 class NoQueueKey(Exception):
     """Nobody at hand holds this queue's private key."""
-
-
-def _queue_key_id(slug: str, generation: int) -> str:
-    return f"{slug}.{generation}"
-
-
-def seal_queue_key(queue: Queue, queue_key: PrivateKey, recipient: PublicKey) -> bytes:
-    return envelopes.seal(
-        queue_key.raw, recipient, _queue_key_id(queue.slug, queue.key_generation), "queue-key"
-    )
-
-
-def open_queue_key(queue: Queue, sealed: bytes, private_key: PrivateKey) -> PrivateKey:
-    return PrivateKey(
-        envelopes.open_sealed(
-            sealed, private_key, _queue_key_id(queue.slug, queue.key_generation), "queue-key"
-        )
-    )
 
 
 def recovery_public_key(session: Session) -> PublicKey:
@@ -73,7 +56,7 @@ def create_queue(
 def queue_key_from_recovery(queue: Queue, recovery_key: PrivateKey) -> PrivateKey:
     try:
         return open_queue_key(queue, queue.sealed_to_recovery, recovery_key)
-    except envelopes.CannotOpen:
+    except CannotOpen:
         raise NoQueueKey(f"the recovery words do not open queue {queue.slug}") from None
 
 
@@ -96,9 +79,7 @@ def designate(
         session.add(designation)
     designation.designated_by = by.id if by else None
     if queue_key is not None:
-        designation.sealed_queue_key = seal_queue_key(
-            queue, queue_key, PublicKey(officer.public_key)
-        )
+        designation.sealed_queue_key = seal_for_officer(queue, queue_key, officer)
         designation.key_generation = queue.key_generation
     session.flush()
     return designation
@@ -130,6 +111,6 @@ def unseal_designations(session: Session, officer: Officer, private_key: Private
             continue  # sealed to a rotated-away key: needs re-designation
         try:
             keys[queue.slug] = open_queue_key(queue, designation.sealed_queue_key, private_key)
-        except envelopes.CannotOpen:
+        except CannotOpen:
             continue
     return QueueKeys(keys)

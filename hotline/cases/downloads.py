@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from hotline.audit import record
 from hotline.cases.access import CaseForbidden, Handler, open_case
 from hotline.cases.errors import CaseRefused
-from hotline.cases.records import FileToStore, read_attachment
 from hotline.crypto.envelopes import CannotOpen
 from hotline.models import Attachment
 from hotline.procedure import RefusalReason
+from hotline.sealing.items import FileToStore, read_attachment
 
 #: Types a browser shows without running anything; all else is octet-stream.
 INERT_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"})

@@ -1,7 +1,7 @@
 """The codename register: who a reporter is, released one recorded request at a time.
 
 Contact details (anything that identifies a reporter) are sealed to the
-custodian queue alone (``records.seal_contact``): no receiving officer's key
+custodian queue alone (``sealing.recipients.for_contact``): no receiving officer's key
 opens them. An officer of the case asks with a reason; a custodian (an officer
 designated to the custodian queue) approves or refuses. Approval opens the
 contact details' data keys with the custodian key and seals them to the
@@ -9,16 +9,14 @@ requesting officer's *personal* public key, so only that officer, signed in,
 can read them, and the custodian never needs to read them to approve.
 
 The reason is sealed like a case item (``item_kind`` "request") to the
-custodian and the case's queues. Every request, decision and reading goes to
+custodian and the case's queues (``sealing.releases``). Every request, decision and reading goes to
 the audit trail with the case reference and request id only: never the reason
 or the contact text, since the audit trail is readable by every administrator.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -27,15 +25,13 @@ from sqlalchemy.orm import Session
 
 from hotline.audit import record
 from hotline.cases.administration import Acting, QueueNotHeld, held_queue_key
-from hotline.cases.records import queue_public_keys
-from hotline.crypto import envelopes
-from hotline.crypto.items import open_data_key, queue_recipient, seal_data_key
-from hotline.crypto.keypairs import PrivateKey, PublicKey
+from hotline.crypto.envelopes import CannotOpen
+from hotline.crypto.keypairs import PrivateKey
 from hotline.models import ContactDetail, ContactRequest, Disclosure, Officer, Queue, new_id, today
+from hotline.sealing.items import read_contact_with
+from hotline.sealing.recipients import queue_openers
+from hotline.sealing.releases import open_release, read_reason, seal_reason, seal_release
 
-ITEM_KIND = "request"
-REASON_PURPOSE = "reason"
-RELEASE_PURPOSE = "contact-release"
 MAX_REASON_CHARS = 2_000
 PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
 
@@ -169,18 +165,9 @@ def request_contact(
         reason=b"",
         status=PENDING,
     )
-    data_key = envelopes.new_data_key()
-    request.reason = envelopes.encrypt(data_key, request.id, REASON_PURPOSE, reason.encode())
     # The custodian must read the reason to decide; the case's queues may read
     # it as part of the case. Nobody else: the reason may itself be revealing.
-    seal_data_key(
-        session,
-        disclosure_id=disclosure.id,
-        item_id=request.id,
-        item_kind=ITEM_KIND,
-        data_key=data_key,
-        recipients=queue_public_keys(session, [custodian_slug, *disclosure.queue_slugs]),
-    )
+    seal_reason(session, request, disclosure, reason, custodian_slug=custodian_slug)
     session.add(request)
     record(
         session,
@@ -192,17 +179,6 @@ def request_contact(
     )
     session.flush()
     return request
-
-
-def read_reason(
-    session: Session, request: ContactRequest, keys: Mapping[str, PrivateKey]
-) -> str | None:
-    """The reason, opened with whichever recipient key is at hand, else None."""
-    try:
-        data_key = open_data_key(session, item_id=request.id, item_kind=ITEM_KIND, keys=keys)
-        return envelopes.decrypt(data_key, request.id, REASON_PURPOSE, request.reason).decode()
-    except envelopes.CannotOpen:
-        return None
 
 
 def _views(
@@ -250,7 +226,7 @@ def requests_for_case(session: Session, by: Acting, disclosure: Disclosure) -> l
             .order_by(ContactRequest.requested_on.desc(), ContactRequest.id)
         )
     )
-    keys = {queue_recipient(slug): key for slug, key in by.queue_keys.items()}
+    keys = queue_openers(by.queue_keys)
     return _views(session, rows, keys)
 
 
@@ -259,7 +235,7 @@ def custodian_requests(
 ) -> tuple[list[RequestView], list[RequestView]]:
     """Pending requests (oldest first) and the latest decisions, for a custodian."""
     key = custodian_key(by, session, custodian_slug)
-    keys = {queue_recipient(custodian_slug): key}
+    keys = queue_openers({custodian_slug: key})
     pending = list(
         session.scalars(
             select(ContactRequest)
@@ -304,20 +280,13 @@ def decide(
     if approve:
         if not requester.active:
             raise AlreadyDecided(f"{requester.username} is deactivated.")
-        keys = {queue_recipient(custodian_slug): key}
-        released = {}
-        for contact in session.scalars(
+        contacts = session.scalars(
             select(ContactDetail).where(ContactDetail.disclosure_id == disclosure.id)
-        ):
-            data_key = open_data_key(session, item_id=contact.id, item_kind="contact", keys=keys)
-            released[contact.id] = base64.b64encode(data_key).decode()
+        )
         # Sealed to the requester's personal key, bound to this request: only
         # they can open it, and only as the answer to this request.
-        request.sealed_for_requester = envelopes.seal(
-            json.dumps(released).encode(),
-            PublicKey(requester.public_key),
-            request.id,
-            RELEASE_PURPOSE,
+        request.sealed_for_requester = seal_release(
+            session, request, contacts, requester, custodian_slug=custodian_slug, custodian_key=key
         )
     request.status = APPROVED if approve else REFUSED
     request.decided_by = by.officer_id
@@ -355,20 +324,15 @@ def read_released(
     if request.status != APPROVED or request.sealed_for_requester is None:
         raise NotReleased("This request has not been approved.")
     try:
-        released: dict[str, str] = json.loads(
-            envelopes.open_sealed(
-                request.sealed_for_requester, private_key, request.id, RELEASE_PURPOSE
-            )
-        )
-    except envelopes.CannotOpen:
+        released = open_release(request, request.sealed_for_requester, private_key)
+    except CannotOpen:
         raise NotReleased("Your key does not open this release.") from None
     contacts = []
-    for contact_id, encoded in released.items():
+    for contact_id, data_key in released.items():
         contact = session.get(ContactDetail, contact_id)
         if contact is None:
             continue  # purged since the approval
-        text = envelopes.decrypt(base64.b64decode(encoded), contact.id, "body", contact.body)
-        contacts.append(ReleasedContact(contact.kind, text.decode("utf-8")))
+        contacts.append(ReleasedContact(contact.kind, read_contact_with(data_key, contact)))
     record(
         session,
         audit_key,

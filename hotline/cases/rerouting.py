@@ -3,8 +3,9 @@
 A queue reads a case only through the data keys sealed to it, so adding a
 queue means opening every item's data key (with the rerouting officer's key
 of a queue the case is already in) and sealing it to the new queue's public
-key; removing a queue deletes the data keys sealed to it, after which its
-key opens nothing of the case (crypto-shredding for that queue).
+key; removing a queue shreds the data keys sealed to it (``sealing.shredding``:
+gone from the database files, not only from the table), after which its key
+opens nothing of the case (crypto-shredding for that queue).
 
 Rerouting never reaches a queue the reporter excluded (the unit the report
 concerns), never the custodian (the codename register), and never leaves a
@@ -17,18 +18,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.audit import record
 from hotline.cases.access import Handler, assignable_officers, open_case
 from hotline.cases.errors import CaseRefused
-from hotline.crypto import envelopes
 from hotline.crypto.envelopes import CannotOpen
-from hotline.crypto.items import queue_recipient, seal_data_key
-from hotline.crypto.keypairs import PrivateKey, PublicKey
+from hotline.crypto.keypairs import PrivateKey
 from hotline.models import DisclosureQueue, Queue, SealedKey
 from hotline.notifications.outbox import NEW_CASE, enqueue_for_queues
+from hotline.sealing import recipients as readers
+from hotline.sealing.items import open_sealed_key, seal_data_key
+from hotline.sealing.recipients import queue_recipient
+from hotline.sealing.shredding import shred
 
 
 def reroute(
@@ -69,11 +72,10 @@ def reroute(
     if new_queues:
         _reseal(session, access.disclosure.id, current, access.keys, new_queues)
     if removing:
-        session.execute(
-            delete(SealedKey).where(
-                SealedKey.disclosure_id == disclosure.id,
-                SealedKey.recipient.in_([queue_recipient(s) for s in removing]),
-            )
+        shred(
+            session,
+            (SealedKey.disclosure_id == disclosure.id)
+            & SealedKey.recipient.in_([queue_recipient(s) for s in removing]),
         )
         disclosure.queues = [q for q in disclosure.queues if q.queue_slug not in removing]
     for slug in sorted(adding):
@@ -128,7 +130,7 @@ def _reseal(
             if private_key is None:
                 continue
             try:
-                data_key = envelopes.open_sealed(row.sealed, private_key, item_id, row.item_kind)
+                data_key = open_sealed_key(row, private_key)
                 break
             except CannotOpen:
                 continue
@@ -139,7 +141,7 @@ def _reseal(
                 "an officer of that queue must reroute it",
             )
         opened.append((item_id, sealed[0].item_kind, data_key))
-    recipients = {queue_recipient(q.slug): PublicKey(q.public_key) for q in new_queues.values()}
+    recipients = readers.for_added_queues(new_queues.values())
     already = set(
         session.execute(
             select(SealedKey.item_id, SealedKey.recipient).where(

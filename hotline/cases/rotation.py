@@ -39,11 +39,13 @@ from sqlalchemy.orm import Session
 
 from hotline.audit import record
 from hotline.cases.administration import UnknownQueue
-from hotline.cases.designations import NoQueueKey, recovery_public_key, seal_queue_key
-from hotline.crypto import envelopes
-from hotline.crypto.items import queue_recipient
+from hotline.cases.designations import NoQueueKey, recovery_public_key
+from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.models import Designation, Queue, SealedKey
+from hotline.sealing.items import open_sealed_key, reseal
+from hotline.sealing.queue_keys import seal_for_officer, seal_queue_key
+from hotline.sealing.recipients import queue_recipient
 
 #: Sealed keys re-sealed per database round trip during rotation.
 ROTATION_CHUNK = 500
@@ -83,13 +85,6 @@ def count_sealed_to(session: Session, queue_slug: str) -> int:
         )
         or 0
     )
-
-
-def _reseal(row: SealedKey, old_key: PrivateKey, new_public: PublicKey) -> None:
-    # The purpose bound into the seal is the item kind, as items.seal_data_key does.
-    data_key = envelopes.open_sealed(row.sealed, old_key, row.item_id, row.item_kind)
-    row.sealed = envelopes.seal(data_key, new_public, row.item_id, row.item_kind)
-    row.seal_version = envelopes.SEAL_VERSION
 
 
 def rotate_queue(
@@ -156,7 +151,7 @@ def rotate_queue(
         if not chunk:
             break
         for row in chunk:
-            _reseal(row, old_private_key, new_public)
+            reseal(row, old_private_key, new_public)
             processed.add(row.item_id)
         cursor = chunk[-1].item_id
         session.flush()
@@ -171,9 +166,7 @@ def rotate_queue(
     for designation in designations:
         keep = not reapprove or designation.officer_id in keep_officer_ids
         if held_old[designation.id] and designation.officer.active and keep:
-            designation.sealed_queue_key = seal_queue_key(
-                queue, new_key, PublicKey(designation.officer.public_key)
-            )
+            designation.sealed_queue_key = seal_for_officer(queue, new_key, designation.officer)
             designation.key_generation = queue.key_generation
             resealed.append(designation.officer_id)
         else:
@@ -229,9 +222,9 @@ def catch_up_rotation(session: Session, rotation: Rotation) -> int:
         )
         for row in rows:
             try:
-                envelopes.open_sealed(row.sealed, rotation.new_key, row.item_id, row.item_kind)
-            except envelopes.CannotOpen:
-                _reseal(row, rotation.old_key, new_public)
+                open_sealed_key(row, rotation.new_key)
+            except CannotOpen:
+                reseal(row, rotation.old_key, new_public)
                 fixed += 1
             rotation.processed.add(row.item_id)
     session.flush()

@@ -32,7 +32,6 @@ from hotline.cases.deadlines import (
     feedback_due,
 )
 from hotline.cases.errors import CaseRefused
-from hotline.cases.records import store_message
 from hotline.cases.rerouting import reroute
 from hotline.cases.retaliation import (
     checkins_for,
@@ -43,6 +42,7 @@ from hotline.cases.rewards import parse_amount, reward_for, set_reward
 from hotline.models import DisclosureLink, Message
 from hotline.models import today as utc_today
 from hotline.procedure import AuthorKind, Category, LinkKind, Outcome, RefusalReason, Status
+from hotline.sealing.store import store_message
 
 __all__ = [
     "CaseForbidden",

@@ -1,4 +1,5 @@
-"""The crypto layer: codenames, envelopes, key pairs and split-knowledge sessions.
+"""The crypto layer: codenames, one AEAD helper, envelopes, key pairs and
+split-knowledge sessions: primitives only (who may read what is ``hotline.sealing``).
 
 Everything here is built from ``cryptography`` and ``argon2-cffi``; no primitive
 is hand-made. What this package writes is a stored format: each record carries

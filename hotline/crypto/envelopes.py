@@ -11,19 +11,15 @@ from __future__ import annotations
 import secrets
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.hpke import AEAD, KDF, KEM, Suite
 
+from hotline.crypto import aead
+from hotline.crypto.aead import CannotOpen as CannotOpen  # what opening raises, here too
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 
 SEAL_VERSION = 1
-DATA_KEY_BYTES = 32
-NONCE_BYTES = 12
+DATA_KEY_BYTES = aead.KEY_BYTES
 SUITE = Suite(KEM.MLKEM768_X25519, KDF.HKDF_SHA256, AEAD.CHACHA20_POLY1305)
-
-
-class CannotOpen(Exception):
-    """The key does not open this item (wrong key, wrong item, or tampering)."""
 
 
 def _binding(kind: bytes, item_id: str, purpose: str) -> bytes:
@@ -41,16 +37,13 @@ def new_data_key() -> bytes:
 
 def encrypt(data_key: bytes, item_id: str, purpose: str, plaintext: bytes) -> bytes:
     """nonce ‖ ChaCha20-Poly1305(plaintext), bound to the item and purpose."""
-    nonce = secrets.token_bytes(NONCE_BYTES)
-    aad = _binding(b"aead", item_id, purpose)
-    return nonce + ChaCha20Poly1305(data_key).encrypt(nonce, plaintext, aad)
+    return aead.seal(data_key, plaintext, _binding(b"aead", item_id, purpose))
 
 
 def decrypt(data_key: bytes, item_id: str, purpose: str, ciphertext: bytes) -> bytes:
-    nonce, body = ciphertext[:NONCE_BYTES], ciphertext[NONCE_BYTES:]
     try:
-        return ChaCha20Poly1305(data_key).decrypt(nonce, body, _binding(b"aead", item_id, purpose))
-    except (InvalidTag, ValueError) as exc:
+        return aead.open(data_key, ciphertext, _binding(b"aead", item_id, purpose))
+    except CannotOpen as exc:
         raise CannotOpen(f"{purpose} of {item_id}") from exc
 
 

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from argon2.low_level import Type, hash_secret_raw
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
+from hotline.crypto import aead
 from hotline.crypto.codenames import normalise, wordlist
 from hotline.crypto.keypairs import PrivateKey
 
@@ -175,14 +174,11 @@ def password_kek(password: str, salt: bytes, params: Argon2Params) -> bytes:
 
 
 def wrap(kek: bytes, secret: bytes, label: str) -> bytes:
-    nonce = secrets.token_bytes(12)
-    return nonce + ChaCha20Poly1305(kek).encrypt(nonce, secret, f"wrap|v1|{label}".encode())
+    return aead.seal(kek, secret, f"wrap|v{WRAP_VERSION}|{label}".encode())
 
 
 def unwrap(kek: bytes, wrapped: bytes, label: str) -> bytes:
     try:
-        return ChaCha20Poly1305(kek).decrypt(
-            wrapped[:12], wrapped[12:], f"wrap|v1|{label}".encode()
-        )
-    except InvalidTag:
+        return aead.open(kek, wrapped, f"wrap|v{WRAP_VERSION}|{label}".encode())
+    except aead.CannotOpen:
         raise WrongPassword(label) from None

@@ -19,11 +19,10 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from hotline.crypto import aead
 from hotline.models import ServerSession, utcnow
 
 ID_BYTES = 32
@@ -98,11 +97,8 @@ class SessionStore:
         session_id = secrets.token_bytes(ID_BYTES)
         session_key = secrets.token_bytes(KEY_BYTES)
         id_hash = _id_hash(session_id)
-        nonce = secrets.token_bytes(12)
         plaintext = json.dumps(payload).encode()
-        ciphertext = nonce + ChaCha20Poly1305(session_key).encrypt(
-            nonce, plaintext, _aad(kind, id_hash)
-        )
+        ciphertext = aead.seal(session_key, plaintext, _aad(kind, id_hash))
         now = utcnow()
         record = StoredSession(
             ciphertext=ciphertext,
@@ -128,10 +124,8 @@ class SessionStore:
             self.backend.delete(id_hash)
             return None
         try:
-            plaintext = ChaCha20Poly1305(session_key).decrypt(
-                record.ciphertext[:12], record.ciphertext[12:], _aad(kind, id_hash)
-            )
-        except InvalidTag:
+            plaintext = aead.open(session_key, record.ciphertext, _aad(kind, id_hash))
+        except aead.CannotOpen:
             return None
         idle_expires_at = min(record.expires_at, now + dt.timedelta(seconds=record.idle_seconds))
         self.backend.touch(

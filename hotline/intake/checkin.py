@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.cases.records import read_attachment, read_message
 from hotline.crypto.codenames import CodenameKdf, InvalidCodename, ReporterKeys
-from hotline.crypto.items import reporter_recipient
 from hotline.models import Disclosure, DisclosureLink, Message, Reporter
+from hotline.sealing.items import read_attachment, read_message
+from hotline.sealing.recipients import reporter_recipient
 
 
 class UnknownCodename(LookupError):

@@ -16,23 +16,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from hotline.cases.records import (
-    FileToStore,
-    insert_sealed,
-    queue_public_keys,
-    seal_attachment,
-    seal_contact,
-    seal_message,
-    store_attachment,
-    store_message,
-)
 from hotline.crypto.codenames import (
     CodenameKdf,
     ReporterKeys,
     generate_digits,
     generate_words,
 )
-from hotline.crypto.items import reporter_recipient
 from hotline.db import insert_into
 from hotline.intake.attachments import CleanedFile, UnreadableFile, clean
 from hotline.models import (
@@ -49,6 +38,9 @@ from hotline.models import (
 )
 from hotline.notifications.outbox import NEW_CASE, REPORTER_WROTE, enqueue_for_queues
 from hotline.routing import Policy, RoutingError
+from hotline.sealing import recipients as readers
+from hotline.sealing.items import FileToStore, seal_attachment, seal_contact, seal_message
+from hotline.sealing.store import insert_sealed, store_attachment, store_message
 
 CHANNELS = ("web", "sms", "email", "voice")
 ACKNOWLEDGEMENT_DAYS = 7
@@ -191,10 +183,7 @@ def submit(
     received = today()
     disclosure_id = new_id()
     # What the reporter sends is sealed to the routed queues and to their codename key.
-    recipients = {
-        **queue_public_keys(session, list(queues)),
-        reporter_recipient(reporter.reporter_id): reporter.public_key,
-    }
+    recipients = readers.for_new_case(session, queues, reporter)
     related = _related_rows(session, disclosure_id, reporter.reporter_id, draft)
     reference = _unused_reference(session)
     # A fresh random codename has no row yet (a collision of 53 or 90 random
@@ -227,7 +216,7 @@ def submit(
             disclosure_id=disclosure_id,
             kind=draft.contact_kind,
             text=draft.contact,
-            custodian=queue_public_keys(session, [policy.custodian_slug]),
+            custodian=readers.for_contact(session, policy.custodian_slug),
         )
         if draft.contact
         else None

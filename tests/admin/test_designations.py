@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from hotline.auth.officers import unlock
 from hotline.cases.designations import unseal_designations
-from hotline.cases.records import read_message
-from hotline.crypto.items import queue_recipient
 from hotline.models import AuditEvent, Designation, Disclosure, Message, Officer
+from hotline.sealing.items import read_message
+from hotline.sealing.recipients import queue_recipient
 from tests.admin.conftest import MakeOfficer, listed_references, post
 from tests.conftest import OfficerLogin
 from tests.intake.test_web import TEXT, element, file_report

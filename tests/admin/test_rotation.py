@@ -14,17 +14,17 @@ from sqlalchemy.orm import Session
 from hotline.auth.officers import unlock
 from hotline.cases.designations import (
     NoQueueKey,
-    open_queue_key,
     queue_key_from_recovery,
     unseal_designations,
 )
-from hotline.cases.records import read_message
 from hotline.cases.rotation import catch_up_rotation, rotate_queue
 from hotline.crypto import envelopes
-from hotline.crypto.items import queue_recipient
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import recovery_private_key
 from hotline.models import AuditEvent, Designation, Message, Officer, Queue, SealedKey
+from hotline.sealing.items import read_message
+from hotline.sealing.queue_keys import open_queue_key
+from hotline.sealing.recipients import queue_recipient
 from tests.admin.conftest import MakeOfficer, listed_references, post
 from tests.conftest import Initialised, OfficerLogin
 from tests.intake.test_web import TEXT, element, file_report

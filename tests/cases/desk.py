@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from hotline.cases.designations import queue_key_from_recovery
-from hotline.crypto.items import queue_recipient, reporter_recipient
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import recovery_private_key
 from hotline.models import AuditEvent, Disclosure, Queue
+from hotline.sealing.recipients import queue_recipient, reporter_recipient
 from tests.conftest import Initialised, OfficerLogin, sign_in
 from tests.intake.test_web import element, file_report, hidden
 

@@ -12,7 +12,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from hotline.cases.records import read_attachment, read_message
 from hotline.crypto.envelopes import CannotOpen
 from hotline.models import (
     Attachment,
@@ -23,6 +22,7 @@ from hotline.models import (
     Message,
     SealedKey,
 )
+from hotline.sealing.items import read_attachment, read_message
 from tests.cases.desk import (
     audit_events,
     case,

@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.cases.downloads import content_disposition, safe_filename, served_media_type
-from hotline.cases.records import FileToStore, read_message, store_attachment
 from hotline.crypto.envelopes import CannotOpen
-from hotline.crypto.items import reporter_recipient
 from hotline.models import Message, SealedKey
+from hotline.sealing.items import FileToStore, read_message
+from hotline.sealing.recipients import reporter_recipient
+from hotline.sealing.store import store_attachment
 from tests.cases.desk import (
     audit_events,
     case,

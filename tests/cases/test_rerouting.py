@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.cases.records import read_attachment, read_message
 from hotline.crypto.envelopes import CannotOpen
 from hotline.models import DisclosureQueue, Notification, SealedKey
+from hotline.sealing.items import read_attachment, read_message
 from tests.cases.desk import (
     audit_events,
     case,

@@ -24,10 +24,8 @@ from sqlalchemy.orm import Session
 
 from hotline import create_app
 from hotline.cases.designations import queue_key_from_recovery
-from hotline.cases.records import read_attachment, read_contact, read_message
 from hotline.crypto.codename_text import CODENAME_PLACEHOLDER, format_codename
 from hotline.crypto.envelopes import CannotOpen
-from hotline.crypto.items import queue_recipient, reporter_recipient
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import recovery_private_key
 from hotline.intake.email import channel as channel_module
@@ -46,6 +44,8 @@ from hotline.models import (
     EmailSeen,
     Queue,
 )
+from hotline.sealing.items import read_attachment, read_contact, read_message
+from hotline.sealing.recipients import queue_recipient, reporter_recipient
 from tests.conftest import Initialised, assert_absent, dump_database
 
 CORPUS = Path(__file__).parent / "email_corpus"

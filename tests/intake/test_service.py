@@ -13,16 +13,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hotline.cases.designations import queue_key_from_recovery
-from hotline.cases.records import read_attachment, read_message
 from hotline.crypto.codenames import CodenameKdf
 from hotline.crypto.envelopes import CannotOpen
-from hotline.crypto.items import queue_recipient, reporter_recipient
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import load_secrets, recovery_private_key
 from hotline.db import Database
 from hotline.intake.service import Draft, DraftRejected, UnknownCase, Upload, append, submit
 from hotline.models import Attachment, Disclosure, DisclosureQueue, Message, Queue, SealedKey
 from hotline.routing import load_policy
+from hotline.sealing.items import read_attachment, read_message
+from hotline.sealing.recipients import queue_recipient, reporter_recipient
 from tests.conftest import Initialised, assert_absent, dump_database, dump_keys
 
 SECRET_TEXT = "Officer Kamanzi took 400,000 francs at the Rusumo border post on 3 May"

@@ -31,8 +31,6 @@ from twilio.request_validator import RequestValidator
 
 from hotline import create_app
 from hotline.cases.designations import queue_key_from_recovery
-from hotline.cases.records import read_attachment, read_message, store_message
-from hotline.crypto.items import queue_recipient
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import InstanceSecrets, load_secrets, recovery_private_key
 from hotline.intake.sms import gsm
@@ -48,6 +46,9 @@ from hotline.models import (
     SealedKey,
     SmsThread,
 )
+from hotline.sealing.items import read_attachment, read_message
+from hotline.sealing.recipients import queue_recipient
+from hotline.sealing.store import store_message
 from tests.conftest import Initialised, assert_absent, dump_database
 from tests.intake.test_web import check_in, jpeg_with_gps
 

@@ -286,7 +286,7 @@ def test_retaliation_from_check_in_is_a_new_linked_disclosure(
 
 
 def test_an_officer_reply_shows_at_check_in(client: FlaskClient, app: Flask, db: Session) -> None:
-    from hotline.cases.records import store_message
+    from hotline.sealing.store import store_message
 
     codename = element(file_report(client), "codename")
     disclosure = db.scalars(select(Disclosure)).one()

@@ -9,11 +9,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hotline.cases.designations import queue_key_from_recovery
-from hotline.cases.records import read_message, store_message
 from hotline.config import Config
 from hotline.crypto.codenames import CodenameKdf, ReporterKeys
 from hotline.crypto.envelopes import CannotOpen
-from hotline.crypto.items import queue_recipient, reporter_recipient
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import load_secrets, recovery_private_key
 from hotline.db import Database
@@ -21,6 +19,9 @@ from hotline.intake.checkin import UnknownCodename, authenticate
 from hotline.intake.service import Draft, submit
 from hotline.models import Disclosure, Message, Queue, SealedKey
 from hotline.routing import load_policy
+from hotline.sealing.items import read_message
+from hotline.sealing.recipients import queue_recipient, reporter_recipient
+from hotline.sealing.store import store_message
 
 
 @dataclass(frozen=True)

@@ -196,7 +196,7 @@ def test_a_backup_taken_after_the_purge_does_not_open_the_case_one_before_does(
 def test_a_queue_key_cannot_open_a_purged_message_even_with_its_ciphertext(
     runner: FlaskCliRunner, cases: Cases
 ) -> None:
-    from hotline.cases.records import read_message
+    from hotline.sealing.items import read_message
 
     scene = Scene(cases)
     with cases.database.sessions() as session:

@@ -17,12 +17,12 @@ from sqlalchemy import select
 from bench.client import Browser
 from bench.load import send_sms
 from bench.server import PUBLIC_URL, TWILIO_TOKEN
-from hotline.cases.records import read_message
 from hotline.crypto.codenames import derive
-from hotline.crypto.items import reporter_recipient
 from hotline.crypto.keyring import load_secrets
 from hotline.db import Database
 from hotline.models import Disclosure, SmsThread
+from hotline.sealing.items import read_message
+from hotline.sealing.recipients import reporter_recipient
 from tests.conftest import Initialised
 from tests.scale.verify import assert_no_partial_case, queue_keys, server
 

@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session
 from bench.load import Outcome
 from bench.server import Gunicorn, gunicorn
 from hotline.cases.designations import queue_key_from_recovery
-from hotline.cases.records import read_message
 from hotline.config import Config
 from hotline.crypto.codenames import derive
-from hotline.crypto.items import queue_recipient, reporter_recipient
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import load_secrets, recovery_private_key
 from hotline.db import Database
 from hotline.models import Attachment, ContactDetail, Disclosure, Message, Queue, SealedKey
+from hotline.sealing.items import read_message
+from hotline.sealing.recipients import queue_recipient, reporter_recipient
 
 TOKEN = re.compile(r"^(HL[0-9a-f]{16})\b")
 

@@ -15,10 +15,8 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hotline.cases.records import read_message
 from hotline.crypto.codename_text import CodeAndRest, codename_digits, split_code, strip_codename
 from hotline.crypto.codenames import CodenameKdf
-from hotline.crypto.items import reporter_recipient
 from hotline.intake.checkin import UnknownCodename, authenticate
 from hotline.intake.operations import newest_case
 from hotline.intake.service import (
@@ -49,6 +47,9 @@ from hotline.intake.sms.thread import (
 )
 from hotline.models import Disclosure, Message, Reporter, SealedKey, utcnow
 from hotline.routing import Policy
+from hotline.sealing.items import read_message
+from hotline.sealing.recipients import reporter_recipient
+from hotline.sealing.shredding import CASE_CONTENT, shred
 
 
 class Dialogue:
@@ -332,7 +333,7 @@ def destroy_disclosure(session: Session, disclosure_id: str, reporter_id: str) -
     disclosure = session.get(Disclosure, disclosure_id)
     if disclosure is None or disclosure.reporter_id != reporter_id:
         return
-    session.execute(delete(SealedKey).where(SealedKey.disclosure_id == disclosure_id))
+    shred(session, SealedKey.disclosure_id == disclosure_id, tables=CASE_CONTENT)
     session.delete(disclosure)
     session.flush()
     remaining = session.scalars(

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 from dataclasses import asdict, dataclass, field, fields
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from hotline.crypto import aead
 from hotline.crypto.keyring import InstanceSecrets
 from hotline.intake.sms.commands import DEFAULT_LANGUAGE, LANGUAGES
 from hotline.models import SmsThread, utcnow
@@ -77,25 +75,22 @@ def thread_keys(instance_secrets: InstanceSecrets, sender: str) -> tuple[str, by
 def seal_state(state: ThreadState, state_key: bytes, sender_key: str) -> bytes:
     """The state, AEAD-encrypted and bound to its thread (a row copied onto
     another thread does not open)."""
-    nonce = secrets.token_bytes(12)
     plaintext = json.dumps(asdict(state), ensure_ascii=False, separators=(",", ":"))
-    aad = STATE_LABEL + b"|" + sender_key.encode()
-    return (
-        STATE_VERSION
-        + nonce
-        + ChaCha20Poly1305(state_key).encrypt(nonce, plaintext.encode("utf-8"), aad)
-    )
+    return STATE_VERSION + aead.seal(state_key, plaintext.encode("utf-8"), _binding(sender_key))
+
+
+def _binding(sender_key: str) -> bytes:
+    return STATE_LABEL + b"|" + sender_key.encode()
 
 
 def open_state(sealed: bytes, state_key: bytes, sender_key: str) -> ThreadState | None:
     """The state, or None when it does not open (then the thread starts over)."""
-    if not sealed.startswith(STATE_VERSION) or len(sealed) < 1 + 12 + 16:
+    if not sealed.startswith(STATE_VERSION):
         return None
-    aad = STATE_LABEL + b"|" + sender_key.encode()
     try:
-        plaintext = ChaCha20Poly1305(state_key).decrypt(sealed[1:13], sealed[13:], aad)
+        plaintext = aead.open(state_key, sealed[len(STATE_VERSION) :], _binding(sender_key))
         data = json.loads(plaintext.decode("utf-8"))
-    except (InvalidTag, ValueError):
+    except (aead.CannotOpen, ValueError):
         return None
     if not isinstance(data, dict):
         return None

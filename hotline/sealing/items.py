@@ -1,44 +1,26 @@
-"""Storing and reading the sealed parts of a case.
+"""Sealed items: one data key per item, sealed to each recipient.
 
-Every channel and the officer desk write messages and attachments through
-these functions, so there is one place that decides who an item is sealed to:
-the queues the case is routed to, plus the reporter's codename key for what the
-reporter may read (their own words and officers' replies, never internal notes).
+Each item (message, attachment, contact details, register request) is
+encrypted under its own random data key, each secret column with its name as
+the purpose bound into the associated data; the data key is HPKE-sealed to
+each recipient that ``recipients`` names, with the item kind as purpose.
+Sealing needs only public keys; opening needs the private key of one of the
+recipients.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.crypto import envelopes
-from hotline.crypto.items import (
-    open_data_key,
-    queue_recipient,
-    reporter_recipient,
-    sealed_key_rows,
-)
+from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey, PublicKey
-from hotline.db import Base, insert_into
-from hotline.models import (
-    Attachment,
-    ContactDetail,
-    Disclosure,
-    Message,
-    Queue,
-    Reporter,
-    SealedKey,
-    new_id,
-)
-
-_Item = TypeVar("_Item", Message, Attachment)
-
-#: Who may read a message, by its author kind.
-READER_VISIBLE = {"reporter": True, "officer": True, "note": False, "measure": False}
+from hotline.models import Attachment, ContactDetail, Message, SealedKey, new_id
 
 
 @dataclass(frozen=True)
@@ -48,25 +30,72 @@ class FileToStore:
     content: bytes
 
 
-_QUEUE_KEYS = select(Queue.slug, Queue.public_key).where(
-    Queue.slug.in_(bindparam("slugs", expanding=True))
-)
+def sealed_key_rows(
+    *,
+    disclosure_id: str,
+    item_id: str,
+    item_kind: str,
+    data_key: bytes,
+    recipients: Mapping[str, PublicKey],
+) -> list[dict[str, Any]]:
+    """The item's data key sealed to each recipient, as ``sealed_keys`` rows not yet written."""
+    return [
+        {
+            "item_id": item_id,
+            "recipient": recipient,
+            "item_kind": item_kind,
+            "disclosure_id": disclosure_id,
+            "sealed": envelopes.seal(data_key, public_key, item_id, item_kind),
+            "seal_version": envelopes.SEAL_VERSION,
+        }
+        for recipient, public_key in recipients.items()
+    ]
 
 
-def queue_public_keys(session: Session, slugs: list[str]) -> dict[str, PublicKey]:
-    rows = session.execute(_QUEUE_KEYS, {"slugs": slugs})
-    return {queue_recipient(slug): PublicKey(raw) for slug, raw in rows}
+def seal_data_key(
+    session: Session,
+    *,
+    disclosure_id: str,
+    item_id: str,
+    item_kind: str,
+    data_key: bytes,
+    recipients: Mapping[str, PublicKey],
+) -> None:
+    rows = sealed_key_rows(
+        disclosure_id=disclosure_id,
+        item_id=item_id,
+        item_kind=item_kind,
+        data_key=data_key,
+        recipients=recipients,
+    )
+    session.add_all(SealedKey(**row) for row in rows)
 
 
-def recipients_for(
-    session: Session, disclosure: Disclosure, *, reporter_readable: bool
-) -> dict[str, PublicKey]:
-    recipients = queue_public_keys(session, disclosure.queue_slugs)
-    if reporter_readable:
-        reporter = session.get(Reporter, disclosure.reporter_id)
-        if reporter is not None:
-            recipients[reporter_recipient(reporter.id)] = PublicKey(reporter.public_key)
-    return recipients
+def open_data_key(
+    session: Session, *, item_id: str, item_kind: str, keys: Mapping[str, PrivateKey]
+) -> bytes:
+    """The item's data key, opened with whichever of ``keys`` is a recipient."""
+    rows = session.scalars(
+        select(SealedKey).where(SealedKey.item_id == item_id, SealedKey.recipient.in_(list(keys)))
+    )
+    for row in rows:
+        try:
+            return envelopes.open_sealed(row.sealed, keys[row.recipient], item_id, item_kind)
+        except CannotOpen:
+            continue
+    raise CannotOpen(f"{item_kind} {item_id}")
+
+
+def open_sealed_key(row: SealedKey, private_key: PrivateKey) -> bytes:
+    """The data key in one ``sealed_keys`` row (the purpose bound into it is the item kind)."""
+    return envelopes.open_sealed(row.sealed, private_key, row.item_id, row.item_kind)
+
+
+def reseal(row: SealedKey, old_key: PrivateKey, new_public: PublicKey) -> None:
+    """Seal the data key in ``row`` to a new key of the same recipient (rotation)."""
+    data_key = open_sealed_key(row, old_key)
+    row.sealed = envelopes.seal(data_key, new_public, row.item_id, row.item_kind)
+    row.seal_version = envelopes.SEAL_VERSION
 
 
 @dataclass(frozen=True, repr=False)
@@ -159,8 +188,8 @@ def seal_attachment(
 def seal_contact(
     *, disclosure_id: str, kind: str, text: str, custodian: Mapping[str, PublicKey]
 ) -> SealedItem:
-    """Contact details are sealed to the custodian alone: no queue, not even the
-    reporter's codename key, can read who the reporter is."""
+    """Contact details are sealed to the custodian alone (``recipients.for_contact``):
+    no queue, not even the reporter's codename key, can read who the reporter is."""
     return _seal(
         item_kind="contact",
         disclosure_id=disclosure_id,
@@ -168,66 +197,6 @@ def seal_contact(
         secret={"body": text.encode("utf-8")},
         kind=kind,
     )
-
-
-def insert_sealed(session: Session, model: type[Base], items: Sequence[SealedItem]) -> None:
-    """Write sealed items of one kind, then their sealed keys, as plain INSERTs.
-
-    For the filing path, where every row is new: it skips the ORM's unit of
-    work. The rows they refer to must already be written.
-    """
-    if not items:
-        return
-    session.execute(insert_into(model), [item.row for item in items])
-    keys = [key for item in items for key in item.sealed_keys]
-    session.execute(insert_into(SealedKey), keys)
-
-
-def _add(session: Session, item: SealedItem, model: type[_Item]) -> _Item:
-    """Add a sealed item and its sealed keys to the session, for the ORM to flush."""
-    added = model(**item.row)
-    session.add(added)
-    session.add_all(SealedKey(**key) for key in item.sealed_keys)
-    return added
-
-
-def store_message(
-    session: Session,
-    disclosure: Disclosure,
-    *,
-    author_kind: str,
-    text: str,
-    officer_id: int | None = None,
-) -> Message:
-    """Seal and add a message to an existing case, to the recipients its kind
-    allows: the case's queues, and the reporter for what the reporter may read."""
-    recipients = recipients_for(session, disclosure, reporter_readable=READER_VISIBLE[author_kind])
-    item = seal_message(
-        disclosure_id=disclosure.id,
-        seq=disclosure.take_seq(),
-        author_kind=author_kind,
-        text=text,
-        recipients=recipients,
-        officer_id=officer_id,
-    )
-    return _add(session, item, Message)
-
-
-def store_attachment(
-    session: Session,
-    disclosure: Disclosure,
-    file: FileToStore,
-    *,
-    message_id: str | None,
-) -> Attachment:
-    """Seal and add a file to an existing case, readable by its queues and its reporter."""
-    item = seal_attachment(
-        disclosure_id=disclosure.id,
-        file=file,
-        message_id=message_id,
-        recipients=recipients_for(session, disclosure, reporter_readable=True),
-    )
-    return _add(session, item, Attachment)
 
 
 def read_message(session: Session, message: Message, keys: Mapping[str, PrivateKey]) -> str:
@@ -250,6 +219,17 @@ def read_attachment(
     )
 
 
+def contact_data_key(
+    session: Session, contact: ContactDetail, custodian: Mapping[str, PrivateKey]
+) -> bytes:
+    return open_data_key(session, item_id=contact.id, item_kind="contact", keys=custodian)
+
+
 def read_contact(session: Session, contact: ContactDetail, keys: Mapping[str, PrivateKey]) -> str:
-    data_key = open_data_key(session, item_id=contact.id, item_kind="contact", keys=keys)
+    data_key = contact_data_key(session, contact, keys)
+    return read_contact_with(data_key, contact)
+
+
+def read_contact_with(data_key: bytes, contact: ContactDetail) -> str:
+    """Contact details opened with their data key (as a register release holds it)."""
     return envelopes.decrypt(data_key, contact.id, "body", contact.body).decode("utf-8")

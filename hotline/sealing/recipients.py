@@ -1,0 +1,102 @@
+"""Who may read what: the recipients each kind of item is sealed to.
+
+This is the most security-sensitive decision in the product, so it is made
+here only. Recipients are named in ``sealed_keys.recipient`` as
+``queue:<slug>`` or ``reporter:<id>`` (a stored format):
+
+* a message or attachment: the queues the case is routed to, plus the
+  reporter's codename key for what the reporter may read (their own words and
+  officers' replies; never internal notes or measures);
+* contact details: the custodian queue alone, so no receiving officer's key,
+  not even the reporter's codename key, opens who the reporter is;
+* a register request's reason: the custodian and the case's queues;
+* a register release: the requesting officer's *personal* key alone
+  (``releases``);
+* a queue's private key: each designated officer's personal key and the
+  recovery key (``queue_keys``);
+* rerouting: the queues a case is added to, never the custodian nor a queue
+  the reporter excluded (checked by ``cases.rerouting`` before it reseals).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from hotline.crypto.codenames import ReporterKeys
+from hotline.crypto.keypairs import PrivateKey, PublicKey
+from hotline.models import Disclosure, Queue, Reporter
+
+#: Whether the reporter may read a message, by its author kind.
+READER_VISIBLE = {"reporter": True, "officer": True, "note": False, "measure": False}
+
+
+def queue_recipient(slug: str) -> str:
+    return f"queue:{slug}"
+
+
+def reporter_recipient(reporter_id: str) -> str:
+    return f"reporter:{reporter_id}"
+
+
+_QUEUE_KEYS = select(Queue.slug, Queue.public_key).where(
+    Queue.slug.in_(bindparam("slugs", expanding=True))
+)
+
+
+def queue_public_keys(session: Session, slugs: Collection[str]) -> dict[str, PublicKey]:
+    """The public keys of ``slugs``, by recipient name."""
+    rows = session.execute(_QUEUE_KEYS, {"slugs": list(slugs)})
+    return {queue_recipient(slug): PublicKey(raw) for slug, raw in rows}
+
+
+def for_new_case(
+    session: Session, queues: Collection[str], reporter: ReporterKeys
+) -> dict[str, PublicKey]:
+    """What a reporter files: sealed to the routed queues and to their codename key."""
+    return {
+        **queue_public_keys(session, queues),
+        reporter_recipient(reporter.reporter_id): reporter.public_key,
+    }
+
+
+def for_case(
+    session: Session, disclosure: Disclosure, *, reporter_readable: bool
+) -> dict[str, PublicKey]:
+    """An item added to an existing case: its queues as they are now, and the
+    reporter when they may read it."""
+    recipients = queue_public_keys(session, disclosure.queue_slugs)
+    if reporter_readable:
+        reporter = session.get(Reporter, disclosure.reporter_id)
+        if reporter is not None:
+            recipients[reporter_recipient(reporter.id)] = PublicKey(reporter.public_key)
+    return recipients
+
+
+def for_message(session: Session, disclosure: Disclosure, author_kind: str) -> dict[str, PublicKey]:
+    return for_case(session, disclosure, reporter_readable=READER_VISIBLE[author_kind])
+
+
+def for_contact(session: Session, custodian_slug: str) -> dict[str, PublicKey]:
+    """Contact details: the custodian alone."""
+    return queue_public_keys(session, [custodian_slug])
+
+
+def for_register_request(
+    session: Session, disclosure: Disclosure, custodian_slug: str
+) -> dict[str, PublicKey]:
+    """The custodian must read the reason to decide; the case's queues may read
+    it as part of the case. Nobody else: the reason may itself be revealing."""
+    return queue_public_keys(session, [custodian_slug, *disclosure.queue_slugs])
+
+
+def for_added_queues(queues: Collection[Queue]) -> dict[str, PublicKey]:
+    """Rerouting: the queues a case is added to (checked by the caller)."""
+    return {queue_recipient(q.slug): PublicKey(q.public_key) for q in queues}
+
+
+def queue_openers(queue_keys: Mapping[str, PrivateKey]) -> dict[str, PrivateKey]:
+    """Queue private keys by slug, as the recipient names that items are opened with."""
+    return {queue_recipient(slug): key for slug, key in queue_keys.items()}

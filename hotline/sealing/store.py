@@ -1,0 +1,80 @@
+"""Storing the sealed parts of a case.
+
+Every channel and the officer desk write messages and attachments through
+these functions, with the recipients that ``recipients`` decides: the queues
+the case is routed to, plus the reporter's codename key for what the reporter
+may read (their own words and officers' replies, never internal notes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from hotline.db import Base, insert_into
+from hotline.models import Attachment, Disclosure, Message, SealedKey
+from hotline.sealing import recipients
+from hotline.sealing.items import FileToStore, SealedItem, seal_attachment, seal_message
+
+_Item = TypeVar("_Item", Message, Attachment)
+
+
+def insert_sealed(session: Session, model: type[Base], items: Sequence[SealedItem]) -> None:
+    """Write sealed items of one kind, then their sealed keys, as plain INSERTs.
+
+    For the filing path, where every row is new: it skips the ORM's unit of
+    work. The rows they refer to must already be written.
+    """
+    if not items:
+        return
+    session.execute(insert_into(model), [item.row for item in items])
+    keys = [key for item in items for key in item.sealed_keys]
+    session.execute(insert_into(SealedKey), keys)
+
+
+def _add(session: Session, item: SealedItem, model: type[_Item]) -> _Item:
+    """Add a sealed item and its sealed keys to the session, for the ORM to flush."""
+    added = model(**item.row)
+    session.add(added)
+    session.add_all(SealedKey(**key) for key in item.sealed_keys)
+    return added
+
+
+def store_message(
+    session: Session,
+    disclosure: Disclosure,
+    *,
+    author_kind: str,
+    text: str,
+    officer_id: int | None = None,
+) -> Message:
+    """Seal and add a message to an existing case, to the recipients its kind
+    allows: the case's queues, and the reporter for what the reporter may read."""
+    item = seal_message(
+        disclosure_id=disclosure.id,
+        seq=disclosure.take_seq(),
+        author_kind=author_kind,
+        text=text,
+        recipients=recipients.for_message(session, disclosure, author_kind),
+        officer_id=officer_id,
+    )
+    return _add(session, item, Message)
+
+
+def store_attachment(
+    session: Session,
+    disclosure: Disclosure,
+    file: FileToStore,
+    *,
+    message_id: str | None,
+) -> Attachment:
+    """Seal and add a file to an existing case, readable by its queues and its reporter."""
+    item = seal_attachment(
+        disclosure_id=disclosure.id,
+        file=file,
+        message_id=message_id,
+        recipients=recipients.for_case(session, disclosure, reporter_readable=True),
+    )
+    return _add(session, item, Attachment)
