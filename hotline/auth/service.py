@@ -1,15 +1,16 @@
-"""What officer sign-in does: check the factors, finish first-time setup.
+"""What officer sign-in does: check the factors, finish first-time setup, add officers.
 
-The sign-in and setup views call these functions. They take plain values
-and a database session, raise the exceptions below, and never touch the request; the caller commits,
-opens the split-knowledge session (:mod:`hotline.auth.session`) and sets the
-cookie.
+The sign-in and setup views, ``hotline officer add`` and the test fixtures
+call these functions. They take plain values and a database session, raise
+the exceptions below, and never touch the request; the caller commits, opens
+the split-knowledge session (:mod:`hotline.auth.session`) and sets the cookie.
 """
 
 from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,17 +24,24 @@ from hotline.auth.officers import (
     WeakPassword,
     accept_totp,
     change_password,
+    create_officer,
     enrol_totp,
     provisioning_uri,
     unlock,
 )
 from hotline.cases.designations import (
     QueueKeys,
+    designate,
+    queue_key_from_recovery,
     unseal_designations,
 )
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import Argon2Params, WrongPassword
-from hotline.models import Officer
+from hotline.models import Officer, Queue
+
+
+class OfficerNotAdded(Exception):
+    """``add_officer`` refused; the message says why, for the person at the console."""
 
 
 class SetupRefused(Exception):
@@ -208,3 +216,84 @@ def finish_setup(
         actor=f"officer:{officer.username}",
         action="officer.password_changed",
     )
+
+
+# --- adding officers -------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class NewOfficer:
+    officer: Officer
+    unlocked: UnlockedOfficer
+    #: Queues whose designation waits for an administrator who holds the key.
+    pending: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return f"NewOfficer({self.officer.username}, pending={self.pending})"
+
+    @property
+    def totp_secret(self) -> bytes | None:
+        return self.unlocked.totp_secret
+
+    @property
+    def provisioning_uri(self) -> str | None:
+        """The otpauth URI for the officer's authenticator app."""
+        if self.unlocked.totp_secret is None:
+            return None
+        return provisioning_uri(self.unlocked.totp_secret, self.officer.username)
+
+
+def add_officer(
+    session: Session,
+    username: str,
+    password: str,
+    queues: Sequence[str],
+    *,
+    params: Argon2Params,
+    audit_key: bytes,
+    actor: str = "cli",
+    is_admin: bool = False,
+    email: str | None = None,
+    recovery_key: PrivateKey | None = None,
+) -> NewOfficer:
+    """Create an officer enrolled in TOTP and designate them to ``queues``.
+
+    The queue keys can be sealed to them only by someone who holds them: with
+    ``recovery_key`` (the recovery words) the designations are complete;
+    without it they stay pending until an administrator who holds the queue
+    approves them in the desk. The password must be changed at first sign-in.
+
+    Raises :class:`OfficerNotAdded` (username taken, unknown queue),
+    :class:`WeakPassword`, or ``NoQueueKey`` when the recovery key does not
+    open a queue; the caller rolls back then.
+    """
+    if session.scalar(select(Officer).where(Officer.username == username)):
+        raise OfficerNotAdded(f"officer {username!r} already exists")
+    rows = {q.slug: q for q in session.scalars(select(Queue))}
+    unknown = [q for q in queues if q not in rows]
+    if unknown:
+        raise OfficerNotAdded(f"unknown queue {unknown[0]!r}; known: {', '.join(sorted(rows))}")
+    officer, unlocked = create_officer(
+        session,
+        username,
+        password,
+        params=params,
+        is_admin=is_admin,
+        email=email,
+        enrol_totp=True,
+    )
+    pending = []
+    for slug in queues:
+        queue_key = queue_key_from_recovery(rows[slug], recovery_key) if recovery_key else None
+        designation = designate(session, officer, rows[slug], queue_key=queue_key, by=None)
+        if designation.pending:
+            pending.append(slug)
+        record(
+            session,
+            audit_key,
+            actor=actor,
+            action="designation.pending" if designation.pending else "designation.made",
+            subject=f"{username}→{slug}",
+        )
+    record(session, audit_key, actor=actor, action="officer.created", subject=username)
+    return NewOfficer(officer, unlocked, tuple(pending))
