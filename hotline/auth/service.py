@@ -9,11 +9,14 @@ the split-knowledge session (:mod:`hotline.auth.session`) and sets the cookie.
 from __future__ import annotations
 
 import base64
+import contextlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from argon2.exceptions import VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,6 +29,7 @@ from hotline.auth.officers import (
     change_password,
     create_officer,
     enrol_totp,
+    password_hasher,
     provisioning_uri,
     unlock,
 )
@@ -59,6 +63,18 @@ class PasswordRefused(SetupRefused):
 # --- signing in ------------------------------------------------------------------
 
 
+@cache
+def _decoy_hash(params: Argon2Params) -> str:
+    return password_hasher(params).hash(secrets.token_urlsafe(16))
+
+
+def _verify_decoy(password: str, params: Argon2Params) -> None:
+    """Spend the Argon2 verification a real officer's password costs, so the
+    time a refusal takes does not tell whether the username exists."""
+    with contextlib.suppress(VerificationError):
+        password_hasher(params).verify(_decoy_hash(params), password)
+
+
 @dataclass(frozen=True, repr=False)
 class SignIn:
     """An officer whose password (and TOTP code, once enrolled) was accepted."""
@@ -75,18 +91,23 @@ class SignIn:
         return self.officer.must_change_password or not self.officer.totp_enrolled
 
 
-def sign_in(session: Session, username: str, password: str, code: str) -> SignIn:
+def sign_in(
+    session: Session, username: str, password: str, code: str, *, params: Argon2Params
+) -> SignIn:
     """Check the password and, once enrolled, the TOTP code.
 
     Every refusal is the same :class:`SignInFailed`, whatever was wrong
     (unknown or deactivated username, password, code): it must not tell an
-    attacker which part they got right. An accepted code's time step is
-    written to the officer row (so the code cannot be used again, on any
+    attacker which part they got right. An unknown username costs the same
+    Argon2 verification (under ``params``, the instance's) as a known one, so
+    the refusal's timing does not tell either. An accepted code's time step
+    is written to the officer row (so the code cannot be used again, on any
     worker); the caller commits it before anything else can fail, or rolls
     back on refusal.
     """
     officer = session.scalar(select(Officer).where(Officer.username == username.strip()))
     if officer is None or not officer.active:
+        _verify_decoy(password, params)
         raise SignInFailed
     try:
         unlocked = unlock(officer, password)

@@ -73,6 +73,7 @@ def login() -> Response | WerkzeugResponse:
             form.username.data or "",
             form.password.data or "",
             form.code.data or "",
+            params=current().argon2_params,
         )
     except SignInFailed:
         session.rollback()
