@@ -14,7 +14,6 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import select
 
 from hotline.instance import current
 
@@ -103,73 +102,46 @@ def officer_add(
     recovery_file: Path | None,
 ) -> None:
     """Create an officer and designate them (pending without the recovery words)."""
-    from hotline.audit import record
-    from hotline.auth.officers import WeakPassword, create_officer, provisioning_uri
-    from hotline.cases.designations import NoQueueKey, designate, queue_key_from_recovery
+    from hotline.auth.officers import WeakPassword
+    from hotline.auth.service import OfficerNotAdded, add_officer
+    from hotline.cases.designations import NoQueueKey
     from hotline.crypto import keyring
     from hotline.initialise import recovery_key_matches
-    from hotline.models import Officer, Queue
 
     instance = current()
     password = sys.stdin.readline().rstrip("\n")
     words = keyring.read_recovery_file(recovery_file) if recovery_file else None
     try:
         with instance.database.transaction() as session:
-            if session.scalar(select(Officer).where(Officer.username == username)):
-                _fail(f"officer {username!r} already exists")
-            rows = {q.slug: q for q in session.scalars(select(Queue))}
-            unknown = [q for q in queues if q not in rows]
-            if unknown:
-                _fail(f"unknown queue {unknown[0]!r}; known: {', '.join(sorted(rows))}")
             recovery = None
             if words is not None:
                 if not recovery_key_matches(session, words):
                     _fail("the recovery words do not match this instance")
                 recovery = keyring.recovery_private_key(words)
-            officer, unlocked = create_officer(
+            added = add_officer(
                 session,
                 username,
                 password,
+                queues,
                 params=instance.argon2_params,
+                audit_key=instance.secrets.audit_key,
+                actor="cli",
                 is_admin=admin,
                 email=email,
-                enrol_totp=True,
+                recovery_key=recovery,
             )
-            pending = []
-            for slug in queues:
-                queue_key = queue_key_from_recovery(rows[slug], recovery) if recovery else None
-                designation = designate(session, officer, rows[slug], queue_key=queue_key, by=None)
-                if designation.pending:
-                    pending.append(slug)
-                record(
-                    session,
-                    instance.secrets.audit_key,
-                    actor="cli",
-                    action="designation.pending" if designation.pending else "designation.made",
-                    subject=f"{username}→{slug}",
-                )
-            record(
-                session,
-                instance.secrets.audit_key,
-                actor="cli",
-                action="officer.created",
-                subject=username,
-            )
-    except WeakPassword as exc:
-        _fail(str(exc))
-        return
-    except NoQueueKey as exc:
+    except (OfficerNotAdded, WeakPassword, NoQueueKey) as exc:
         _fail(str(exc))
         return
     click.echo(f"Officer {username} created.")
-    if pending:
+    if added.pending:
         click.echo(
             "Pending until an administrator who holds the queue approves them: "
-            + ", ".join(pending)
+            + ", ".join(added.pending)
         )
-    if unlocked.totp_secret is not None:
+    if added.provisioning_uri is not None:
         click.echo("TOTP provisioning URI (enter it in the officer's authenticator):")
-        click.echo(provisioning_uri(unlocked.totp_secret, username))
+        click.echo(added.provisioning_uri)
 
 
 @click.group("audit")

@@ -4,25 +4,33 @@ Views of the officer desk call :func:`officer_required`; it reads the
 split-knowledge session (cookie ``hl_o``) and puts an :class:`OfficerContext`
 on ``flask.g``. The queue keys in it are exactly the queues the officer is
 designated to, so a case of another queue cannot be opened with them.
+
+The first-sign-in step (new password, TOTP enrolment) has its own short
+session (cookie ``hl_s``) holding a :class:`hotline.auth.service.Setup`.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from flask import abort, g, redirect, request, url_for
+from werkzeug.wrappers import Response
 
-from hotline.cases.designations import QueueKeys
+from hotline.auth.service import DeskKeys, Setup
 from hotline.crypto.keypairs import PrivateKey
-from hotline.crypto.sessions import OFFICER_SESSIONS
+from hotline.crypto.sessions import OFFICER_SESSIONS, SessionPolicy
 from hotline.instance import current
 from hotline.sealing.recipients import queue_openers
 
 OFFICER_COOKIE = "hl_o"
+SETUP_COOKIE = "hl_s"
+#: The first-sign-in step (new password, TOTP enrolment) must be finished quickly.
+SETUP_POLICY = SessionPolicy(idle=dt.timedelta(minutes=15), absolute=dt.timedelta(minutes=30))
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -56,21 +64,38 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def session_payload(
-    officer_id: int, username: str, is_admin: bool, private_key: PrivateKey, keys: QueueKeys
-) -> dict[str, Any]:
-    return {
-        "officer_id": officer_id,
-        "username": username,
-        "is_admin": is_admin,
-        "key": _b64(private_key.raw),
-        "queues": {slug: _b64(key.raw) for slug, key in keys.keys.items()},
+def open_desk_session(desk: DeskKeys) -> str:
+    """Store the desk keys sealed; return the cookie value that alone opens them."""
+    payload = {
+        "officer_id": desk.officer_id,
+        "username": desk.username,
+        "is_admin": desk.is_admin,
+        "key": _b64(desk.private_key.raw),
+        "queues": {slug: _b64(key.raw) for slug, key in desk.queue_keys.keys.items()},
     }
+    return current().sessions.open("officer", payload, OFFICER_SESSIONS, officer_id=desk.officer_id)
 
 
-def open_officer_session(payload: dict[str, Any]) -> str:
+def open_setup_session(setup: Setup) -> str:
     return current().sessions.open(
-        "officer", payload, OFFICER_SESSIONS, officer_id=int(payload["officer_id"])
+        "officer-setup", setup.payload(), SETUP_POLICY, officer_id=setup.officer_id
+    )
+
+
+def read_setup_session() -> Setup | None:
+    payload = current().sessions.read("officer-setup", request.cookies.get(SETUP_COOKIE))
+    return None if payload is None else Setup.from_payload(payload)
+
+
+def set_officer_cookie(response: Response, name: str, value: str) -> None:
+    """Officer cookies: script cannot read them, other sites cannot send them."""
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="Strict",
+        secure=not current().config.insecure_cookies,
+        path="/officer",
     )
 
 

@@ -22,18 +22,19 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from hotline.audit import record, verify
+from hotline.auth.service import desk_keys
 from hotline.auth.session import (
     OFFICER_COOKIE,
     OfficerContext,
     admin_required,
     current_officer,
     officer_required,
-    open_officer_session,
-    session_payload,
+    open_desk_session,
+    set_officer_cookie,
 )
 from hotline.cases import administration, register
-from hotline.cases.designations import NoQueueKey, unseal_designations
-from hotline.cases.rotation import catch_up_rotation, rotate_queue
+from hotline.cases.designations import NoQueueKey
+from hotline.cases.queue_rotation import rotate_held_queue
 from hotline.instance import current, db_session
 from hotline.models import Officer, Queue
 
@@ -195,55 +196,36 @@ def rotate(slug: str) -> Response:
     the CLI (``hotline keys rotate``) shows a progress bar instead.
     """
     officer = _officer()
-    instance = current()
     session = db_session()
-    queue = session.get(Queue, slug)
-    if queue is None:
-        abort(404)
     try:
-        old_key = administration.held_queue_key(queue, officer.queue_keys)
-        rotation = rotate_queue(
+        rotated = rotate_held_queue(
             session,
-            queue,
-            old_key,
-            audit_key=_audit_key(),
-            actor=officer.actor,
+            officer,
+            queue_slug=slug,
             reapprove=request.form.get("reapprove") == "1",
-            keep_officer_ids=[officer.officer_id],
+            audit_key=_audit_key(),
+            sessions=current().sessions,
         )
+    except administration.UnknownQueue:
+        abort(404)
     except administration.AdministrationError as exc:
         return _refused(exc)
     except NoQueueKey:
         session.rollback()
         return _officers_page(409, _("The queue's key changed since you signed in. Sign in again."))
-    session.commit()
-    late = catch_up_rotation(session, rotation)
-    session.commit()
-    # Every session of this queue's officers holds the old key, which opens
-    # nothing now; they sign in again. The administrator gets a fresh session
-    # at once, opened with the personal key their session already holds.
-    for officer_id in rotation.affected_officers:
-        instance.sessions.backend.delete_for_officer(officer_id)
-    row = session.get(Officer, officer.officer_id)
     response = _page(
         "officer/admin_rotated.html",
-        rotation=rotation,
-        resealed=rotation.resealed_items + late,
-        queue=queue,
+        rotation=rotated.rotation,
+        resealed=rotated.resealed_items,
+        queue=rotated.queue,
     )
+    # The rotation ended the administrator's session too (it held the old
+    # key); they get a fresh one at once, opened with the personal key their
+    # session already holds.
+    row = session.get(Officer, officer.officer_id)
     if row is not None and row.active:
-        keys = unseal_designations(session, row, officer.private_key)
-        cookie = open_officer_session(
-            session_payload(row.id, row.username, row.is_admin, officer.private_key, keys)
-        )
-        response.set_cookie(
-            OFFICER_COOKIE,
-            cookie,
-            httponly=True,
-            samesite="Strict",
-            secure=not instance.config.insecure_cookies,
-            path="/officer",
-        )
+        desk = desk_keys(session, row, officer.private_key)
+        set_officer_cookie(response, OFFICER_COOKIE, open_desk_session(desk))
     return response
 
 
