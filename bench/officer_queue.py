@@ -17,8 +17,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from hotline.admin.designations import designate, queue_key_from_recovery
 from hotline.auth.officers import TOTP_STEP, create_officer, totp
-from hotline.cases.designations import designate, queue_key_from_recovery
 from hotline.config import Config
 from hotline.crypto.keyring import read_recovery_file, recovery_private_key
 from hotline.db import Database

@@ -90,11 +90,12 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
 
 
 def _register_channels(app: Flask) -> None:
+    from hotline.admin.views import register_blueprint as register_admin
     from hotline.auth.views import blueprint as auth
-    from hotline.cases.admin_views import register_blueprint as register_admin
-    from hotline.cases.views import register as register_desk
+    from hotline.desk.views import register as register_desk
     from hotline.intake.sms.twilio import register as register_sms
     from hotline.intake.web import register as register_web
+    from hotline.register.views import register_blueprint as register_codename_register
     from hotline.transparency.views import register as register_transparency
 
     register_web(app)
@@ -102,6 +103,7 @@ def _register_channels(app: Flask) -> None:
     app.register_blueprint(auth)
     register_desk(app)
     register_admin(app)
+    register_codename_register(app)
     register_transparency(app)
 
 

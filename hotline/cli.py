@@ -102,9 +102,9 @@ def officer_add(
     recovery_file: Path | None,
 ) -> None:
     """Create an officer and designate them (pending without the recovery words)."""
+    from hotline.admin.designations import NoQueueKey
     from hotline.auth.officers import WeakPassword
     from hotline.auth.service import OfficerNotAdded, add_officer
-    from hotline.cases.designations import NoQueueKey
     from hotline.crypto import keyring
     from hotline.initialise import recovery_key_matches
 
@@ -165,9 +165,9 @@ def audit_verify() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from hotline.admin_cli import register as register_admin_commands
+    from hotline.admin.cli import register as register_admin_commands
     from hotline.intake.email.cli import register as register_email_commands
-    from hotline.maintenance_cli import register as register_maintenance_commands
+    from hotline.maintenance.cli import register as register_maintenance_commands
     from hotline.transparency.cli import register as register_transparency_commands
 
     for command in (init_command, officer_group, audit_group):

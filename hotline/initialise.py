@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import migrations
+from hotline.admin.designations import RECOVERY, create_queue, designate
 from hotline.auth.officers import create_officer, generate_password
-from hotline.cases.designations import RECOVERY, create_queue, designate
 from hotline.config import Config
 from hotline.crypto import keyring
 from hotline.crypto.keypairs import PrivateKey, PublicKey

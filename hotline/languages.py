@@ -17,7 +17,7 @@ from jinja2.runtime import Context
 from jinja2.utils import pass_context
 from markupsafe import Markup
 
-from hotline.cases.states import outcome_label, reward_label, status_label
+from hotline.desk.states import outcome_label, reward_label, status_label
 from hotline.instance import current
 from hotline.intake.web.forms import CATEGORY_LABELS
 from hotline.procedure import DEFAULT_LANGUAGE

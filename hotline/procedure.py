@@ -110,7 +110,7 @@ class Channel(Term):
 
 
 class RefusalReason(Term):
-    """Why the desk refused an action (:class:`hotline.cases.errors.CaseRefused`).
+    """Why the desk refused an action (:class:`hotline.desk.errors.CaseRefused`).
 
     Labels may hold ``%(name)s`` parameters the refusal fills in.
     """

@@ -227,9 +227,9 @@ class OfficerLogin:
 def make_officer(app: Flask, initialised: Initialised) -> object:
     """``make_officer("mutesi", ["internal_audit"], admin=False)``: an officer who
     has finished first sign-in, designated to those queues."""
+    from hotline.admin.designations import designate, queue_key_from_recovery
     from hotline.audit import record
     from hotline.auth.officers import create_officer
-    from hotline.cases.designations import designate, queue_key_from_recovery
     from hotline.crypto.keyring import recovery_private_key
     from hotline.models import Queue
 

@@ -20,6 +20,12 @@ from argon2.exceptions import VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.admin.designations import (
+    QueueKeys,
+    designate,
+    queue_key_from_recovery,
+    unseal_designations,
+)
 from hotline.audit import record
 from hotline.auth.officers import (
     SignInFailed,
@@ -32,12 +38,6 @@ from hotline.auth.officers import (
     password_hasher,
     provisioning_uri,
     unlock,
-)
-from hotline.cases.designations import (
-    QueueKeys,
-    designate,
-    queue_key_from_recovery,
-    unseal_designations,
 )
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import Argon2Params, WrongPassword

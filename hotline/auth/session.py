@@ -119,6 +119,15 @@ def current_officer() -> OfficerContext | None:
     return context
 
 
+def signed_in_officer() -> OfficerContext:
+    """The officer of a route behind ``officer_required`` or ``admin_required``
+    (which make a missing one unreachable; 401 all the same if it happens)."""
+    officer = current_officer()
+    if officer is None:
+        abort(401)
+    return officer
+
+
 def officer_required(view: Callable[P, R]) -> Callable[P, R | Any]:
     """Send anyone without a live officer session to the sign-in page."""
 

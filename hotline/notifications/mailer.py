@@ -26,9 +26,9 @@ from email.utils import formatdate, make_msgid
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hotline.cases.retaliation import retaliation_reminders_due
 from hotline.config import Config
 from hotline.db import Database
+from hotline.desk.retaliation import retaliation_reminders_due
 from hotline.models import Disclosure, Notification, Officer, ReminderSent
 from hotline.notifications.outbox import REMINDER, enqueue_for_queues
 from hotline.procedure import Status

@@ -2,7 +2,7 @@
 
 Internal figures need no small-count protection, but they follow the
 need-to-know rule of the case list: every query starts from
-:func:`hotline.cases.queue.visible_to` with the queues the officer is
+:func:`hotline.desk.queue.visible_to` with the queues the officer is
 designated to *now*, so a case routed only to another queue never adds to a
 single number here. Only metadata is read; nothing is decrypted.
 """
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from hotline.cases.queue import visible_to
-from hotline.cases.retaliation import checkins_for
+from hotline.desk.queue import visible_to
+from hotline.desk.retaliation import checkins_for
 from hotline.models import Disclosure
 from hotline.procedure import Category, Outcome, Status
 from hotline.transparency.counts import median
@@ -104,7 +104,7 @@ def desk_statistics(session: Session, queues: Sequence[str], today: dt.date) -> 
     open_retaliation = count(
         (Disclosure.category == Category.RETALIATION) & (Disclosure.status != Status.CLOSED)
     )
-    # Check-ins owed after the original case closed (hotline.cases.retaliation),
+    # Check-ins owed after the original case closed (hotline.desk.retaliation),
     # for the retaliation cases of these queues only.
     retaliation_ids = list(
         session.scalars(

@@ -19,8 +19,8 @@ from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 
 from hotline.auth.session import current_officer, officer_required
-from hotline.cases.access import designated_queues
-from hotline.cases.states import outcome_label
+from hotline.desk.access import designated_queues
+from hotline.desk.states import outcome_label
 from hotline.instance import current, db_session
 from hotline.models import today
 from hotline.procedure import Category, Outcome

@@ -52,7 +52,7 @@ def listed_references(app: Flask, client: FlaskClient) -> set[str]:
     desk's own ``list_cases``; when the case page exists (another part of the
     desk), the rendered list is checked as well.
     """
-    from hotline.cases.queue import CaseFilter, list_cases
+    from hotline.desk.queue import CaseFilter, list_cases
 
     cookie = client.get_cookie("hl_o", path="/officer")
     if cookie is None:

@@ -10,8 +10,8 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.admin.designations import unseal_designations
 from hotline.auth.officers import unlock
-from hotline.cases.designations import unseal_designations
 from hotline.models import AuditEvent, Designation, Disclosure, Message, Officer
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import queue_recipient

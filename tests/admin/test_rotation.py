@@ -11,13 +11,13 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.auth.officers import unlock
-from hotline.cases.designations import (
+from hotline.admin.designations import (
     NoQueueKey,
     queue_key_from_recovery,
     unseal_designations,
 )
-from hotline.cases.rotation import catch_up_rotation, rotate_queue
+from hotline.admin.rotation import catch_up_rotation, rotate_queue
+from hotline.auth.officers import unlock
 from hotline.crypto import envelopes
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import recovery_private_key

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from hotline.cases.service import retaliation_reminders_due
+from hotline.desk.service import retaliation_reminders_due
 from hotline.models import Disclosure, ReminderSent, today
 from tests.cases.desk import (
     case,

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.cases.downloads import content_disposition, safe_filename, served_media_type
 from hotline.crypto.envelopes import CannotOpen
+from hotline.desk.downloads import content_disposition, safe_filename, served_media_type
 from hotline.models import Message, SealedKey
 from hotline.sealing.items import FileToStore, read_message
 from hotline.sealing.recipients import reporter_recipient

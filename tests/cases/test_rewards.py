@@ -7,8 +7,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from hotline.cases.errors import CaseRefused
-from hotline.cases.rewards import MAX_COLLECTED_MINOR, parse_amount, reward_for
+from hotline.desk.errors import CaseRefused
+from hotline.desk.rewards import MAX_COLLECTED_MINOR, parse_amount, reward_for
 from hotline.models import today
 from tests.cases.desk import audit_events, case, desk_post, file_web_report, officer_client
 from tests.conftest import OfficerLogin

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from hotline.cases.deadlines import acknowledgement_due, add_months, feedback_due
+from hotline.desk.deadlines import acknowledgement_due, add_months, feedback_due
 from hotline.models import today
 from tests.cases.desk import audit_events, case, desk_post, file_web_report, officer_client
 from tests.conftest import OfficerLogin

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import create_app
-from hotline.cases.designations import queue_key_from_recovery
+from hotline.admin.designations import queue_key_from_recovery
 from hotline.crypto.codename_text import CODENAME_PLACEHOLDER, format_codename
 from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey

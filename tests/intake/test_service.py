@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hotline.cases.designations import queue_key_from_recovery
+from hotline.admin.designations import queue_key_from_recovery
 from hotline.crypto.codenames import CodenameKdf
 from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey

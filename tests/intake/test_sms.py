@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from hotline import create_app
-from hotline.cases.designations import queue_key_from_recovery
+from hotline.admin.designations import queue_key_from_recovery
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import InstanceSecrets, load_secrets, recovery_private_key
 from hotline.intake.sms import gsm

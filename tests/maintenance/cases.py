@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hotline.cases.designations import queue_key_from_recovery
+from hotline.admin.designations import queue_key_from_recovery
 from hotline.config import Config
 from hotline.crypto.codenames import CodenameKdf, ReporterKeys
 from hotline.crypto.envelopes import CannotOpen

@@ -13,7 +13,12 @@ from sqlalchemy import func, select
 
 from hotline.crypto.envelopes import CannotOpen
 from hotline.db import Database
-from hotline.maintenance import PURGED_REPORTER, MaintenanceError, backup, retention_cutoff
+from hotline.maintenance.retention import (
+    PURGED_REPORTER,
+    MaintenanceError,
+    backup,
+    retention_cutoff,
+)
 from hotline.models import (
     AuditEvent,
     ContactDetail,

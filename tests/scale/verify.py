@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bench.load import Outcome
 from bench.server import Gunicorn, gunicorn
-from hotline.cases.designations import queue_key_from_recovery
+from hotline.admin.designations import queue_key_from_recovery
 from hotline.config import Config
 from hotline.crypto.codenames import derive
 from hotline.crypto.keypairs import PrivateKey

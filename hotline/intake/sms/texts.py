@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _gettext
 from flask_babel import ngettext as _ngettext
 
-from hotline.cases.states import outcome_label, reward_label, status_label
+from hotline.desk.states import outcome_label, reward_label, status_label
 from hotline.intake.sms import gsm
 from hotline.intake.sms.commands import keyword
 

@@ -22,10 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.audit import record
-from hotline.cases.access import Handler, assignable_officers, open_case
-from hotline.cases.errors import CaseRefused
 from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey
+from hotline.desk.access import Handler, assignable_officers, open_case
+from hotline.desk.errors import CaseRefused
 from hotline.models import DisclosureQueue, Queue, SealedKey
 from hotline.notifications.outbox import NEW_CASE, enqueue_for_queues
 from hotline.sealing import recipients as readers

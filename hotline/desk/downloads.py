@@ -17,9 +17,9 @@ from urllib.parse import quote
 from sqlalchemy.orm import Session
 
 from hotline.audit import record
-from hotline.cases.access import CaseForbidden, Handler, open_case
-from hotline.cases.errors import CaseRefused
 from hotline.crypto.envelopes import CannotOpen
+from hotline.desk.access import CaseForbidden, Handler, open_case
+from hotline.desk.errors import CaseRefused
 from hotline.models import Attachment
 from hotline.procedure import RefusalReason
 from hotline.sealing.items import FileToStore, read_attachment

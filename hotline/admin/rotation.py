@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hotline.admin.designations import NoQueueKey, recovery_public_key
+from hotline.admin.service import UnknownQueue
 from hotline.audit import record
-from hotline.cases.administration import UnknownQueue
-from hotline.cases.designations import NoQueueKey, recovery_public_key
 from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.models import Designation, Queue, SealedKey

@@ -27,15 +27,20 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from hotline.auth.session import OfficerContext, current_officer, officer_required
-from hotline.cases import service
-from hotline.cases.access import normalise_reference
-from hotline.cases.casefile import view_case
-from hotline.cases.deadlines import DUE_SOON_DAYS, deadline_overview
-from hotline.cases.designations import QueueForbidden
-from hotline.cases.downloads import content_disposition, download_attachment, served_media_type
-from hotline.cases.errors import CaseRefused
-from hotline.cases.forms import (
+from hotline.admin.designations import QueueForbidden
+from hotline.auth.session import (
+    OfficerContext,
+    current_officer,
+    officer_required,
+    signed_in_officer,
+)
+from hotline.desk import service
+from hotline.desk.access import normalise_reference
+from hotline.desk.casefile import view_case
+from hotline.desk.deadlines import DUE_SOON_DAYS, deadline_overview
+from hotline.desk.downloads import content_disposition, download_attachment, served_media_type
+from hotline.desk.errors import CaseRefused
+from hotline.desk.forms import (
     AssignForm,
     LinkForm,
     MeasureForm,
@@ -46,22 +51,16 @@ from hotline.cases.forms import (
     StatusForm,
     case_page_forms,
 )
-from hotline.cases.queue import CaseFilter, list_cases
-from hotline.cases.rerouting import reroute
-from hotline.cases.rewards import parse_amount, set_reward
-from hotline.cases.states import outcome_label, reward_label, status_label
-from hotline.cases.wording import DONE, money, refusal_message
+from hotline.desk.queue import CaseFilter, list_cases
+from hotline.desk.rerouting import reroute
+from hotline.desk.rewards import parse_amount, set_reward
+from hotline.desk.states import outcome_label, reward_label, status_label
+from hotline.desk.wording import DONE, money, refusal_message
 from hotline.instance import current, db_session
 from hotline.models import today
 from hotline.procedure import REWARD_PERCENT, AuthorKind, Category, LinkKind, Status
 
 blueprint = Blueprint("desk", __name__, url_prefix="/officer")
-
-
-def _officer() -> OfficerContext:
-    officer = current_officer()
-    assert officer is not None  # noqa: S101 - officer_required guarantees it
-    return officer
 
 
 def _audit_key() -> bytes:
@@ -82,7 +81,7 @@ def _case_url(reference: str, done: str) -> str:
 @blueprint.get("/")
 @officer_required
 def queue() -> Response:
-    officer = _officer()
+    officer = signed_in_officer()
     args = request.args
     case_filter = CaseFilter(
         status=Status.parse(args.get("status")),
@@ -110,13 +109,13 @@ def _case_page(
     bound: dict[str, FlaskForm] | None = None,
 ) -> Response:
     session = db_session()
-    case_file = view_case(session, _audit_key(), _officer(), reference, today=today())
+    case_file = view_case(session, _audit_key(), signed_in_officer(), reference, today=today())
     session.commit()
     done = DONE.get(request.args.get("done", "")) if status == 200 else None
     # The codename register's request page, when that part of the desk is installed.
     contact_url = (
-        flask_url_for("admin.contact", reference=case_file.reference)
-        if "admin.contact" in current_app.view_functions
+        flask_url_for("register.contact", reference=case_file.reference)
+        if "register.contact" in current_app.view_functions
         else None
     )
     return make_response(
@@ -146,7 +145,9 @@ def case(reference: str) -> Response:
 def attachment(reference: str, attachment_id: str) -> Response:
     session = db_session()
     try:
-        file = download_attachment(session, _audit_key(), _officer(), reference, attachment_id)
+        file = download_attachment(
+            session, _audit_key(), signed_in_officer(), reference, attachment_id
+        )
     except CaseRefused as exc:
         session.rollback()
         return _case_page(reference, 400, refusal_message(exc))
@@ -182,7 +183,7 @@ def _act(
         return _case_page(reference, 400, _form_error(form), {name: form})
     session = db_session()
     try:
-        action(session, _officer())
+        action(session, signed_in_officer())
     except CaseRefused as exc:
         session.rollback()
         return _case_page(reference, 400, refusal_message(exc), {name: form})
@@ -313,7 +314,7 @@ def reroute_case(reference: str) -> Response | WerkzeugResponse:
     if not form.validate_on_submit():
         return _case_page(reference, 400, _form_error(form), {"reroute": form})
     session = db_session()
-    officer = _officer()
+    officer = signed_in_officer()
     try:
         remaining = reroute(
             session,
@@ -360,7 +361,7 @@ def reward(reference: str) -> Response | WerkzeugResponse:
 @officer_required
 def deadlines() -> Response:
     day = today()
-    overview = deadline_overview(db_session(), _officer(), day)
+    overview = deadline_overview(db_session(), signed_in_officer(), day)
     return make_response(
         render_template(
             "officer/deadlines.html", overview=overview, today=day, due_soon_days=DUE_SOON_DAYS

@@ -14,7 +14,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
-from hotline.cases.casefile import CaseFile
+from hotline.desk.casefile import CaseFile
 from hotline.forms import Form
 from hotline.procedure import LinkKind, Outcome, RewardState, Status
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.admin.service import Acting, QueueNotHeld, held_queue_key
 from hotline.audit import record
-from hotline.cases.administration import Acting, QueueNotHeld, held_queue_key
 from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey
 from hotline.models import ContactDetail, ContactRequest, Disclosure, Officer, Queue, new_id, today

@@ -2,7 +2,7 @@
 
 A disclosure is acknowledged within 7 days of receipt, and the reporter gets
 feedback within 3 calendar months of the acknowledgement. Retaliation
-check-ins follow the original case's closure (see :mod:`hotline.cases.retaliation`).
+check-ins follow the original case's closure (see :mod:`hotline.desk.retaliation`).
 The overview reads metadata only and never decrypts anything, so it stays
 cheap however many cases a queue holds.
 """
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.cases.access import Handler, designated_queues
-from hotline.cases.queue import visible_to
-from hotline.cases.retaliation import Checkin, checkins_for
+from hotline.desk.access import Handler, designated_queues
+from hotline.desk.queue import visible_to
+from hotline.desk.retaliation import Checkin, checkins_for
 from hotline.models import Disclosure, DisclosureQueue, Queue
 from hotline.procedure import ACKNOWLEDGEMENT_DAYS, FEEDBACK_MONTHS, Category, Status
 

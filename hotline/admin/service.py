@@ -1,6 +1,6 @@
 """Administration of the officer desk: officers, designations, revocation.
 
-Rotation of queue keys lives in :mod:`hotline.cases.rotation`.
+Rotation of queue keys lives in :mod:`hotline.admin.rotation`.
 
 Who may hand out a queue key is decided by cryptography before policy: a queue's
 private key exists only sealed (to designated officers and to the recovery
@@ -21,11 +21,11 @@ from typing import Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline.audit import record
-from hotline.cases.designations import (
+from hotline.admin.designations import (
     designate,
     queue_key_from_recovery,
 )
+from hotline.audit import record
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.models import AuditEvent, Designation, Officer, Queue
 

@@ -1,6 +1,6 @@
 """Rotating a queue's key as one act, the way a person asks for it.
 
-:mod:`hotline.cases.rotation` does the re-sealing; this module does the rest
+:mod:`hotline.admin.rotation` does the re-sealing; this module does the rest
 of the act around it: find the old key, rotate, commit, catch up with items
 filed meanwhile, commit again, and end the sessions that still hold the old
 key. The desk's "rotate now" button calls :func:`rotate_held_queue`.
@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from hotline.cases.administration import (
+from hotline.admin.rotation import Progress, Rotation, catch_up_rotation, rotate_queue
+from hotline.admin.service import (
     Acting,
     NotAdministrator,
     UnknownQueue,
     held_queue_key,
 )
-from hotline.cases.rotation import Progress, Rotation, catch_up_rotation, rotate_queue
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.sessions import SessionStore
 from hotline.models import Queue

@@ -75,8 +75,8 @@ def keys_rotate(queue: str, recovery_file: Path, reapprove: bool, keep: tuple[st
     Officers who hold the queue get the new key (unless --reapprove); their
     open sessions end, and the next sign-in picks the new key up.
     """
-    from hotline.cases.designations import NoQueueKey, queue_key_from_recovery
-    from hotline.cases.rotation import catch_up_rotation, count_sealed_to, rotate_queue
+    from hotline.admin.designations import NoQueueKey, queue_key_from_recovery
+    from hotline.admin.rotation import catch_up_rotation, count_sealed_to, rotate_queue
     from hotline.models import Officer, Queue
 
     instance = current()
@@ -139,8 +139,8 @@ def recover(queue: str, officer: str, recovery_file: Path) -> None:
     For when everyone who held the queue lost access. The officer signs in
     again to pick the key up.
     """
-    from hotline.cases.administration import AdministrationError, recover_queue
-    from hotline.cases.designations import NoQueueKey
+    from hotline.admin.designations import NoQueueKey
+    from hotline.admin.service import AdministrationError, recover_queue
 
     instance = current()
     recovery = _recovery_key(recovery_file)

@@ -28,7 +28,7 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 @with_appcontext
 def backup_command(path: Path) -> None:
     """Write a consistent copy of the database (and nothing else) to PATH."""
-    from hotline.maintenance import MaintenanceError, backup, keep_beside
+    from hotline.maintenance.retention import MaintenanceError, backup, keep_beside
 
     config = current().config
     try:
@@ -59,7 +59,7 @@ def purge_command(dry_run: bool, on: dt.datetime | None) -> None:
     the public statistics, detached from the reporter's codename. Each case is
     recorded in the audit trail.
     """
-    from hotline.maintenance import MaintenanceError, purge
+    from hotline.maintenance.retention import MaintenanceError, purge
 
     instance = current()
     days = instance.config.retention_days

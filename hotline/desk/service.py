@@ -2,16 +2,16 @@
 assign it, link it.
 
 Every function takes plain values and a ``Session``, opens the case through
-:func:`hotline.cases.access.open_case` (so an officer of another queue gets
+:func:`hotline.desk.access.open_case` (so an officer of another queue gets
 :class:`CaseForbidden` and nothing changes), records an audit event in the
 same transaction, and leaves the commit to the caller. Audit events name the
 case and what changed, never the words of a message or the name of a file:
 the audit trail is read by more people than the case is.
 
-The rest of the desk lives next to this module: :mod:`~hotline.cases.casefile`
-(reading a case), :mod:`~hotline.cases.downloads`, :mod:`~hotline.cases.rerouting`,
-:mod:`~hotline.cases.rewards`, :mod:`~hotline.cases.deadlines` and
-:mod:`~hotline.cases.retaliation`; the names other parts of Hotline use are
+The rest of the desk lives next to this module: :mod:`~hotline.desk.casefile`
+(reading a case), :mod:`~hotline.desk.downloads`, :mod:`~hotline.desk.rerouting`,
+:mod:`~hotline.desk.rewards`, :mod:`~hotline.desk.deadlines` and
+:mod:`~hotline.desk.retaliation`; the names other parts of Hotline use are
 re-exported here.
 """
 
@@ -24,21 +24,21 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.audit import record
-from hotline.cases.access import CaseForbidden, Handler, assignable_officers, open_case
-from hotline.cases.deadlines import (
+from hotline.desk.access import CaseForbidden, Handler, assignable_officers, open_case
+from hotline.desk.deadlines import (
     acknowledgement_due,
     add_months,
     deadline_overview,
     feedback_due,
 )
-from hotline.cases.errors import CaseRefused
-from hotline.cases.rerouting import reroute
-from hotline.cases.retaliation import (
+from hotline.desk.errors import CaseRefused
+from hotline.desk.rerouting import reroute
+from hotline.desk.retaliation import (
     checkins_for,
     reminder_kind,
     retaliation_reminders_due,
 )
-from hotline.cases.rewards import parse_amount, reward_for, set_reward
+from hotline.desk.rewards import parse_amount, reward_for, set_reward
 from hotline.models import DisclosureLink, Message
 from hotline.models import today as utc_today
 from hotline.procedure import AuthorKind, Category, LinkKind, Outcome, RefusalReason, Status

@@ -18,8 +18,8 @@ from typing import assert_never
 from sqlalchemy.orm import Session
 
 from hotline.audit import record
-from hotline.cases.access import Handler, open_case
-from hotline.cases.errors import CaseRefused
+from hotline.desk.access import Handler, open_case
+from hotline.desk.errors import CaseRefused
 from hotline.procedure import REWARD_PERCENT, RefusalReason, RewardState
 
 #: The largest amount accepted: 10^15 minor units, far within a 64-bit column.

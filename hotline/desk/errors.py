@@ -1,6 +1,6 @@
 """Why the desk refused an action on a case the officer may open.
 
-(A case the officer may not open raises :class:`hotline.cases.access.CaseForbidden`.)
+(A case the officer may not open raises :class:`hotline.desk.access.CaseForbidden`.)
 """
 
 from __future__ import annotations

@@ -19,17 +19,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.audit import record
-from hotline.cases.access import (
+from hotline.crypto.envelopes import CannotOpen
+from hotline.desk.access import (
     Handler,
     assignable_officers,
     designated_queues,
     open_case,
     visible_ids,
 )
-from hotline.cases.retaliation import checkins_for
-from hotline.cases.rewards import REWARD_TRANSITIONS, reward_for
-from hotline.cases.service import TRANSITIONS
-from hotline.crypto.envelopes import CannotOpen
+from hotline.desk.retaliation import checkins_for
+from hotline.desk.rewards import REWARD_TRANSITIONS, reward_for
+from hotline.desk.service import TRANSITIONS
 from hotline.models import Disclosure, DisclosureLink, Officer, Queue
 from hotline.procedure import AuthorKind, Category, Channel, LinkKind, Outcome, RewardState, Status
 from hotline.sealing.items import read_attachment, read_message

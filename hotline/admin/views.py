@@ -1,13 +1,10 @@
-"""Administration and codename-register pages of the officer desk.
+"""Administration pages of the officer desk.
 
-Thin routes over ``cases.administration`` and ``cases.register``:
+Thin routes over ``admin.service``, ``admin.designations`` and ``admin.queue_rotation``:
 
 - ``/officer/admin/``: officers, designations (designate, approve, revoke,
   deactivate) and queue keys (rotate now); administrators only;
 - ``/officer/admin/audit``: the audit trail, newest first, with the chain check;
-- ``/officer/register``: contact-details requests, for custodians only;
-- ``/officer/case/<reference>/contact``: ask for a case's contact details and
-  read them once released; 403 unless the case is routed to the officer's queues.
 
 Every POST is CSRF-checked by the application-wide ``CSRFProtect``.
 """
@@ -21,33 +18,24 @@ from flask import render_template as _render
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from hotline.admin import service as administration
+from hotline.admin.designations import NoQueueKey
+from hotline.admin.queue_rotation import rotate_held_queue
 from hotline.audit import record, verify
 from hotline.auth.service import desk_keys
 from hotline.auth.session import (
     OFFICER_COOKIE,
-    OfficerContext,
     admin_required,
-    current_officer,
-    officer_required,
     open_desk_session,
     set_officer_cookie,
+    signed_in_officer,
 )
-from hotline.cases import administration, register
-from hotline.cases.designations import NoQueueKey
-from hotline.cases.queue_rotation import rotate_held_queue
 from hotline.instance import current, db_session
 from hotline.models import Officer, Queue
 
 blueprint = Blueprint("admin", __name__, url_prefix="/officer")
 
 AUDIT_PAGE_SIZE = 50
-
-
-def _officer() -> OfficerContext:
-    officer = current_officer()
-    if officer is None:  # the decorators make this unreachable
-        abort(401)
-    return officer
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
@@ -75,7 +63,7 @@ NOTICES = {
 
 def _officers_page(status: int = 200, error: str | None = None) -> Response:
     session = db_session()
-    officer = _officer()
+    officer = signed_in_officer()
     notice = NOTICES.get(request.args.get("done", ""))
     return _page(
         "officer/admin_officers.html",
@@ -126,7 +114,7 @@ def designate() -> Response | WerkzeugResponse:
     try:
         administration.designate_officer(
             session,
-            _officer(),
+            signed_in_officer(),
             officer_id=officer_id,
             queue_slug=queue_slug,
             audit_key=_audit_key(),
@@ -143,7 +131,7 @@ def approve(designation_id: int) -> Response | WerkzeugResponse:
     session = db_session()
     try:
         administration.approve_designation(
-            session, _officer(), designation_id=designation_id, audit_key=_audit_key()
+            session, signed_in_officer(), designation_id=designation_id, audit_key=_audit_key()
         )
     except administration.AdministrationError as exc:
         return _refused(exc)
@@ -157,7 +145,7 @@ def revoke(designation_id: int) -> Response:
     session = db_session()
     try:
         revoked = administration.revoke_designation(
-            session, _officer(), designation_id=designation_id, audit_key=_audit_key()
+            session, signed_in_officer(), designation_id=designation_id, audit_key=_audit_key()
         )
     except administration.AdministrationError as exc:
         return _refused(exc)
@@ -168,7 +156,7 @@ def revoke(designation_id: int) -> Response:
     return _page(
         "officer/admin_revoked.html",
         revoked=revoked,
-        can_rotate=queue is not None and revoked.queue_slug in _officer().queue_keys,
+        can_rotate=queue is not None and revoked.queue_slug in signed_in_officer().queue_keys,
     )
 
 
@@ -178,7 +166,7 @@ def deactivate(officer_id: int) -> Response | WerkzeugResponse:
     session = db_session()
     try:
         administration.deactivate_officer(
-            session, _officer(), officer_id=officer_id, audit_key=_audit_key()
+            session, signed_in_officer(), officer_id=officer_id, audit_key=_audit_key()
         )
     except administration.AdministrationError as exc:
         return _refused(exc)
@@ -195,7 +183,7 @@ def rotate(slug: str) -> Response:
     The whole rotation runs in this request; for a queue with very many items
     the CLI (``hotline keys rotate``) shows a progress bar instead.
     """
-    officer = _officer()
+    officer = signed_in_officer()
     session = db_session()
     try:
         rotated = rotate_held_queue(
@@ -236,7 +224,7 @@ def rotate(slug: str) -> Response:
 @admin_required
 def audit() -> Response:
     session = db_session()
-    officer = _officer()
+    officer = signed_in_officer()
     verification = verify(session, _audit_key())
     trail = administration.audit_page(
         session, request.args.get("page", 1, type=int), AUDIT_PAGE_SIZE
@@ -256,134 +244,6 @@ def audit() -> Response:
 
 
 # --- the codename register -------------------------------------------------------
-
-
-@blueprint.get("/register")
-@officer_required
-def custodian() -> Response:
-    session = db_session()
-    try:
-        pending, decided = register.custodian_requests(
-            session, _officer(), custodian_slug=_custodian_slug()
-        )
-    except register.NotCustodian:
-        abort(403)
-    return _page(
-        "officer/register.html",
-        pending=pending,
-        decided=decided,
-        done=request.args.get("done"),
-    )
-
-
-@blueprint.post("/register/<request_id>/decide")
-@officer_required
-def decide(request_id: str) -> Response | WerkzeugResponse:
-    decision = request.form.get("decision")
-    if decision not in ("approve", "refuse"):
-        abort(400)
-    session = db_session()
-    try:
-        register.decide(
-            session,
-            _officer(),
-            request_id=request_id,
-            approve=decision == "approve",
-            custodian_slug=_custodian_slug(),
-            audit_key=_audit_key(),
-        )
-    except (register.NotCustodian, register.OwnRequest):
-        session.rollback()
-        abort(403)
-    except register.UnknownRequest:
-        session.rollback()
-        abort(404)
-    except register.AlreadyDecided:
-        session.rollback()
-        abort(409)
-    session.commit()
-    done = "approved" if decision == "approve" else "refused"
-    return redirect(url_for("admin.custodian", done=done), code=303)
-
-
-def _register_message(exc: register.RegisterError) -> str:
-    if isinstance(exc, register.NoContactDetails):
-        return str(_("The register holds no contact details for this case."))
-    if isinstance(exc, register.AlreadyRequested):
-        return str(_("You already have a request waiting for this case."))
-    return str(
-        _(
-            "Say why the case needs the reporter's contact details (at most %(n)s characters).",
-            n=register.MAX_REASON_CHARS,
-        )
-    )
-
-
-def _contact_page(reference: str, status: int = 200, **extra: Any) -> Response:
-    session = db_session()
-    officer = _officer()
-    try:
-        disclosure = register.visible_case(session, reference, officer.queues)
-    except register.CaseNotVisible:
-        abort(403)
-    return _page(
-        "officer/register_contact.html",
-        status,
-        reference=disclosure.reference,
-        has_contact=register.has_contact_details(session, disclosure.id),
-        requests=register.requests_for_case(session, officer, disclosure),
-        **extra,
-    )
-
-
-@blueprint.route("/case/<reference>/contact", methods=["GET", "POST"])
-@officer_required
-def contact(reference: str) -> Response | WerkzeugResponse:
-    if request.method == "GET":
-        return _contact_page(reference, done=request.args.get("done"))
-    session = db_session()
-    officer = _officer()
-    try:
-        disclosure = register.visible_case(session, reference, officer.queues)
-    except register.CaseNotVisible:
-        abort(403)
-    reason = request.form.get("reason", "")
-    try:
-        register.request_contact(
-            session,
-            officer,
-            disclosure=disclosure,
-            reason=reason,
-            custodian_slug=_custodian_slug(),
-            audit_key=_audit_key(),
-        )
-    except register.RegisterError as exc:
-        session.rollback()
-        return _contact_page(reference, 400, error=_register_message(exc), reason=reason)
-    session.commit()
-    return redirect(url_for("admin.contact", reference=reference, done="requested"), code=303)
-
-
-@blueprint.post("/case/<reference>/contact/<request_id>/read")
-@officer_required
-def read_contact(reference: str, request_id: str) -> Response:
-    session = db_session()
-    officer = _officer()
-    try:
-        disclosure = register.visible_case(session, reference, officer.queues)
-        contacts = register.read_released(
-            session,
-            officer,
-            disclosure=disclosure,
-            request_id=request_id,
-            private_key=officer.private_key,
-            audit_key=_audit_key(),
-        )
-    except (register.CaseNotVisible, register.NotReleased):
-        session.rollback()
-        abort(403)
-    session.commit()
-    return _page("officer/register_read.html", reference=disclosure.reference, contacts=contacts)
 
 
 def register_blueprint(app: Flask) -> None:

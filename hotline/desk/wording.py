@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from hotline.cases.errors import CaseRefused
+from hotline.desk.errors import CaseRefused
 from hotline.procedure import RefusalReason, RewardState, Status
 
 #: What the case page says after a successful action (``?done=``).

@@ -21,7 +21,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.cases.designations import QueueForbidden
+from hotline.admin.designations import QueueForbidden
 from hotline.crypto.keypairs import PrivateKey
 from hotline.models import Designation, Disclosure, DisclosureQueue, Officer, Queue
 from hotline.sealing.recipients import queue_openers

@@ -1,1 +1,0 @@
-"""Cases: what receiving officers do with disclosures (their sealing is ``hotline.sealing``)."""

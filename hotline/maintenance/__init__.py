@@ -1,0 +1,1 @@
+"""Backups and retention (``hotline backup``, ``hotline purge``)."""
