@@ -51,7 +51,7 @@ class Instance:
 
     @property
     def limits(self) -> Limits:
-        return Limits(self.config.max_report_chars, self.config.max_upload_bytes)
+        return Limits.from_config(self.config)
 
     @property
     def argon2_params(self) -> keyring.Argon2Params:

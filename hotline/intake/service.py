@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from hotline.config import Config
 from hotline.crypto.codenames import (
     CodenameKdf,
     ReporterKeys,
@@ -113,8 +114,15 @@ class Receipt:
 
 @dataclass(frozen=True)
 class Limits:
-    max_chars: int = 100_000
-    max_upload_bytes: int = 25 * 1024 * 1024
+    """How much one report may carry. Set by the operator (``HOTLINE_MAX_*``):
+    build it with :meth:`from_config`, never with numbers of its own."""
+
+    max_chars: int
+    max_upload_bytes: int
+
+    @classmethod
+    def from_config(cls, config: Config) -> Limits:
+        return cls(config.max_report_chars, config.max_upload_bytes)
 
 
 def new_reference() -> str:
@@ -157,7 +165,7 @@ def submit(
     *,
     policy: Policy,
     kdf: CodenameKdf,
-    limits: Limits | None = None,
+    limits: Limits,
     reporter: ReporterKeys | None = None,
 ) -> Receipt:
     """File a new disclosure. The caller commits.
@@ -166,7 +174,6 @@ def submit(
     the disclosure joins their codename; otherwise a new codename is made and
     returned once in the receipt, never stored.
     """
-    limits = limits or Limits()
     if draft.channel not in CHANNELS:
         raise DraftRejected("unroutable", f"unknown channel {draft.channel!r}")
     try:
@@ -304,14 +311,13 @@ def append(
     disclosure_id: str,
     text: str,
     attachments: Sequence[Upload] = (),
-    limits: Limits | None = None,
+    limits: Limits,
 ) -> tuple[FileReceipt, ...]:
     """Add a reporter's follow-up to their own case, with public keys only.
 
     Raises :class:`UnknownCase` when the case is not this reporter's, so a
     reporter can never write into someone else's case by guessing an id.
     """
-    limits = limits or Limits()
     # The case row is locked before its queues are read, as a reroute locks
     # it: a follow-up is sealed to the queues the case has when it is stored,
     # never to a queue a reroute has just taken the case from. PostgreSQL only:

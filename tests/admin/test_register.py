@@ -39,6 +39,7 @@ def file_with_contact(app: Flask, contact: str | None = CONTACT) -> str:
                 codename_kind="digits",
             ),
             policy=instance.policy,
+            limits=instance.limits,
             kdf=instance.kdf,
         )
     return receipt.reference

@@ -447,6 +447,7 @@ def test_a_reference_follow_up_keeps_the_exclusions_of_the_case_it_names(
                 concerns=frozenset({"internal_audit"}),
             ),
             policy=instance.policy,
+            limits=instance.limits,
             kdf=instance.kdf,
         )
     original = disclosure_by_reference(dbs, receipt.reference)

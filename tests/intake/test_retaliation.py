@@ -24,6 +24,7 @@ def test_only_a_known_reporters_retaliation_report_links_to_their_cases(
             Draft(category="staff_misconduct", text="three", channel="sms"),
             policy=harness.policy,
             kdf=harness.kdf,
+            limits=harness.limits,
             reporter=keys,
         ).disclosure_id
 

@@ -18,7 +18,15 @@ from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import load_secrets, recovery_private_key
 from hotline.db import Database
-from hotline.intake.service import Draft, DraftRejected, UnknownCase, Upload, append, submit
+from hotline.intake.service import (
+    Draft,
+    DraftRejected,
+    Limits,
+    UnknownCase,
+    Upload,
+    append,
+    submit,
+)
 from hotline.models import Attachment, Disclosure, DisclosureQueue, Message, Queue, SealedKey
 from hotline.routing import load_policy
 from hotline.sealing.items import read_attachment, read_message
@@ -43,12 +51,13 @@ class Harness:
         self.policy = load_policy(self.config.policy_path)
         self.secrets = load_secrets(self.config.keys_dir)
         self.kdf = CodenameKdf(self.secrets.pepper, n=self.config.scrypt_n)
+        self.limits = Limits.from_config(self.config)
         self.database = Database(self.config.database_url)
         self.recovery = recovery_private_key(initialised.recovery_words)
 
     def file(self, draft: Draft) -> tuple[str, str]:
         with self.database.transaction() as session:
-            receipt = submit(session, draft, policy=self.policy, kdf=self.kdf)
+            receipt = submit(session, draft, policy=self.policy, kdf=self.kdf, limits=self.limits)
         assert receipt.codename is not None
         return receipt.codename, receipt.disclosure_id
 
@@ -182,9 +191,16 @@ def test_append_adds_to_the_reporters_own_case_only(harness: Harness) -> None:
             reporter_id=reporter.reporter_id,
             disclosure_id=disclosure_id,
             text="more: the plate was RAB 123 X",
+            limits=harness.limits,
         )
     with harness.database.transaction() as session, pytest.raises(UnknownCase):
-        append(session, reporter_id=reporter.reporter_id, disclosure_id=other_case, text="not mine")
+        append(
+            session,
+            reporter_id=reporter.reporter_id,
+            disclosure_id=other_case,
+            text="not mine",
+            limits=harness.limits,
+        )
     with harness.database.sessions() as session:
         disclosure = session.get(Disclosure, disclosure_id)
         keys = harness.queue_keys(session, "commissioner_general")
@@ -215,7 +231,7 @@ def test_bad_drafts_are_refused_and_store_nothing(
     harness: Harness, draft: Draft, message: str
 ) -> None:
     with harness.database.sessions() as session, pytest.raises(DraftRejected, match=message):
-        submit(session, draft, policy=harness.policy, kdf=harness.kdf)
+        submit(session, draft, policy=harness.policy, kdf=harness.kdf, limits=harness.limits)
     with harness.database.sessions() as session:
         assert session.scalars(select(Disclosure)).all() == []
         assert session.scalars(select(Attachment)).all() == []
@@ -240,6 +256,7 @@ def test_a_follow_up_during_a_reroute_is_sealed_to_the_queues_the_case_ends_with
                     reporter_id=reporter.reporter_id,
                     disclosure_id=disclosure_id,
                     text="the follow-up",
+                    limits=harness.limits,
                 )
         except BaseException as exc:  # reported by the test thread below
             errors.append(exc)

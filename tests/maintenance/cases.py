@@ -16,7 +16,7 @@ from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import load_secrets, recovery_private_key
 from hotline.db import Database
 from hotline.intake.checkin import UnknownCodename, authenticate
-from hotline.intake.service import Draft, submit
+from hotline.intake.service import Draft, Limits, submit
 from hotline.models import Disclosure, Message, Queue, SealedKey
 from hotline.routing import load_policy
 from hotline.sealing.items import read_message
@@ -40,6 +40,7 @@ class Cases:
         self.policy = load_policy(config.policy_path)
         self.secrets = load_secrets(config.keys_dir)
         self.kdf = CodenameKdf(self.secrets.pepper, n=config.scrypt_n)
+        self.limits = Limits.from_config(config)
         self.database = Database(config.database_url)
         self.recovery = recovery_private_key(recovery_words)
 
@@ -61,6 +62,7 @@ class Cases:
                 Draft(category=category, text=text, channel="web", contact=contact),
                 policy=self.policy,
                 kdf=self.kdf,
+                limits=self.limits,
                 reporter=reporter,
             )
             disclosure = session.get(Disclosure, receipt.disclosure_id)
