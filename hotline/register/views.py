@@ -27,21 +27,13 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
     return make_response(_render(template, **context), status)
 
 
-def _audit_key() -> bytes:
-    return current().secrets.audit_key
-
-
-def _custodian_slug() -> str:
-    return current().policy.custodian_slug
-
-
 @blueprint.get("/register")
 @officer_required
 def custodian() -> Response:
     session = db_session()
     try:
         pending, decided = register.custodian_requests(
-            session, signed_in_officer(), custodian_slug=_custodian_slug()
+            session, signed_in_officer(), custodian_slug=current().policy.custodian_slug
         )
     except register.NotCustodian:
         abort(403)
@@ -66,8 +58,8 @@ def decide(request_id: str) -> Response | WerkzeugResponse:
             signed_in_officer(),
             request_id=request_id,
             approve=decision == "approve",
-            custodian_slug=_custodian_slug(),
-            audit_key=_audit_key(),
+            custodian_slug=current().policy.custodian_slug,
+            audit_key=current().secrets.audit_key,
         )
     except (register.NotCustodian, register.OwnRequest):
         session.rollback()
@@ -131,8 +123,8 @@ def contact(reference: str) -> Response | WerkzeugResponse:
             officer,
             disclosure=disclosure,
             reason=reason,
-            custodian_slug=_custodian_slug(),
-            audit_key=_audit_key(),
+            custodian_slug=current().policy.custodian_slug,
+            audit_key=current().secrets.audit_key,
         )
     except register.RegisterError as exc:
         session.rollback()
@@ -154,7 +146,7 @@ def read_contact(reference: str, request_id: str) -> Response:
             disclosure=disclosure,
             request_id=request_id,
             private_key=officer.private_key,
-            audit_key=_audit_key(),
+            audit_key=current().secrets.audit_key,
         )
     except (register.CaseNotVisible, register.NotReleased):
         session.rollback()
