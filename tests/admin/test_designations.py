@@ -15,9 +15,8 @@ from hotline.cases.designations import unseal_designations
 from hotline.cases.records import read_message
 from hotline.crypto.items import queue_recipient
 from hotline.models import AuditEvent, Designation, Disclosure, Message, Officer
-from tests.admin.conftest import MakeOfficer, listed_references, post
-from tests.conftest import OfficerLogin
-from tests.intake.test_web import TEXT, element, file_report
+from tests.helpers.officers import MakeOfficer, OfficerLogin, listed_references, post
+from tests.helpers.reporter import TEXT, element, file_report
 
 Desk = Callable[[OfficerLogin], FlaskClient]
 

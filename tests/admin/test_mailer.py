@@ -22,9 +22,9 @@ from hotline import create_app
 from hotline.models import Disclosure, Notification, ReminderSent
 from hotline.notifications.mailer import BODY, run_batch, run_forever
 from hotline.smtp import MailError, parse_smtp_url
-from tests.admin.conftest import MakeOfficer
-from tests.conftest import Initialised
-from tests.intake.test_web import check_in, element, file_report, hidden
+from tests.helpers.instance import Initialised
+from tests.helpers.officers import MakeOfficer
+from tests.helpers.reporter import check_in, element, file_report, hidden
 
 SECRET_TEXT = "Quartermaster Bizimana swapped seals on container MSKU 448812 at Rusumo"
 

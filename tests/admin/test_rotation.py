@@ -25,9 +25,9 @@ from hotline.crypto.items import queue_recipient
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import recovery_private_key
 from hotline.models import AuditEvent, Designation, Message, Officer, Queue, SealedKey
-from tests.admin.conftest import MakeOfficer, listed_references, post
-from tests.conftest import Initialised, OfficerLogin
-from tests.intake.test_web import TEXT, element, file_report
+from tests.helpers.instance import Initialised
+from tests.helpers.officers import MakeOfficer, OfficerLogin, listed_references, post
+from tests.helpers.reporter import TEXT, element, file_report
 
 Desk = Callable[[OfficerLogin], FlaskClient]
 SLUG = "internal_audit"

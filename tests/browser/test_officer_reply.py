@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import screenshot
-from tests.conftest import Initialised, OfficerLogin
-from tests.servers import Server, start_server
+from tests.helpers.instance import Initialised
+from tests.helpers.officers import OfficerLogin
+from tests.helpers.servers import Server, start_server
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from tests.browser.conftest import screenshot
-from tests.conftest import Initialised
-from tests.servers import Server, start_server
+from tests.helpers.instance import Initialised
+from tests.helpers.servers import Server, start_server
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from hotline.models import (
     Message,
     SealedKey,
 )
-from tests.cases.desk import (
+from tests.helpers.desk import (
     audit_events,
     case,
     desk_post,
@@ -31,8 +31,9 @@ from tests.cases.desk import (
     officer_client,
     queue_keys,
 )
-from tests.conftest import Initialised, OfficerLogin
-from tests.intake.test_web import jpeg_with_gps
+from tests.helpers.instance import Initialised
+from tests.helpers.officers import OfficerLogin
+from tests.helpers.reporter import jpeg_with_gps
 
 TEXT = "The assessor at Rusumo took 500,000 to clear the fuel tanker"
 

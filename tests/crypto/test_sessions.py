@@ -10,7 +10,7 @@ from flask import Flask
 
 from hotline.crypto import sessions as sessions_module
 from hotline.crypto.sessions import OFFICER_SESSIONS, REPORTER_SESSIONS, SessionStore
-from tests.conftest import dump_database
+from tests.helpers.stored import dump_database
 
 SECRET = {"reporter_id": "ab" * 32, "key": "c2VjcmV0LXJlcG9ydGVyLWtleS1ieXRlcw=="}
 

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from hotline import create_app
-from tests.conftest import Initialised
+from tests.helpers.instance import Initialised
 
 ONION_HOST = "hotlinefuzzxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion"
 

@@ -51,7 +51,8 @@ from hotline.models import (
     EmailSeen,
     Queue,
 )
-from tests.conftest import Initialised, assert_absent, dump_database
+from tests.helpers.instance import Initialised
+from tests.helpers.stored import assert_absent, dump_database
 
 CORPUS = Path(__file__).parent / "email_corpus"
 PUBLIC_URL = "https://hotline.example.org"

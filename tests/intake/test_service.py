@@ -23,7 +23,8 @@ from hotline.db import Database
 from hotline.intake.service import Draft, DraftRejected, UnknownCase, Upload, append, submit
 from hotline.models import Attachment, Disclosure, DisclosureQueue, Message, Queue, SealedKey
 from hotline.routing import load_policy
-from tests.conftest import Initialised, assert_absent, dump_database, dump_keys
+from tests.helpers.instance import Initialised
+from tests.helpers.stored import assert_absent, dump_database, dump_keys
 
 SECRET_TEXT = "Officer Kamanzi took 400,000 francs at the Rusumo border post on 3 May"
 

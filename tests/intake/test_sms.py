@@ -44,8 +44,9 @@ from hotline.models import (
     SealedKey,
     SmsThread,
 )
-from tests.conftest import Initialised, assert_absent, dump_database
-from tests.intake.test_web import check_in, jpeg_with_gps
+from tests.helpers.instance import Initialised
+from tests.helpers.reporter import check_in, jpeg_with_gps
+from tests.helpers.stored import assert_absent, dump_database
 
 TOKEN = "test-token"
 PUBLIC_URL = "https://hotline.example.org"

@@ -19,17 +19,17 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from bench import load
-from bench.load import Outcome, Run
-from bench.server import ONION_HOST, Gunicorn, free_port
 from hotline import create_app
 from hotline.config import Config
 from hotline.crypto.keyring import KeysError
 from hotline.db import Database
 from hotline.initialise import initialise
-from tests.conftest import Initialised
+from tests.helpers import load
+from tests.helpers.instance import Initialised
+from tests.helpers.load import Outcome, Run
+from tests.helpers.servers import ONION_HOST, Gunicorn, free_port
+from tests.helpers.verify import assert_no_partial_case, in_ci, log_of, server, verify
 from tests.scale.pgcluster import private_cluster, why_not_available
-from tests.scale.verify import assert_no_partial_case, in_ci, log_of, server, verify
 
 ROOT = Path(__file__).resolve().parents[2]
 UNAVAILABLE = "nothing was sent"
@@ -330,7 +330,7 @@ def test_a_recovery_file_on_a_full_disk_is_a_clear_error_and_loses_nothing(
 def test_a_report_on_a_full_disk_is_refused_clearly_and_leaves_nothing(
     tiny_disk: Path, tmp_path: Path
 ) -> None:
-    from tests.intake.test_web import open_form
+    from tests.helpers.reporter import open_form
 
     config = Config(
         database_url=f"sqlite:///{tiny_disk / 'hotline.sqlite3'}",

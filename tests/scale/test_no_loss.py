@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bench import load
-from bench.server import ONION_HOST
-from tests.conftest import Initialised
-from tests.scale.verify import log_of, server, verify
+from tests.helpers import load
+from tests.helpers.instance import Initialised
+from tests.helpers.servers import ONION_HOST
+from tests.helpers.verify import log_of, server, verify
 
 SUBMISSIONS = 60
 CONCURRENCY = 8

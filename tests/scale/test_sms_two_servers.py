@@ -14,17 +14,17 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select
 
-from bench.client import Browser
-from bench.load import send_sms
-from bench.server import PUBLIC_URL, TWILIO_TOKEN
 from hotline.cases.records import read_message
 from hotline.crypto.codenames import derive
 from hotline.crypto.items import reporter_recipient
 from hotline.crypto.keyring import load_secrets
 from hotline.db import Database
 from hotline.models import Disclosure, SmsThread
-from tests.conftest import Initialised
-from tests.scale.verify import assert_no_partial_case, queue_keys, server
+from tests.helpers.client import Browser
+from tests.helpers.instance import Initialised
+from tests.helpers.load import send_sms
+from tests.helpers.servers import PUBLIC_URL, TWILIO_TOKEN
+from tests.helpers.verify import assert_no_partial_case, queue_keys, server
 
 CODE = re.compile(r"\b(\d{4} \d{4} \d{4} \d{4})\b")
 NUMBER = "+250788555123"

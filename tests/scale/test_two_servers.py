@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Initialised
-from tests.servers import Server, start_server
+from tests.helpers.instance import Initialised
+from tests.helpers.servers import Server, start_server
 
 AGENT = "DistinctiveAgent/9.9 (reporter phone)"
 

@@ -22,8 +22,8 @@ import pytest
 from hotline.db import Database
 from hotline.models import today
 from tests.browser.conftest import CHROMIUM_ARGS, CHROMIUM_CANDIDATES, screenshot
-from tests.conftest import Initialised
-from tests.servers import Server, start_server
+from tests.helpers.instance import Initialised
+from tests.helpers.servers import Server, start_server
 from tests.transparency.history import generate, insert_cases
 
 

@@ -1,6 +1,6 @@
 """A real IMAP server for tests: Debian's Dovecot, started in the foreground on
 loopback with a generated configuration, a passwd-file user, a Maildir and a
-certificate from a throw-away CA (``tests.intake.tls``).
+certificate from a throw-away CA (``tests.helpers.tls``).
 
 Nothing is installed or written outside the test's directory, except that as
 root the mail store lives in a fresh directory under the system temporary
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from tests.intake.tls import Certificates, make_certificates
-from tests.servers import free_port
+from tests.helpers.servers import free_port
+from tests.helpers.tls import Certificates, make_certificates
 
 DOVECOT_CANDIDATES = ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot")
 HOST = "127.0.0.1"
