@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import screenshot
+from tests.helpers.browser import screenshot
 from tests.helpers.instance import Initialised
 from tests.helpers.servers import Server, start_server
+
+# One Chromium at a time: under xdist these tests share one worker.
+pytestmark = pytest.mark.xdist_group("chromium")
 
 
 @pytest.fixture
@@ -71,6 +74,7 @@ def test_report_receipt_check_in_and_follow_up(
 def test_arabic_form_is_right_to_left_and_readable_at_320px(
     server: Server, chromium: object
 ) -> None:
+
     context = chromium.new_context(  # type: ignore[attr-defined]
         viewport={"width": 320, "height": 640}, java_script_enabled=False
     )
