@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from hotline.clock import Clock
 from hotline.models import ServerSession, utcnow
 
 ID_BYTES = 32
@@ -84,8 +85,9 @@ def _aad(kind: str, id_hash: str) -> bytes:
 class SessionStore:
     """Open, read and close split-knowledge sessions on a backend."""
 
-    def __init__(self, backend: SessionBackend) -> None:
+    def __init__(self, backend: SessionBackend, clock: Clock | None = None) -> None:
         self.backend = backend
+        self.clock = clock or Clock()
 
     def open(
         self,
@@ -103,7 +105,7 @@ class SessionStore:
         ciphertext = nonce + ChaCha20Poly1305(session_key).encrypt(
             nonce, plaintext, _aad(kind, id_hash)
         )
-        now = utcnow()
+        now = self.clock.now()
         record = StoredSession(
             ciphertext=ciphertext,
             expires_at=now + policy.absolute,
@@ -123,7 +125,7 @@ class SessionStore:
         record = self.backend.get(id_hash, kind)
         if record is None:
             return None
-        now = utcnow()
+        now = self.clock.now()
         if now >= record.expires_at or now >= record.idle_expires_at:
             self.backend.delete(id_hash)
             return None

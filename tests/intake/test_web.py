@@ -205,14 +205,11 @@ def test_the_session_cookie_holds_no_codename_and_logout_ends_it(
 
 
 def test_an_expired_session_keeps_the_unsent_text_on_screen(
-    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+    app: Flask, client: FlaskClient
 ) -> None:
-    from hotline.crypto import sessions
-
     codename = element(file_report(client), "codename")
     page = check_in(client, codename)
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=31)
-    monkeypatch.setattr(sessions, "utcnow", lambda: later)
+    app.extensions["hotline"].clock.advance(dt.timedelta(minutes=31))
     response = client.post(
         "/checkin/followup",
         data={
