@@ -1,15 +1,21 @@
-"""The suppression rules, checked against a brute-force attacker that shares no
-code with them: for every hidden small count it searches for a second whole
-number assignment of the hidden cells that fits every published value."""
+"""The suppression rules, checked against two attackers that share no code with
+them: a brute-force search for a second whole number assignment of the hidden
+cells that fits every published value, and a linear-programming attack solved by
+scipy's HiGHS, a solver the code under test does not use (the code's own
+``_Simplex`` is checked against HiGHS too, so a solver bug cannot make the
+protection and the attack agree)."""
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from scipy.optimize import linprog
 
 from hotline.transparency.suppression import CellKey, Group, SuppressionError, Table, linear_range
 
@@ -90,6 +96,94 @@ def _search(
     return False
 
 
+# --- the linear-programming attack, on HiGHS -----------------------------------------
+
+#: What each published marker tells an outsider: "<5" is 1 to 4, "x" at least 1,
+#: a withheld cell at least 0. Written from the published meaning, not the code's.
+MARKER_BOUNDS: dict[str, tuple[float, float | None]] = {
+    "small": (1.0, 4.0),
+    "protect": (1.0, None),
+    "withheld": (0.0, None),
+}
+
+
+def highs_range(
+    objective: Sequence[float],
+    bounds: Sequence[tuple[float, float | None]],
+    equalities: Sequence[tuple[Sequence[float], float]],
+    inequalities: Sequence[tuple[Sequence[float], float]],
+) -> tuple[float, float]:
+    """Min and max of ``objective · x`` by HiGHS (infinite where unbounded)."""
+    options: dict[str, object] = {"bounds": list(bounds), "method": "highs"}
+    if equalities:
+        options["A_eq"] = np.array([row for row, _ in equalities], dtype=float)
+        options["b_eq"] = np.array([b for _, b in equalities], dtype=float)
+    if inequalities:
+        options["A_ub"] = np.array([row for row, _ in inequalities], dtype=float)
+        options["b_ub"] = np.array([b for _, b in inequalities], dtype=float)
+    c = np.array(objective, dtype=float)
+    low = linprog(c, **options)
+    if low.status == 3:  # unbounded below: never so for a count or a growing count's step
+        return float("-inf"), float("inf")
+    assert low.status == 0, low.message
+    high = linprog(-c, **options)
+    if high.status == 3:  # unbounded
+        return float(low.fun), float("inf")
+    assert high.status == 0, high.message
+    return float(low.fun), float(-high.fun)
+
+
+def highs_attack(table: Table) -> dict[tuple[tuple[CellKey, int], ...], tuple[int, float]]:
+    """For every small count an outsider must not work out (a hidden cell, or a
+    step of a growing count), the whole values the published table allows."""
+    hidden = [k for k, c in table.cells.items() if c.hidden]
+    index = {k: i for i, k in enumerate(hidden)}
+    bounds = [MARKER_BOUNDS[table.cells[k].state] for k in hidden]
+
+    def linear(terms: Sequence[tuple[CellKey, int]]) -> tuple[list[float], float]:
+        row, constant = [0.0] * len(hidden), 0.0
+        for key, coef in terms:
+            if key in index:
+                row[index[key]] += coef
+            else:
+                constant += coef * table.cells[key].value
+        return row, constant
+
+    equalities = []
+    for group in table.groups:
+        row, constant = linear([(group.total, 1), *((p, -1) for p in group.parts)])
+        equalities.append((row, -constant))
+    inequalities = []
+    for chain in table.chains:
+        for earlier, later in itertools.pairwise(chain):
+            row, constant = linear([(earlier, 1), (later, -1)])
+            inequalities.append((row, -constant))
+    targets: list[tuple[tuple[CellKey, int], ...]] = [
+        ((k, 1),) for k in hidden if 0 < table.cells[k].value < 5
+    ]
+    for chain in table.chains:
+        for earlier, later in itertools.pairwise(chain):
+            step = table.cells[later].value - table.cells[earlier].value
+            if 0 < step < 5 and (table.cells[later].hidden or table.cells[earlier].hidden):
+                targets.append(((later, 1), (earlier, -1)))
+    found = {}
+    for terms in targets:
+        objective, constant = linear(terms)
+        if not any(objective):
+            found[terms] = (int(constant), float(constant))
+            continue
+        low, high = highs_range(objective, bounds, equalities, inequalities)
+        found[terms] = (
+            math.ceil(low + constant - 1e-6),
+            math.floor(high + constant + 1e-6) if math.isfinite(high) else math.inf,
+        )
+    return found
+
+
+def highs_leaks(table: Table) -> list[tuple[tuple[CellKey, int], ...]]:
+    return [terms for terms, (low, high) in highs_attack(table).items() if high - low < 1]
+
+
 def assert_protected(table: Table) -> None:
     for key, cell in table.cells.items():
         if 0 < cell.value < 5:
@@ -102,6 +196,7 @@ def assert_protected(table: Table) -> None:
     for key, cell in table.cells.items():
         if cell.hidden and 0 < cell.value < 5:
             assert alternative_exists(table, key), f"{key} = {cell.value} can be worked out"
+    assert highs_leaks(table) == [], "HiGHS works a small count out"
 
 
 def test_one_small_cell_gets_a_complement() -> None:
@@ -167,3 +262,67 @@ def test_random_tables_leave_every_small_count_uncertain(values: list[list[int]]
     table = grid(values)
     table.protect()
     assert_protected(table)
+
+
+def test_the_highs_attack_breaks_an_unsuppressed_table() -> None:
+    # The attack can fail a table: one small cell hidden alone is worked out.
+    table = column({"tax": 120, "staff": 60, "retaliation": 2, "other": 7})
+    table.cells[("retaliation",)].state = "small"
+    assert highs_attack(table) == {((("retaliation",), 1),): (2, 2)}
+    assert highs_leaks(table) == [((("retaliation",), 1),)]
+    # Markers alone: four "<5" parts under a "<5" total of 4 must all be 1.
+    table = Table()
+    for name in "abcd":
+        table.add((name,), 1, fixed_state="small")
+    table.add(("all",), 4, fixed_state="small")
+    table.group(("all",), [(name,) for name in "abcd"])
+    assert all(high - low < 1 for low, high in highs_attack(table).values())
+    # A growing count whose step of 3 shows through its hidden later version.
+    table = Table()
+    table.add(("q1",), 40, fixed_state="shown")
+    table.add(("q2",), 43, fixed_state="protect")
+    table.add(("q2", "part"), 43, fixed_state="shown")
+    table.group(("q2",), [("q2", "part")])
+    table.chain([("q1",), ("q2",)])
+    assert highs_leaks(table) != []
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=5).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.sampled_from([-1, 0, 1]), min_size=n, max_size=n),
+            st.lists(st.integers(min_value=0, max_value=6), min_size=n, max_size=n),
+            st.lists(st.one_of(st.none(), st.integers(0, 8)), min_size=n, max_size=n),
+            st.lists(st.lists(st.sampled_from([-1, 0, 1]), min_size=n, max_size=n), max_size=3),
+            st.lists(st.lists(st.sampled_from([-1, 0, 1]), min_size=n, max_size=n), max_size=2),
+        )
+    )
+)
+def test_the_code_s_simplex_agrees_with_highs(
+    case: tuple[list[int], list[int], list[int | None], list[list[int]], list[list[int]]],
+) -> None:
+    objective, lower, extra, equality_rows, inequality_rows = case
+    upper = [None if e is None else lo + e for lo, e in zip(lower, extra, strict=True)]
+    # A point inside the bounds makes every system feasible.
+    point = [lo if hi is None else (lo + hi) // 2 for lo, hi in zip(lower, upper, strict=True)]
+    equalities = [(row, float(np.dot(row, point))) for row in equality_rows]
+    inequalities = [(row, float(np.dot(row, point)) + 1) for row in inequality_rows]
+    bounds = [
+        (float(lo), None if hi is None else float(hi)) for lo, hi in zip(lower, upper, strict=True)
+    ]
+    theirs = highs_range(objective, bounds, equalities, inequalities)
+    # The code's ranges are of counts, bounded below; so is what it is asked here.
+    assume(math.isfinite(theirs[0]))
+    ours = linear_range(
+        [float(c) for c in objective],
+        [float(lo) for lo in lower],
+        [math.inf if hi is None else float(hi) for hi in upper],
+        equalities,
+        inequalities,
+    )
+    assert ours[0] == pytest.approx(theirs[0], abs=1e-6)
+    if math.isinf(theirs[1]):
+        assert math.isinf(ours[1])
+    else:
+        assert ours[1] == pytest.approx(theirs[1], abs=1e-6)
