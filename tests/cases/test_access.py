@@ -160,4 +160,4 @@ def test_opening_a_case_clears_unread_and_is_audited(
     assert not case(db, filed.reference).unread
     viewed = audit_events(db, "case.viewed")
     assert [(e.actor, e.subject) for e in viewed] == [("officer:reader", filed.reference)]
-    assert db.scalar(select(func.count()).select_from(AuditEvent)) >= 2
+    assert (db.scalar(select(func.count()).select_from(AuditEvent)) or 0) >= 2

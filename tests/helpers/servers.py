@@ -47,7 +47,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 #: address, so the per-address rate limits are off there (as in production).
 ONION_HOST = "hotlinebenchxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion"
 #: Signs the benchmark's webhook requests to its own throw-away server only.
-TWILIO_TOKEN = "bench-twilio-token"  # noqa: S105
+TWILIO_TOKEN = "bench-twilio-token"
 PUBLIC_URL = "https://hotline.example.org"
 
 

@@ -161,7 +161,7 @@ def queue_keys(
 ) -> dict[str, PrivateKey]:
     recovery = recovery_private_key(initialised.recovery_words)
     return {
-        queue_recipient(slug): queue_key_from_recovery(db.get(Queue, slug), recovery)
+        queue_recipient(slug): queue_key_from_recovery(db.get_one(Queue, slug), recovery)
         for slug in disclosure.queue_slugs
     }
 
@@ -191,7 +191,9 @@ def test_a_whole_dialogue_in_english(phone: Phone, dbs: Session, initialised: In
     assert "who, what, where and when" in asked
     assert "DONE" in asked
     assert "CANCEL" in asked
-    assert thread_state(initialised, dbs).category == "staff_misconduct"
+    state = thread_state(initialised, dbs)
+    assert state is not None
+    assert state.category == "staff_misconduct"
     assert count(dbs, Disclosure) == 0
 
     first, how = phone.send(REPORT)
@@ -460,7 +462,7 @@ def test_cancel_destroys_what_the_thread_filed(
     dbs.expire_all()
     assert dbs.get(Disclosure, mine_id) is None
     for model in (Message, Attachment, SealedKey):
-        rows = dbs.scalars(select(model).where(model.disclosure_id == mine_id)).all()  # type: ignore[attr-defined]
+        rows = dbs.scalars(select(model).where(model.disclosure_id == mine_id)).all()
         assert rows == [], model
     assert dbs.get(Reporter, reporter_id) is None
     assert only_disclosure(dbs).id == kept.id
@@ -738,7 +740,7 @@ class FakeTwilio:
                     (self.command, self.path, self.headers.get("Authorization"), body)
                 )
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:  # http.server's naming
                 self._record()
                 self.send_response(200)
                 self.send_header("Content-Type", "image/jpeg")
@@ -746,13 +748,13 @@ class FakeTwilio:
                 self.end_headers()
                 self.wfile.write(fake.media)
 
-            def do_DELETE(self) -> None:  # noqa: N802
+            def do_DELETE(self) -> None:
                 self._record()
                 self.send_response(500 if fake.fail_cleanup else 204)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self._record()
                 payload = json.dumps({"body": ""}).encode()
                 self.send_response(500 if fake.fail_cleanup else 200)
