@@ -25,10 +25,10 @@ from hotline import create_app
 from hotline.intake.email import format_codename
 from hotline.intake.mailbox import send_message
 from hotline.models import Disclosure
+from tests.helpers.email import CODE, corpus, make_message
 from tests.helpers.instance import Initialised
 from tests.helpers.servers import free_port
 from tests.helpers.tls import Certificates, make_certificates
-from tests.intake.test_email_channel import CODE, corpus, make_message
 
 PUBLIC_URL = "https://hotline.example.org"
 MAIL_FROM = "report@rra.example"
