@@ -94,6 +94,19 @@ def postgresql_template(
     drop_database(postgres_admin_engine, template.database)
 
 
+@pytest.fixture(autouse=True)
+def _rate_limits_per_instance() -> None:
+    """Each test's app counts its rate limits under its own Redis prefix.
+
+    Flask-Limiter's extension is one object per process, and it keeps the first
+    app's RATELIMIT_KEY_PREFIX for every later app. The copied instances share
+    their keys/, so the keyed hash of one test phone number is the same in every
+    test: without this, one test's requests would count against the next's."""
+    from hotline.extensions import limiter
+
+    limiter._key_prefix = ""
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -136,7 +149,8 @@ def config(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
         )
     finally:
         drop_database(admin, name)
-        for key in client.scan_iter(match=f"{prefix}*", count=1000):
+        # The session store's keys start with the prefix, the rate limiter's hold it.
+        for key in client.scan_iter(match=f"*{prefix}*", count=1000):
             client.delete(key)
         client.close()
 

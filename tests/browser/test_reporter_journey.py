@@ -57,6 +57,9 @@ def test_report_receipt_check_in_and_follow_up(
     page.goto(server.url + "/checkin")  # type: ignore[attr-defined]
     page.fill("#codename", codename)  # type: ignore[attr-defined]
     page.click("button[type=submit]")  # type: ignore[attr-defined]
+    # The sign-in answers with a redirect: wait for the case page it leads to,
+    # or a slow machine reads the page between the two.
+    page.wait_for_selector("#body-1")  # type: ignore[attr-defined]
     content = page.content()  # type: ignore[attr-defined]
     assert reference in content
     assert "asked for 50,000" in content
@@ -64,6 +67,7 @@ def test_report_receipt_check_in_and_follow_up(
 
     page.fill("#body-1", "He works the night shift on Tuesdays")  # type: ignore[attr-defined]
     page.click("form[action='/checkin/followup'] button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_selector("text=Sent.")  # type: ignore[attr-defined]
     assert "He works the night shift on Tuesdays" in page.content()  # type: ignore[attr-defined]
     assert "Sent." in page.content()  # type: ignore[attr-defined]
     if backend == "sqlite":
