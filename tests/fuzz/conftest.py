@@ -14,8 +14,7 @@ from flask import Flask
 
 from hotline import create_app
 from tests.helpers.instance import Initialised
-
-ONION_HOST = "hotlinefuzzxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion"
+from tests.helpers.servers import ONION_HOST
 
 
 @pytest.fixture

@@ -24,9 +24,9 @@ from hotline import create_app
 from hotline.intake.email import EmailChannel
 from hotline.intake.email_message import NotAnEmail, parse
 from hotline.intake.sms import KEYWORDS, LANGUAGE_WORDS
-from tests.fuzz.conftest import ONION_HOST
 from tests.fuzz.invariants import assert_stored_safely, marker
 from tests.helpers.instance import Initialised
+from tests.helpers.servers import ONION_HOST
 
 FUZZ = settings(
     max_examples=30,
