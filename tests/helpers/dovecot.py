@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from tests.helpers.servers import free_port
+from tests.helpers.servers import free_port, stop_process
 from tests.helpers.tls import Certificates, make_certificates
 
 DOVECOT_CANDIDATES = ("/usr/sbin/dovecot", "/usr/local/sbin/dovecot")
@@ -97,12 +97,7 @@ class Dovecot:
             client.logout()
 
     def stop(self) -> str:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=20)
+        stop_process(self.process)
         if self.remove_mail_root:
             shutil.rmtree(self.mail_root, ignore_errors=True)
         if self.run_dir is not None:

@@ -28,12 +28,22 @@ PR_SET_PDEATHSIG = 1
 
 
 def die_with_parent() -> None:
-    """In the child: ask Linux to end it when the test process dies, so a test
-    run that is killed leaves no server behind to confuse the next one."""
+    """In the child: ask Linux to end it when the test or benchmark process dies,
+    so a run that is killed leaves no server behind to confuse the next one."""
     import ctypes
     import signal
 
     ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Ask a server to stop, and kill it if it has not within 20 seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=20)
 
 
 def free_port() -> int:
@@ -165,12 +175,7 @@ def gunicorn(config: Config, log_dir: Path, *, workers: int = 2) -> Iterator[Gun
         _wait_ready(server, workers)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _wait_ready(server: Gunicorn, workers: int) -> None:
@@ -195,11 +200,7 @@ class Server:
     log: Path
 
     def stop(self) -> str:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop_process(self.process)
         return self.log.read_text(errors="replace")
 
 
