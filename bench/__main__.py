@@ -19,13 +19,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import load
 from bench.breakdown import breakdown, table
 from bench.instance import temporary_instance
 from bench.officer_queue import CASES, fill, make_officer
 from bench.page_weight import BUDGET, PageWeight, measure
 from bench.postgres import Unavailable, forget_redis, fresh_database, redis_url
-from bench.server import gunicorn
 from bench.throughput import (
     CONCURRENCY,
     SMS_RATE,
@@ -33,6 +31,8 @@ from bench.throughput import (
     BackendResult,
     measure_backend,
 )
+from tests.helpers import load
+from tests.helpers.servers import gunicorn
 
 RESULTS = Path(__file__).parent / "results.md"
 QUEUE_PATHS = ["/officer/", "/officer/?page=1000", "/officer/?unread=1&status=received"]

@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from bench.client import hidden
 from bench.instance import temporary_instance
-from bench.load import report_text
-from bench.server import ONION_HOST
+from tests.helpers.client import hidden
+from tests.helpers.load import report_text
+from tests.helpers.servers import ONION_HOST
 
 
 @contextmanager

@@ -59,7 +59,7 @@ def _reference(used: set[str], rng: random.Random) -> str:
 def fill(config: Config, cases: int = CASES, seed: int = 8) -> float:
     """Insert ``cases`` cases with COPY; returns the seconds it took."""
     began = time.monotonic()
-    rng = random.Random(seed)  # noqa: S311 - synthetic benchmark data, not secrets
+    rng = random.Random(seed)  # synthetic benchmark data, not secrets
     policy = load_policy(config.policy_path)
     day0 = today()
     statuses = ("received", "acknowledged", "under_investigation", "closed")

@@ -31,7 +31,7 @@ def fresh_database() -> Iterator[str]:
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as exc:  # any failure means "not reachable" (re-raised as such)
         admin.dispose()
         raise Unavailable(f"PostgreSQL is not reachable: {exc}") from exc
     try:
@@ -49,7 +49,7 @@ def redis_url() -> str:
         client = redis.Redis.from_url(REDIS_URL)
         client.ping()
         client.flushdb()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise Unavailable(f"Redis is not reachable: {exc}") from exc
     return REDIS_URL
 

@@ -14,11 +14,11 @@ import pstats
 import sys
 import time
 
-from bench.client import hidden
 from bench.instance import temporary_instance
-from bench.load import report_text
-from bench.server import ONION_HOST
 from hotline import create_app
+from tests.helpers.client import hidden
+from tests.helpers.load import report_text
+from tests.helpers.servers import ONION_HOST
 
 
 def profile(count: int = 40, top: int = 35) -> str:

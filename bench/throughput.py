@@ -21,11 +21,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine
 
-from bench import load
-from bench.load import Run
 from bench.postgres import backend_pids
-from bench.server import ONION_HOST, PUBLIC_URL, TWILIO_TOKEN, CpuMeter, Gunicorn, gunicorn
 from hotline.config import Config
+from tests.helpers import load
+from tests.helpers.load import Run
+from tests.helpers.servers import ONION_HOST, PUBLIC_URL, TWILIO_TOKEN, CpuMeter, Gunicorn, gunicorn
 
 WORKERS = 2
 SUBMISSIONS = 360

@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
+from hotline.clock import Clock
 from hotline.config import Config
 from hotline.crypto import keyring
 from hotline.crypto.codenames import CodenameKdf
@@ -30,6 +31,7 @@ class Instance:
     database: Database
     sessions: SessionStore
     redis: Any = None
+    clock: Clock = field(default_factory=Clock)
     _secrets: keyring.InstanceSecrets | None = field(default=None, repr=False)
     _kdf: CodenameKdf | None = field(default=None, repr=False)
 
@@ -61,14 +63,16 @@ class Instance:
 def build_instance(config: Config, policy: Policy) -> Instance:
     database = Database(config.database_url)
     redis_client = None
+    clock = Clock()
     if config.redis_url:
         import redis
 
         redis_client = redis.Redis.from_url(config.redis_url)
-        store = SessionStore(RedisSessions(redis_client, prefix=f"{config.redis_prefix}:session:"))
+        sessions = RedisSessions(redis_client, prefix=f"{config.redis_prefix}:session:")
+        store = SessionStore(sessions, clock)
     else:
-        store = SessionStore(DatabaseSessions(database.sessions))
-    return Instance(config, policy, database, store, redis_client)
+        store = SessionStore(DatabaseSessions(database.sessions), clock)
+    return Instance(config, policy, database, store, redis_client, clock)
 
 
 def current() -> Instance:

@@ -1,5 +1,11 @@
 """Fixtures: a fresh, initialised instance per test, on SQLite and on PostgreSQL + Redis.
 
+Each test's instance is a copy of one initialised template per backend per
+session (per xdist worker; see ``tests/helpers/instance.py``): a copied SQLite
+file, or ``CREATE DATABASE … TEMPLATE`` on PostgreSQL, and copied ``keys/`` and
+recovery file. Tests of ``hotline init`` itself carry the ``real_init`` mark and
+run the real ``initialise()``.
+
 The PostgreSQL + Redis variant skips with a reason when the servers are not
 reachable, except under ``CI=true`` where an unreachable server fails the run.
 Codename derivation and Argon2 run with cheap parameters here; the real
@@ -8,28 +14,35 @@ parameters are tested once in ``tests/crypto``.
 
 from __future__ import annotations
 
-import os
 import secrets
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, text
 
 from hotline import create_app
 from hotline.config import Config
-from hotline.initialise import InitResult, initialise
-
-POSTGRES_ADMIN_URL = os.environ.get(
-    "HOTLINE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from hotline.initialise import initialise
+from tests.helpers.instance import (
+    IN_CI,
+    RECOVERY_FILE,
+    REDIS_URL,
+    Initialised,
+    Template,
+    create_database,
+    database_name,
+    drop_database,
+    instance_config,
+    make_postgres_template,
+    make_sqlite_template,
+    postgres_admin,
+    postgres_url,
+    sqlite_url,
 )
-REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS", "redis://127.0.0.1:6379/9")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-CHEAP = {"scrypt_n": 2**4, "argon2_memory_kib": 64, "argon2_time_cost": 1}
+from tests.helpers.officers import MakeOfficer, OfficerLogin, sign_in
 
 
 def _unavailable(what: str, error: Exception) -> None:
@@ -40,18 +53,16 @@ def _unavailable(what: str, error: Exception) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    name = f"hotline_test_{os.getpid()}_{secrets.token_hex(3)}"
+def postgres_admin_engine() -> Iterator[Engine]:
+    """An AUTOCOMMIT engine on the server's maintenance database: creates and drops
+    the template and the per-test databases."""
+    admin = postgres_admin()
     try:
-        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         _unavailable("PostgreSQL", exc)
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    yield admin
     admin.dispose()
 
 
@@ -61,17 +72,39 @@ def redis_url() -> str:
 
     try:
         redis.Redis.from_url(REDIS_URL).ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         _unavailable("Redis", exc)
     return REDIS_URL
 
 
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    return make_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgresql_template(
+    postgres_admin_engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Template]:
+    template = make_postgres_template(
+        postgres_admin_engine, tmp_path_factory.mktemp("postgresql-template")
+    )
+    yield template
+    assert template.database is not None
+    drop_database(postgres_admin_engine, template.database)
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_per_instance() -> None:
+    """Each test's app counts its rate limits under its own Redis prefix.
+
+    Flask-Limiter's extension is one object per process, and it keeps the first
+    app's RATELIMIT_KEY_PREFIX for every later app. The copied instances share
+    their keys/, so the keyed hash of one test phone number is the same in every
+    test: without this, one test's requests would count against the next's."""
+    from hotline.extensions import limiter
+
+    limiter._key_prefix = ""
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -79,53 +112,57 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def _template(backend: str, request: pytest.FixtureRequest) -> Template | None:
+    """The session's template when this test's instance is to be a copy of it:
+    the test uses ``initialised`` and is not marked ``real_init``."""
+    if "initialised" not in request.fixturenames:
+        return None
+    if request.node.get_closest_marker("real_init") is not None:
+        return None
+    template = request.getfixturevalue(f"{backend}_template")
+    assert isinstance(template, Template)
+    return template
+
+
 @pytest.fixture
 def config(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Config]:
-    keys = tmp_path / "keys"
+    """The test's instance: a copy of the initialised template when the test uses
+    ``initialised``, else an empty one (no keys, an empty database)."""
+    template = _template(backend, request)
+    if template is not None:
+        template.copy_files(tmp_path)
     if backend == "sqlite":
-        yield Config(
-            database_url=f"sqlite:///{tmp_path / 'hotline.sqlite3'}",
-            keys_dir=keys,
-            insecure_cookies=True,
-            testing=True,
-            **CHEAP,  # type: ignore[arg-type]
-        )
+        yield instance_config(sqlite_url(tmp_path), tmp_path)
         return
-    url = request.getfixturevalue("postgres_url")
+    admin = request.getfixturevalue("postgres_admin_engine")
     redis_url = request.getfixturevalue("redis_url")
     import redis
 
+    name = database_name("test")
+    create_database(admin, name, template.database if template else None)
     # Each test has its own key prefix: no flushing a Redis others may be using.
     prefix = f"hotline-test-{secrets.token_hex(6)}"
     client = redis.Redis.from_url(redis_url)
-    _reset_postgres(url)
-    yield Config(
-        database_url=url,
-        redis_url=redis_url,
-        redis_prefix=prefix,
-        keys_dir=keys,
-        insecure_cookies=True,
-        testing=True,
-        **CHEAP,  # type: ignore[arg-type]
-    )
-    for key in client.scan_iter(match=f"{prefix}*", count=1000):
-        client.delete(key)
-
-
-@dataclass(frozen=True)
-class Initialised:
-    config: Config
-    result: InitResult
-    recovery_file: Path
-
-    @property
-    def recovery_words(self) -> str:
-        return self.recovery_file.read_text().strip()
+    try:
+        yield instance_config(
+            postgres_url(name), tmp_path, redis_url=redis_url, redis_prefix=prefix
+        )
+    finally:
+        drop_database(admin, name)
+        # The session store's keys start with the prefix, the rate limiter's hold it.
+        for key in client.scan_iter(match=f"*{prefix}*", count=1000):
+            client.delete(key)
+        client.close()
 
 
 @pytest.fixture
-def initialised(config: Config, tmp_path: Path) -> Initialised:
-    recovery_file = tmp_path / "recovery.txt"
+def initialised(
+    config: Config, backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Initialised:
+    recovery_file = tmp_path / RECOVERY_FILE
+    template = _template(backend, request)
+    if template is not None:
+        return Initialised(config, template.result, recovery_file)
     result = initialise(config, recovery_file=recovery_file)
     return Initialised(config, result, recovery_file)
 
@@ -154,84 +191,13 @@ def db(app: Flask) -> Iterator[object]:
         yield session
 
 
-def dump_database(config: Config) -> bytes:
-    """Everything the database holds, as bytes: the SQLite files themselves, or a
-    dump of every row of every table on PostgreSQL."""
-    if config.database_url.startswith("sqlite"):
-        path = Path(config.database_url.removeprefix("sqlite:///"))
-        parts = [p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists()]
-        return b"".join(parts)
-    engine = create_engine(config.database_url)
-    chunks: list[bytes] = []
-    with engine.connect() as connection:
-        tables = connection.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        ).scalars()
-        for table in list(tables):
-            # Table names come from the catalogue, not from input.
-            for row in connection.execute(text(f'SELECT * FROM "{table}"')):  # noqa: S608
-                for value in row:
-                    if isinstance(value, (bytes, memoryview)):
-                        chunks.append(bytes(value))
-                    else:
-                        chunks.append(str(value).encode())
-    engine.dispose()
-    return b"\n".join(chunks)
-
-
-def dump_keys(config: Config) -> bytes:
-    return b"".join(p.read_bytes() for p in sorted(config.keys_dir.iterdir()) if p.is_file())
-
-
-def assert_absent(secret: bytes, haystack: bytes) -> None:
-    """The secret appears nowhere: not raw, not as hex, not as base64."""
-    import base64
-
-    forms = {
-        "raw": secret,
-        "hex": secret.hex().encode(),
-        "HEX": secret.hex().upper().encode(),
-        "base64": base64.b64encode(secret).rstrip(b"="),
-        "base64url": base64.urlsafe_b64encode(secret).rstrip(b"="),
-    }
-    for name, form in forms.items():
-        # base64 of a substring depends on alignment: check a middle slice too.
-        probe = form if name == "raw" or len(form) < 24 else form[4:-4]
-        assert probe not in haystack, f"secret found in stored bytes ({name})"
-
-
-@dataclass
-class OfficerLogin:
-    """A test officer: username, password and TOTP secret, ready to sign in."""
-
-    username: str
-    password: str
-    totp_secret: bytes
-    officer_id: int
-    last_step: int = 0
-
-    def next_code(self) -> str:
-        """A code for a time step not used before (the server refuses reuse)."""
-        import time
-
-        from hotline.auth.officers import TOTP_STEP, totp
-
-        now_step = int(time.time()) // TOTP_STEP
-        step = max(now_step - 1, self.last_step + 1)
-        assert step <= now_step + 1, "signed in too often within one minute"
-        self.last_step = step
-        return totp(self.totp_secret).generate(step * TOTP_STEP).decode()
-
-
 @pytest.fixture
-def make_officer(app: Flask, initialised: Initialised) -> object:
+def make_officer(app: Flask, initialised: Initialised) -> MakeOfficer:
     """``make_officer("mutesi", ["internal_audit"], admin=False)``: an officer who
-    has finished first sign-in, designated to those queues."""
-    from hotline.admin.designations import designate, queue_key_from_recovery
-    from hotline.audit import record
-    from hotline.auth.officers import create_officer
+    has finished first sign-in, designated to those queues, made as
+    ``hotline officer add`` makes one."""
+    from hotline.auth.service import add_officer
     from hotline.crypto.keyring import recovery_private_key
-    from hotline.models import Queue
 
     instance = app.extensions["hotline"]
     recovery = recovery_private_key(initialised.recovery_words)
@@ -239,53 +205,33 @@ def make_officer(app: Flask, initialised: Initialised) -> object:
     def make(username: str, queues: list[str], *, admin: bool = False) -> OfficerLogin:
         password = f"correct-horse-{len(username)}-battery"
         with instance.database.transaction() as session:
-            officer, unlocked = create_officer(
+            added = add_officer(
                 session,
                 username,
                 password,
+                queues,
                 params=instance.argon2_params,
-                is_admin=admin,
-                enrol_totp=True,
-                email=f"{username}@example.org",
-            )
-            officer.must_change_password = False
-            for slug in queues:
-                queue = session.get(Queue, slug)
-                designate(
-                    session,
-                    officer,
-                    queue,
-                    queue_key=queue_key_from_recovery(queue, recovery),
-                    by=None,
-                )
-            record(
-                session,
-                instance.secrets.audit_key,
+                audit_key=instance.secrets.audit_key,
                 actor="test",
-                action="officer.created",
-                subject=username,
+                is_admin=admin,
+                email=f"{username}@example.org",
+                recovery_key=recovery,
             )
-            assert unlocked.totp_secret is not None
-            return OfficerLogin(username, password, unlocked.totp_secret, officer.id)
+            # Test officers have finished their first sign-in.
+            added.officer.must_change_password = False
+            assert added.totp_secret is not None
+            return OfficerLogin(username, password, added.totp_secret, added.officer.id)
 
     return make
 
 
-def sign_in(client: FlaskClient, login: OfficerLogin) -> None:
-    """Sign an officer in through the real form; fails the test if refused."""
-    import re
+@pytest.fixture
+def desk(app: Flask) -> Callable[[OfficerLogin], FlaskClient]:
+    """``desk(login)``: a new browser, signed in as that officer."""
 
-    html = client.get("/officer/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert token
-    response = client.post(
-        "/officer/login",
-        data={
-            "csrf_token": token.group(1),
-            "username": login.username,
-            "password": login.password,
-            "code": login.next_code(),
-        },
-    )
-    assert response.status_code == 303, response.get_data(as_text=True)
-    assert response.headers["Location"].endswith("/officer/")
+    def open_desk(login: OfficerLogin) -> FlaskClient:
+        client = app.test_client()
+        sign_in(client, login)
+        return client
+
+    return open_desk

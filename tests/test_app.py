@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from hotline import create_app
 from hotline.config import Config, ConfigError
 from hotline.crypto.keyring import KeysError
-from tests.conftest import Initialised
+from tests.helpers.instance import Initialised
 
 
 def test_factory_honours_the_given_config(app: Flask) -> None:

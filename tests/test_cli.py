@@ -14,7 +14,7 @@ from hotline.config import Config
 from hotline.crypto.keyring import load_secrets
 from hotline.initialise import initialise
 from hotline.models import AuditEvent, Designation, Officer, Queue
-from tests.conftest import Initialised
+from tests.helpers.instance import Initialised
 
 
 def _snapshot(config: Config, session: Session) -> tuple[bytes, ...]:
@@ -23,6 +23,7 @@ def _snapshot(config: Config, session: Session) -> tuple[bytes, ...]:
     return (secrets.pepper, secrets.secret_key, secrets.audit_key, *queue_keys)
 
 
+@pytest.mark.real_init
 def test_init_creates_keys_queues_and_one_administrator(
     initialised: Initialised, db: Session
 ) -> None:
@@ -42,6 +43,7 @@ def test_init_creates_keys_queues_and_one_administrator(
     assert held == slugs
 
 
+@pytest.mark.real_init
 def test_init_twice_leaves_every_key_unchanged(initialised: Initialised, db: Session) -> None:
     before = _snapshot(initialised.config, db)
     again = initialise(initialised.config)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import Initialised
-from tests.servers import start_server
+from tests.helpers.instance import Initialised
+from tests.helpers.servers import start_server
 
 AGENT = "DistinctiveAgent/9.9 (reporter phone)"
 

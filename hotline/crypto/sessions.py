@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from hotline.clock import Clock
 from hotline.crypto import aead
 from hotline.models import ServerSession, utcnow
 
@@ -83,8 +84,9 @@ def _aad(kind: str, id_hash: str) -> bytes:
 class SessionStore:
     """Open, read and close split-knowledge sessions on a backend."""
 
-    def __init__(self, backend: SessionBackend) -> None:
+    def __init__(self, backend: SessionBackend, clock: Clock | None = None) -> None:
         self.backend = backend
+        self.clock = clock or Clock()
 
     def open(
         self,
@@ -99,7 +101,7 @@ class SessionStore:
         id_hash = _id_hash(session_id)
         plaintext = json.dumps(payload).encode()
         ciphertext = aead.seal(session_key, plaintext, _aad(kind, id_hash))
-        now = utcnow()
+        now = self.clock.now()
         record = StoredSession(
             ciphertext=ciphertext,
             expires_at=now + policy.absolute,
@@ -119,7 +121,7 @@ class SessionStore:
         record = self.backend.get(id_hash, kind)
         if record is None:
             return None
-        now = utcnow()
+        now = self.clock.now()
         if now >= record.expires_at or now >= record.idle_expires_at:
             self.backend.delete(id_hash)
             return None

@@ -20,7 +20,6 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from hotline.instance import current
-from hotline.models import today
 from hotline.transparency.statistics import ensure_published, public_statistics
 from hotline.transparency.tables import MEASURES, ROWS, PublicStatistics
 
@@ -48,7 +47,7 @@ def _text(stats: PublicStatistics) -> str:
 def stats_command(as_json: bool) -> None:
     """Publish completed quarters that are due, then print the public statistics."""
     database = current().database
-    published = ensure_published(database, today())
+    published = ensure_published(database, current().clock.today())
     if published:
         click.echo("Published: " + ", ".join(str(q) for q in published), err=True)
     with database.transaction() as session:

@@ -22,7 +22,6 @@ from hotline.auth.session import current_officer, officer_required
 from hotline.desk.access import designated_queues
 from hotline.desk.states import outcome_label
 from hotline.instance import current, db_session
-from hotline.models import today
 from hotline.procedure import Category, Outcome
 from hotline.transparency.charts import Series, bar_chart
 from hotline.transparency.desk import DeskStatistics, desk_statistics
@@ -70,7 +69,7 @@ def show(figure: Figure | None, measure: str) -> str:
 
 
 def _public_statistics() -> PublicStatistics:
-    ensure_published(current().database, today())
+    ensure_published(current().database, current().clock.today())
     return public_statistics(db_session())
 
 
@@ -185,7 +184,7 @@ def desk() -> Response:
     # Need to know: only queues the session holds a key for AND the database
     # still designates the officer to; never anything routed elsewhere.
     queues = sorted(designated_queues(session, officer))
-    stats = desk_statistics(session, queues, today())
+    stats = desk_statistics(session, queues, current().clock.today())
     return make_response(
         render_template(
             "officer/stats.html",

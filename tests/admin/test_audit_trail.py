@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from hotline.audit import record
 from hotline.crypto.keyring import load_secrets
 from hotline.models import AuditEvent
-from tests.admin.conftest import MakeOfficer
-from tests.conftest import Initialised, OfficerLogin
+from tests.helpers.instance import Initialised
+from tests.helpers.officers import MakeOfficer, OfficerLogin
 
 Desk = Callable[[OfficerLogin], FlaskClient]
 

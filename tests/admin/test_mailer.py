@@ -22,9 +22,9 @@ from hotline import create_app
 from hotline.models import Disclosure, Notification, ReminderSent
 from hotline.notifications.mailer import BODY, run_batch, run_forever
 from hotline.smtp import MailError, parse_smtp_url
-from tests.admin.conftest import MakeOfficer
-from tests.conftest import Initialised
-from tests.intake.test_web import check_in, element, file_report, hidden
+from tests.helpers.instance import Initialised
+from tests.helpers.officers import MakeOfficer
+from tests.helpers.reporter import check_in, element, file_report, hidden
 
 SECRET_TEXT = "Quartermaster Bizimana swapped seals on container MSKU 448812 at Rusumo"
 
@@ -35,7 +35,7 @@ class Collector:
 
     received: list[tuple[list[str], bytes]] = field(default_factory=list)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.received.append((list(envelope.rcpt_tos), bytes(envelope.original_content)))
         return "250 OK"
 

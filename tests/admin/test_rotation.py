@@ -11,11 +11,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.admin.designations import (
-    NoQueueKey,
-    queue_key_from_recovery,
-    unseal_designations,
-)
+from hotline.admin.designations import NoQueueKey, queue_key_from_recovery, unseal_designations
 from hotline.admin.rotation import catch_up_rotation, rotate_queue
 from hotline.auth.officers import unlock
 from hotline.crypto import envelopes
@@ -25,9 +21,9 @@ from hotline.models import AuditEvent, Designation, Message, Officer, Queue, Sea
 from hotline.sealing.items import read_message
 from hotline.sealing.queue_keys import open_queue_key
 from hotline.sealing.recipients import queue_recipient
-from tests.admin.conftest import MakeOfficer, listed_references, post
-from tests.conftest import Initialised, OfficerLogin
-from tests.intake.test_web import TEXT, element, file_report
+from tests.helpers.instance import Initialised
+from tests.helpers.officers import MakeOfficer, OfficerLogin, listed_references, post
+from tests.helpers.reporter import TEXT, element, file_report
 
 Desk = Callable[[OfficerLogin], FlaskClient]
 SLUG = "internal_audit"

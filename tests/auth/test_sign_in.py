@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from hotline.auth.officers import TOTP_STEP, totp
 from hotline.models import AuditEvent, Officer
-from tests.conftest import Initialised, OfficerLogin, sign_in
+from tests.helpers.instance import Initialised
+from tests.helpers.officers import OfficerLogin, sign_in
 
 
 def csrf(html: str) -> str:

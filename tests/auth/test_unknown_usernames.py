@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.auth.officers import SignInFailed
 from hotline.auth.service import sign_in
 from hotline.models import Officer
-from tests.conftest import OfficerLogin
+from tests.helpers.officers import OfficerLogin
 
 
 def test_every_refusal_spends_one_argon2_verification(

@@ -9,9 +9,13 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import screenshot
-from tests.conftest import Initialised, OfficerLogin
-from tests.servers import Server, start_server
+from tests.helpers.browser import screenshot
+from tests.helpers.instance import Initialised
+from tests.helpers.officers import OfficerLogin
+from tests.helpers.servers import Server, start_server
+
+# One Chromium at a time: under xdist these tests share one worker.
+pytestmark = pytest.mark.xdist_group("chromium")
 
 
 @pytest.fixture
@@ -25,6 +29,7 @@ def server(initialised: Initialised, tmp_path: Path) -> Iterator[Server]:
 def test_officer_reply_reaches_the_reporter(
     server: Server, chromium: Any, make_officer: Any, backend: str
 ) -> None:
+
     officer: OfficerLogin = make_officer("nyiraneza", ["internal_audit"])
     phone = chromium.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
     reporter = phone.new_page()

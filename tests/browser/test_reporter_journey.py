@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import screenshot
-from tests.conftest import Initialised
-from tests.servers import Server, start_server
+from tests.helpers.browser import screenshot
+from tests.helpers.instance import Initialised
+from tests.helpers.servers import Server, start_server
+
+# One Chromium at a time: under xdist these tests share one worker.
+pytestmark = pytest.mark.xdist_group("chromium")
 
 
 @pytest.fixture
@@ -54,6 +57,9 @@ def test_report_receipt_check_in_and_follow_up(
     page.goto(server.url + "/checkin")  # type: ignore[attr-defined]
     page.fill("#codename", codename)  # type: ignore[attr-defined]
     page.click("button[type=submit]")  # type: ignore[attr-defined]
+    # The sign-in answers with a redirect: wait for the case page it leads to,
+    # or a slow machine reads the page between the two.
+    page.wait_for_selector("#body-1")  # type: ignore[attr-defined]
     content = page.content()  # type: ignore[attr-defined]
     assert reference in content
     assert "asked for 50,000" in content
@@ -61,6 +67,7 @@ def test_report_receipt_check_in_and_follow_up(
 
     page.fill("#body-1", "He works the night shift on Tuesdays")  # type: ignore[attr-defined]
     page.click("form[action='/checkin/followup'] button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_selector("text=Sent.")  # type: ignore[attr-defined]
     assert "He works the night shift on Tuesdays" in page.content()  # type: ignore[attr-defined]
     assert "Sent." in page.content()  # type: ignore[attr-defined]
     if backend == "sqlite":
@@ -71,6 +78,7 @@ def test_report_receipt_check_in_and_follow_up(
 def test_arabic_form_is_right_to_left_and_readable_at_320px(
     server: Server, chromium: object
 ) -> None:
+
     context = chromium.new_context(  # type: ignore[attr-defined]
         viewport={"width": 320, "height": 640}, java_script_enabled=False
     )

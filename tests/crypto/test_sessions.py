@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from hotline.crypto import sessions as sessions_module
+from hotline.clock import Clock
 from hotline.crypto.sessions import OFFICER_SESSIONS, REPORTER_SESSIONS, SessionStore
-from tests.conftest import dump_database
+from tests.helpers.stored import dump_database
 
 SECRET = {"reporter_id": "ab" * 32, "key": "c2VjcmV0LXJlcG9ydGVyLWtleS1ieXRlcw=="}
 
@@ -22,11 +22,11 @@ def store(app: Flask) -> SessionStore:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> list[dt.datetime]:
-    """A settable clock for the session code."""
-    now = [dt.datetime.now(dt.UTC)]
-    monkeypatch.setattr(sessions_module, "utcnow", lambda: now[0])
-    return now
+def clock(app: Flask) -> Clock:
+    """The instance's clock, fixed at the present: the test moves it on."""
+    clock: Clock = app.extensions["hotline"].clock
+    clock.set(dt.datetime.now(dt.UTC))
+    return clock
 
 
 def test_the_cookie_opens_the_session_and_the_store_alone_holds_only_ciphertext(
@@ -51,18 +51,18 @@ def test_the_cookie_opens_the_session_and_the_store_alone_holds_only_ciphertext(
     assert store.read("officer", cookie) is None  # a reporter session is not an officer's
 
 
-def test_idle_and_absolute_expiry(store: SessionStore, clock: list[dt.datetime]) -> None:
+def test_idle_and_absolute_expiry(store: SessionStore, clock: Clock) -> None:
     cookie = store.open("reporter", SECRET, REPORTER_SESSIONS)
-    clock[0] += dt.timedelta(minutes=29)
+    clock.advance(dt.timedelta(minutes=29))
     assert store.read("reporter", cookie) == SECRET  # activity moves the idle expiry on
-    clock[0] += dt.timedelta(minutes=29)
+    clock.advance(dt.timedelta(minutes=29))
     assert store.read("reporter", cookie) == SECRET
-    clock[0] += dt.timedelta(minutes=31)
+    clock.advance(dt.timedelta(minutes=31))
     assert store.read("reporter", cookie) is None  # 31 idle minutes
 
     cookie = store.open("reporter", SECRET, REPORTER_SESSIONS)
     for _ in range(5):
-        clock[0] += dt.timedelta(minutes=25)
+        clock.advance(dt.timedelta(minutes=25))
         store.read("reporter", cookie)
     assert store.read("reporter", cookie) is None  # past 2 hours, however active
 

@@ -13,9 +13,8 @@ import pytest
 from flask import Flask
 
 from hotline import create_app
-from tests.conftest import Initialised
-
-ONION_HOST = "hotlinefuzzxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion"
+from tests.helpers.instance import Initialised
+from tests.helpers.servers import ONION_HOST
 
 
 @pytest.fixture

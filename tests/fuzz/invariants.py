@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from hotline.config import Config
 from hotline.models import Disclosure
-from tests.conftest import assert_absent, dump_database
-from tests.scale.verify import assert_no_partial_case
+from tests.helpers.stored import assert_absent, dump_database
+from tests.helpers.verify import assert_no_partial_case
 
 #: Answers a reporter page may give to a bad request; 500 is never one of them.
 CLEAR_ANSWERS = {200, 303, 400, 401, 409, 413, 429}

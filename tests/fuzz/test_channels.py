@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -24,9 +23,10 @@ from hotline import create_app
 from hotline.intake.email.channel import EmailChannel
 from hotline.intake.email.parse import NotAnEmail, parse
 from hotline.intake.sms.commands import KEYWORDS, LANGUAGE_WORDS
-from tests.conftest import Initialised
-from tests.fuzz.conftest import ONION_HOST
 from tests.fuzz.invariants import assert_stored_safely, marker
+from tests.helpers.email import CORPUS
+from tests.helpers.instance import Initialised
+from tests.helpers.servers import ONION_HOST
 
 FUZZ = settings(
     max_examples=30,
@@ -35,7 +35,6 @@ FUZZ = settings(
 )
 TOKEN = "fuzz-twilio-token"
 PUBLIC_URL = "https://hotline.example.org"
-CORPUS = Path(__file__).resolve().parents[1] / "intake" / "email_corpus"
 
 COMMANDS = sorted(
     {word for by_language in KEYWORDS.values() for words in by_language.values() for word in words}

@@ -13,9 +13,9 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import Initialised
 from tests.fuzz.invariants import CLEAR_ANSWERS, assert_stored_safely, disclosures, marker
-from tests.intake.test_web import hidden, open_form
+from tests.helpers.instance import Initialised
+from tests.helpers.reporter import hidden, open_form
 
 FUZZ = settings(
     max_examples=30,
@@ -110,7 +110,7 @@ def test_any_follow_up_gets_a_clear_answer_and_stores_no_plaintext(
     uploads: list[tuple[str, bytes]],
     signed_in: bool,
 ) -> None:
-    from bench.client import receipt_of
+    from tests.helpers.client import receipt_of
 
     client = onion_app.test_client()
     first = marker()

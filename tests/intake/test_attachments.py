@@ -13,6 +13,7 @@ import re
 import struct
 import zipfile
 import zlib
+from typing import Any
 
 import pytest
 from PIL import ExifTags, Image, ImageCms, ImageOps, PngImagePlugin
@@ -204,7 +205,7 @@ def test_jpeg_with_a_second_embedded_picture_keeps_only_the_first() -> None:
         append_images=[second],
         exif=_exif(),
     )
-    assert Image.open(io.BytesIO(original)).n_frames == 2
+    assert Image.open(io.BytesIO(original)).n_frames == 2  # type: ignore[attr-defined]
 
     result = clean("p.jpg", None, original)
 
@@ -247,7 +248,7 @@ def test_png_loses_text_chunks_and_keeps_exact_pixels() -> None:
     info.add_itxt("Description", "PNG-ITXT-TOKEN", lang="en", tkey="Description")
     info.add(b"tIME", struct.pack(">HBBBBB", 2024, 5, 17, 9, 30, 0))
     original = _save(source, "PNG", pnginfo=info, exif=_exif())
-    text = Image.open(io.BytesIO(original)).text
+    text = Image.open(io.BytesIO(original)).text  # type: ignore[attr-defined]
     assert set(text) == {"Author", "Software", "Description"}  # fixture sanity
     _assert_present(original, b"PNG-AUTHOR-TOKEN", b"PNG-ITXT-TOKEN", b"tIME", b"eXIf")
 
@@ -355,7 +356,7 @@ def test_animated_webp_keeps_frames_and_durations() -> None:
 
     assert XMP_TOKEN not in result.content
     cleaned = Image.open(io.BytesIO(result.content))
-    assert cleaned.n_frames == 3
+    assert cleaned.n_frames == 3  # type: ignore[attr-defined]
     for index, colour in enumerate((RED, GREEN, BLUE)):
         cleaned.seek(index)
         cleaned.load()
@@ -383,7 +384,7 @@ def test_animated_png_keeps_frames_durations_and_loop() -> None:
     assert result.removed == ("png_text",)
     assert b"PNG-AUTHOR-TOKEN" not in result.content
     cleaned = Image.open(io.BytesIO(result.content))
-    assert cleaned.n_frames == 3
+    assert cleaned.n_frames == 3  # type: ignore[attr-defined]
     assert cleaned.info["loop"] == 2
     for index, colour in enumerate((RED, GREEN, BLUE)):
         cleaned.seek(index)
@@ -427,7 +428,7 @@ def test_animated_gif_keeps_all_frames_durations_and_loop() -> None:
 
     assert b"GIF-COMMENT-TOKEN" not in result.content
     cleaned = Image.open(io.BytesIO(result.content))
-    assert cleaned.n_frames == 3
+    assert cleaned.n_frames == 3  # type: ignore[attr-defined]
     assert cleaned.info["loop"] == 0
     for index, colour in enumerate((RED, GREEN, BLUE)):
         cleaned.seek(index)
@@ -445,7 +446,7 @@ def test_transparent_gif_keeps_transparency() -> None:
     cleaned = _open(clean("x.gif", None, original).content)
 
     rgba = cleaned.convert("RGBA")
-    assert rgba.getpixel((0, 0))[3] == 0
+    assert rgba.getpixel((0, 0))[3] == 0  # type: ignore[index]
     assert rgba.getpixel((3, 3)) == (255, 0, 0, 255)
 
 
@@ -460,7 +461,7 @@ def test_animated_gif_with_transparency_does_not_leave_old_pixels_behind() -> No
 
     cleaned.seek(1)
     frame = cleaned.convert("RGBA")
-    assert frame.getpixel((0, 0))[3] == 0  # the red pixel of frame 0 is gone
+    assert frame.getpixel((0, 0))[3] == 0  # type: ignore[index]  # frame 0's red pixel is gone
     assert frame.getpixel((1, 1)) == (*BLUE, 255)
 
 
@@ -636,7 +637,7 @@ def test_pdf_loses_info_xmp_and_old_revisions() -> None:
     reader = PdfReader(io.BytesIO(result.content))
     assert reader.metadata is None
     assert "/Info" not in reader.trailer
-    assert "/Metadata" not in reader.trailer["/Root"]
+    assert "/Metadata" not in reader.trailer["/Root"]  # type: ignore[operator]
     assert len(reader.pages) == 1
     assert "NEW-REVISION-TEXT" in reader.pages[0].extract_text()
 
@@ -751,9 +752,9 @@ def test_pdf_loses_scripts_actions_and_annotation_authors() -> None:
         b"/Launch",
     )
     assert b"reviewer note kept" in result.content
-    annotations = PdfReader(io.BytesIO(result.content)).pages[0]["/Annots"]
-    assert len(annotations) == 4
-    kept_links = [a.get_object()["/A"]["/URI"] for a in annotations if "/A" in a.get_object()]
+    kept: Any = PdfReader(io.BytesIO(result.content)).pages[0]["/Annots"]
+    assert len(kept) == 4
+    kept_links = [a.get_object()["/A"]["/URI"] for a in kept if "/A" in a.get_object()]
     assert kept_links == ["https://example.org/kept"]
 
 
@@ -855,7 +856,8 @@ def test_pdf_embedded_jpeg_loses_its_exif() -> None:
 
     assert "pdf_image_metadata" in result.removed
     _assert_absent(result.content, *EXIF_TOKENS, GPS_TOKEN, b"JPEG-COMMENT-TOKEN")
-    xobject = PdfReader(io.BytesIO(result.content)).pages[0]["/Resources"]["/XObject"]["/Im0"]
+    xobject: Any = PdfReader(io.BytesIO(result.content)).pages[0]["/Resources"]
+    xobject = xobject["/XObject"]["/Im0"]
     embedded = _open(xobject.get_object().get_data())
     assert embedded.size == (16, 8)
     assert len(embedded.getexif()) == 0
@@ -901,7 +903,7 @@ def test_pdf_file_attachment_annotations_are_dropped() -> None:
 
     assert "pdf_embedded_files" in result.removed
     _assert_absent(result.content, b"ATTACHED-FILE-TOKEN", b"AttachedNameToken", b"/FileAttachment")
-    annotations = PdfReader(io.BytesIO(result.content)).pages[0]["/Annots"]
+    annotations: Any = PdfReader(io.BytesIO(result.content)).pages[0]["/Annots"]
     assert [a.get_object()["/Subtype"] for a in annotations] == ["/Text"]
 
 

@@ -13,7 +13,6 @@ import logging
 import re
 from collections.abc import Iterator
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 import pytest
@@ -23,11 +22,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline import create_app
-from hotline.admin.designations import queue_key_from_recovery
 from hotline.crypto.codename_text import CODENAME_PLACEHOLDER, format_codename
 from hotline.crypto.envelopes import CannotOpen
-from hotline.crypto.keypairs import PrivateKey
-from hotline.crypto.keyring import recovery_private_key
 from hotline.intake.email import channel as channel_module
 from hotline.intake.email import ingest as ingest_module
 from hotline.intake.email.acknowledgement import SUBJECT_NEW, acknowledgement
@@ -36,19 +32,16 @@ from hotline.intake.email.channel import EmailChannel
 from hotline.intake.email.cli import build_channel
 from hotline.intake.email.ingest import DUPLICATE, FILED, JOINED, IngestResult
 from hotline.intake.email.parse import parse
+from hotline.intake.operations import already_seen
 from hotline.intake.service import Draft, submit
-from hotline.models import (
-    ContactDetail,
-    Disclosure,
-    DisclosureLink,
-    EmailSeen,
-    Queue,
-)
+from hotline.models import ContactDetail, Disclosure, DisclosureLink, EmailSeen
 from hotline.sealing.items import read_attachment, read_contact, read_message
-from hotline.sealing.recipients import queue_recipient, reporter_recipient
-from tests.conftest import Initialised, assert_absent, dump_database
+from hotline.sealing.recipients import reporter_recipient
+from tests.helpers.desk import queue_keys
+from tests.helpers.email import CODE, CORPUS, corpus, make_message, read_case
+from tests.helpers.instance import Initialised
+from tests.helpers.stored import assert_absent, dump_database
 
-CORPUS = Path(__file__).parent / "email_corpus"
 PUBLIC_URL = "https://hotline.example.org"
 MAIL_FROM = "Hotline <report@rra.example>"
 
@@ -75,36 +68,6 @@ NOT_MESSAGES = ("17_not_an_email_binary.eml", "18_empty.eml")
 #: Headers that identify the reporter's machine or route: never stored in clear.
 ROUTE_HEADERS = ("Received", "X-Originating-IP", "X-Mailer", "User-Agent", "Message-ID")
 IPV4 = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
-CODE = re.compile(r"\b(\d{4} \d{4} \d{4} \d{4})\b")
-
-
-def corpus(name: str) -> bytes:
-    return (CORPUS / name).read_bytes()
-
-
-def make_message(
-    *,
-    subject: str | None,
-    body: str,
-    sender: str = "Aline Mukamana <aline.mukamana@example.net>",
-    message_id: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> bytes:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = "Hotline <report@rra.example>"
-    if subject is not None:
-        message["Subject"] = subject
-    message["Date"] = formatdate()
-    message["Message-ID"] = message_id or make_msgid(domain="mail.example.net")
-    if body:
-        message.set_content(body)
-    # After the content: set_content drops any Content-* header set before it.
-    for name, value in (headers or {}).items():
-        message[name] = value
-    return message.as_bytes()
-
-
 # --- fixtures and keys ------------------------------------------------------------------
 
 
@@ -155,22 +118,6 @@ def channel(email_app: Flask, outbox: Outbox) -> EmailChannel:
     return dataclasses.replace(
         built, acknowledge=True, mail_from=MAIL_FROM, send=outbox.send, public_url=PUBLIC_URL
     )
-
-
-def queue_keys(db: Session, initialised: Initialised, *slugs: str) -> dict[str, PrivateKey]:
-    recovery = recovery_private_key(initialised.recovery_words)
-    keys = {}
-    for slug in slugs:
-        queue = db.get(Queue, slug)
-        assert queue is not None
-        keys[queue_recipient(slug)] = queue_key_from_recovery(queue, recovery)
-    return keys
-
-
-def read_case(db: Session, initialised: Initialised, disclosure: Disclosure) -> list[str]:
-    """Every message of the case, opened as an officer of its queues would."""
-    keys = queue_keys(db, initialised, *disclosure.queue_slugs)
-    return [read_message(db, m, keys) for m in disclosure.messages]
 
 
 def count(db: Session, model: type) -> int:
@@ -253,7 +200,7 @@ def test_the_whole_corpus_is_filed_or_refused_and_nothing_is_stored_in_clear(
         assert len(texts) == 1
         assert texts[0].startswith(f"Subject: {parsed.subject}\n\n"), name
         assert parsed.text.strip() in texts[0], name
-        keys = queue_keys(dbs, initialised, *disclosure.queue_slugs)
+        keys = queue_keys(initialised, dbs, *disclosure.queue_slugs)
         names = [read_attachment(dbs, a, keys, content=False).name for a in disclosure.attachments]
         if name == "13_truncated_mime.eml":  # a cut-off PNG: the words are filed, with a note
             assert names == []
@@ -284,10 +231,10 @@ def test_the_sender_is_sealed_to_the_custodian_alone(
     assert contact.disclosure_id == disclosure.id
     assert contact.kind == "email_sender"
     policy = email_app.extensions["hotline"].policy
-    custodian = queue_keys(dbs, initialised, policy.custodian_slug)
+    custodian = queue_keys(initialised, dbs, policy.custodian_slug)
     assert read_contact(dbs, contact, custodian) == "baraka.mwangi@example.com"
     # Not the queues that handle the case, not any other queue.
-    every_queue = queue_keys(dbs, initialised, *policy.queues)
+    every_queue = queue_keys(initialised, dbs, *policy.queues)
     with pytest.raises(CannotOpen):
         read_contact(dbs, contact, every_queue)
     assert_absent(b"baraka.mwangi", dump_database(initialised.config))
@@ -690,7 +637,7 @@ def test_a_copy_filed_concurrently_is_a_duplicate_not_an_error(
     assert channel.file(raw).outcome == FILED
     # Another delivery of the same message got past the check before the first
     # committed: the primary key of the seen-message row stops it at the flush.
-    real = ingest_module.already_seen
+    real = already_seen
     calls: list[str] = []
 
     def racing(session: Session, seen: str) -> bool:

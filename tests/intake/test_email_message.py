@@ -11,7 +11,6 @@ import base64
 import dataclasses
 import hashlib
 import re
-from pathlib import Path
 
 import pytest
 
@@ -27,8 +26,8 @@ from hotline.routing.email_category import (
     STAFF_MISCONDUCT,
     TAXPAYER_FRAUD,
 )
+from tests.helpers.email import CORPUS, corpus
 
-CORPUS = Path(__file__).parent / "email_corpus"
 CODENAME = "4821093755120084"
 ARABIC_INDIC_CODENAME = "٤٨٢١ ٠٩٣٧ ٥٥١٢ ٠٠٨٤"
 
@@ -188,10 +187,6 @@ NOT_EMAILS = ("17_not_an_email_binary.eml", "18_empty.eml")
 
 PDF_SHA256 = "8f25a3ec034865f3b36fe560ce1d105a7435c5c89b00d78bfcd3f831e90af197"
 JPEG_SHA256 = "90663a35b23dea4c1e882f1aeb34e0f48a90601548ce4eb1eac980dd5916155e"
-
-
-def corpus(name: str) -> bytes:
-    return (CORPUS / name).read_bytes()
 
 
 def message(

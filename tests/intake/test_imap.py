@@ -35,9 +35,9 @@ from hotline.intake.email.imap import (
     poll_repeatedly,
 )
 from hotline.models import Disclosure, EmailSeen
-from tests.conftest import IN_CI, Initialised
-from tests.intake.dovecot import Dovecot, dovecot_binary, start_dovecot
-from tests.intake.test_email_channel import corpus, make_message, read_case
+from tests.helpers.dovecot import Dovecot, dovecot_binary, start_dovecot
+from tests.helpers.email import corpus, make_message, read_case
+from tests.helpers.instance import IN_CI, Initialised
 
 NOT_AN_EMAIL = b"This is not an e-mail at all, just a line of text.\r\n"
 

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hotline.intake.web.prerendered import EXTENSION, MAX_PAGES, Prerendered
-from tests.intake.test_web import check_in, element, file_report, hidden, open_form
+from tests.helpers.reporter import check_in, element, file_report, hidden, open_form
 
 TOKENS = re.compile(r'name="(?:csrf_token|form_token)" value="[^"]*"')
 

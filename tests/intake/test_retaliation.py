@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from hotline.intake.operations import retaliation_links
 from hotline.intake.service import Draft, submit
-from tests.conftest import Initialised
+from tests.helpers.instance import Initialised
 from tests.intake.test_service import Harness
 
 

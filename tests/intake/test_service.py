@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 from PIL import Image
@@ -18,20 +19,13 @@ from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import load_secrets, recovery_private_key
 from hotline.db import Database
-from hotline.intake.service import (
-    Draft,
-    DraftRejected,
-    Limits,
-    UnknownCase,
-    Upload,
-    append,
-    submit,
-)
+from hotline.intake.service import Draft, DraftRejected, Limits, UnknownCase, Upload, append, submit
 from hotline.models import Attachment, Disclosure, DisclosureQueue, Message, Queue, SealedKey
 from hotline.routing import load_policy
 from hotline.sealing.items import read_attachment, read_message
 from hotline.sealing.recipients import queue_recipient, reporter_recipient
-from tests.conftest import Initialised, assert_absent, dump_database, dump_keys
+from tests.helpers.instance import Initialised
+from tests.helpers.stored import assert_absent, dump_database, dump_keys
 
 SECRET_TEXT = "Officer Kamanzi took 400,000 francs at the Rusumo border post on 3 May"
 
@@ -63,13 +57,15 @@ class Harness:
 
     def queue_keys(self, session: Session, *slugs: str) -> dict[str, PrivateKey]:
         return {
-            queue_recipient(slug): queue_key_from_recovery(session.get(Queue, slug), self.recovery)
+            queue_recipient(slug): queue_key_from_recovery(
+                session.get_one(Queue, slug), self.recovery
+            )
             for slug in slugs
         }
 
 
 @pytest.fixture
-def harness(initialised: Initialised) -> Harness:
+def harness(initialised: Initialised) -> Iterator[Harness]:
     h = Harness(initialised)
     yield h
     h.database.dispose()
@@ -105,7 +101,7 @@ def test_routed_queue_keys_and_the_codename_open_the_report(harness: Harness) ->
         )
     )
     with harness.database.sessions() as session:
-        disclosure = session.get(Disclosure, disclosure_id)
+        disclosure = session.get_one(Disclosure, disclosure_id)
         assert disclosure.queue_slugs == ["commissioner_general", "internal_audit"]
         message = disclosure.messages[0]
         attachment = disclosure.attachments[0]
@@ -128,7 +124,7 @@ def test_other_keys_do_not_open_the_report(harness: Harness) -> None:
         )
     )
     with harness.database.sessions() as session:
-        disclosure = session.get(Disclosure, disclosure_id)
+        disclosure = session.get_one(Disclosure, disclosure_id)
         # The reporter excluded Internal Audit: only the Commissioner General receives it.
         assert disclosure.queue_slugs == ["commissioner_general"]
         message = disclosure.messages[0]
@@ -155,8 +151,8 @@ def test_a_sealed_key_copied_onto_another_item_does_not_open_it(harness: Harness
         m1 = session.scalars(select(Message).where(Message.disclosure_id == first)).one()
         m2 = session.scalars(select(Message).where(Message.disclosure_id == second)).one()
         recipient = queue_recipient("commissioner_general")
-        donor = session.get(SealedKey, (m1.id, recipient))
-        target = session.get(SealedKey, (m2.id, recipient))
+        donor = session.get_one(SealedKey, (m1.id, recipient))
+        target = session.get_one(SealedKey, (m2.id, recipient))
         target.sealed = donor.sealed
         session.flush()
         with pytest.raises(CannotOpen):
@@ -202,11 +198,11 @@ def test_append_adds_to_the_reporters_own_case_only(harness: Harness) -> None:
             limits=harness.limits,
         )
     with harness.database.sessions() as session:
-        disclosure = session.get(Disclosure, disclosure_id)
+        disclosure = session.get_one(Disclosure, disclosure_id)
         keys = harness.queue_keys(session, "commissioner_general")
         texts = [read_message(session, m, keys) for m in disclosure.messages]
         assert texts == ["one", "more: the plate was RAB 123 X"]
-        assert len(session.get(Disclosure, other_case).messages) == 1
+        assert len(session.get_one(Disclosure, other_case).messages) == 1
     assert_absent(b"RAB 123 X", dump_database(harness.config))
 
 
@@ -258,7 +254,7 @@ def test_a_follow_up_during_a_reroute_is_sealed_to_the_queues_the_case_ends_with
                     text="the follow-up",
                     limits=harness.limits,
                 )
-        except BaseException as exc:  # reported by the test thread below
+        except BaseException as exc:  # noqa: BLE001 - reported by the test thread below
             errors.append(exc)
 
     with harness.database.sessions() as rerouting:

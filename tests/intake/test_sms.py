@@ -37,20 +37,14 @@ from hotline.intake.sms import gsm
 from hotline.intake.sms.commands import LANGUAGES, MENU, keyword
 from hotline.intake.sms.texts import STATUS_PIECES, Texts
 from hotline.intake.sms.thread import ThreadState, open_state, read_thread, seal_state, thread_keys
-from hotline.models import (
-    Attachment,
-    Disclosure,
-    Message,
-    Queue,
-    Reporter,
-    SealedKey,
-    SmsThread,
-)
+from hotline.models import Attachment, Disclosure, Message, Queue, Reporter, SealedKey, SmsThread
+from hotline.procedure import Outcome, RewardState, Status
 from hotline.sealing.items import read_attachment, read_message
 from hotline.sealing.recipients import queue_recipient
 from hotline.sealing.store import store_message
-from tests.conftest import Initialised, assert_absent, dump_database
-from tests.intake.test_web import check_in, jpeg_with_gps
+from tests.helpers.instance import Initialised
+from tests.helpers.reporter import check_in, jpeg_with_gps
+from tests.helpers.stored import assert_absent, dump_database
 
 TOKEN = "test-token"
 PUBLIC_URL = "https://hotline.example.org"
@@ -163,7 +157,7 @@ def queue_keys(
 ) -> dict[str, PrivateKey]:
     recovery = recovery_private_key(initialised.recovery_words)
     return {
-        queue_recipient(slug): queue_key_from_recovery(db.get(Queue, slug), recovery)
+        queue_recipient(slug): queue_key_from_recovery(db.get_one(Queue, slug), recovery)
         for slug in disclosure.queue_slugs
     }
 
@@ -193,7 +187,9 @@ def test_a_whole_dialogue_in_english(phone: Phone, dbs: Session, initialised: In
     assert "who, what, where and when" in asked
     assert "DONE" in asked
     assert "CANCEL" in asked
-    assert thread_state(initialised, dbs).category == "staff_misconduct"
+    state = thread_state(initialised, dbs)
+    assert state is not None
+    assert state.category == "staff_misconduct"
     assert count(dbs, Disclosure) == 0
 
     first, how = phone.send(REPORT)
@@ -462,7 +458,7 @@ def test_cancel_destroys_what_the_thread_filed(
     dbs.expire_all()
     assert dbs.get(Disclosure, mine_id) is None
     for model in (Message, Attachment, SealedKey):
-        rows = dbs.scalars(select(model).where(model.disclosure_id == mine_id)).all()  # type: ignore[attr-defined]
+        rows = dbs.scalars(select(model).where(model.disclosure_id == mine_id)).all()
         assert rows == [], model
     assert dbs.get(Reporter, reporter_id) is None
     assert only_disclosure(dbs).id == kept.id
@@ -610,7 +606,7 @@ def test_an_officer_reply_reaches_the_reporter_through_status_and_more(
     )
     store_message(dbs, disclosure, author_kind="note", text="internal: check the assessor")
     store_message(dbs, disclosure, author_kind="officer", text=long_reply)
-    disclosure.reward_state = "pending_assessment"
+    disclosure.reward_state = RewardState.PENDING_ASSESSMENT
     dbs.commit()
 
     pages = [phone.one(f"status {codename.replace(' ', '-')}")]
@@ -651,8 +647,8 @@ def test_status_shows_the_newest_unread_reply_then_the_next(phone: Phone, dbs: S
 def test_status_shows_a_closed_case_with_its_outcome(phone: Phone, dbs: Session) -> None:
     first, _ = phone.send("1 " + REPORT)
     disclosure = only_disclosure(dbs)
-    disclosure.status, disclosure.outcome = "closed", "substantiated"
-    disclosure.reward_state = "paid"
+    disclosure.status, disclosure.outcome = Status.CLOSED, Outcome.SUBSTANTIATED
+    disclosure.reward_state = RewardState.PAID
     dbs.commit()
     answer = phone.one(f"STATUS {codename_in(first)}")
     assert "Closed (substantiated)" in answer
@@ -790,7 +786,7 @@ class FakeTwilio:
                     (self.command, self.path, self.headers.get("Authorization"), body)
                 )
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:  # http.server's naming
                 self._record()
                 self.send_response(200)
                 self.send_header("Content-Type", "image/jpeg")
@@ -798,13 +794,13 @@ class FakeTwilio:
                 self.end_headers()
                 self.wfile.write(fake.media)
 
-            def do_DELETE(self) -> None:  # noqa: N802
+            def do_DELETE(self) -> None:
                 self._record()
                 self.send_response(500 if fake.fail_cleanup else 204)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self._record()
                 payload = json.dumps({"body": ""}).encode()
                 self.send_response(500 if fake.fail_cleanup else 200)

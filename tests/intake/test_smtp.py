@@ -25,10 +25,10 @@ from hotline import create_app
 from hotline.crypto.codename_text import format_codename
 from hotline.intake.email.acknowledgement import send_message
 from hotline.models import Disclosure
-from tests.conftest import Initialised
-from tests.intake.test_email_channel import CODE, corpus, make_message
-from tests.intake.tls import Certificates, make_certificates
-from tests.servers import free_port
+from tests.helpers.email import CODE, corpus, make_message
+from tests.helpers.instance import Initialised
+from tests.helpers.servers import free_port
+from tests.helpers.tls import Certificates, make_certificates
 
 PUBLIC_URL = "https://hotline.example.org"
 MAIL_FROM = "report@rra.example"
@@ -55,7 +55,7 @@ class Collector:
     received: list[Delivery] = field(default_factory=list)
     refuse_null_sender: bool = False
 
-    async def handle_MAIL(  # noqa: N802 - aiosmtpd's hook name
+    async def handle_MAIL(  # aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
         if self.refuse_null_sender and address in ("", "<>"):
@@ -64,7 +64,7 @@ class Collector:
         envelope.mail_options.extend(options)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.received.append(
             Delivery(
                 envelope.mail_from,

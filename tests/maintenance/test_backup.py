@@ -22,9 +22,10 @@ from hotline.crypto.keyring import SECRET_NAMES
 from hotline.db import Database
 from hotline.maintenance.retention import MaintenanceError, backup, libpq_url
 from hotline.models import Disclosure, Message, SealedKey
-from tests.conftest import POSTGRES_ADMIN_URL, Initialised, assert_absent
-from tests.intake.test_web import check_in
-from tests.maintenance.cases import Cases
+from tests.helpers.cases import Cases
+from tests.helpers.instance import POSTGRES_ADMIN_URL, Initialised
+from tests.helpers.reporter import check_in
+from tests.helpers.stored import assert_absent
 
 
 @pytest.fixture

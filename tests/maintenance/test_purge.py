@@ -29,8 +29,9 @@ from hotline.models import (
     SealedKey,
     today,
 )
-from tests.conftest import Initialised, assert_absent, dump_database
-from tests.maintenance.cases import Cases, Filed
+from tests.helpers.cases import Cases, Filed
+from tests.helpers.instance import Initialised
+from tests.helpers.stored import assert_absent, dump_database
 
 DAYS = 5 * 365
 

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.server import free_port
+from tests.helpers.servers import free_port
 
 POSTGRES_ROOT = Path("/usr/lib/postgresql")
 

@@ -5,6 +5,7 @@ report was received (and it was) or told clearly that nothing was sent."""
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -19,17 +20,21 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from bench import load
-from bench.load import Outcome, Run
-from bench.server import ONION_HOST, Gunicorn, free_port
 from hotline import create_app
 from hotline.config import Config
 from hotline.crypto.keyring import KeysError
 from hotline.db import Database
 from hotline.initialise import initialise
-from tests.conftest import Initialised
+from tests.helpers import load
+from tests.helpers.instance import Initialised
+from tests.helpers.load import Outcome, Run
+from tests.helpers.servers import ONION_HOST, Gunicorn, free_port
+from tests.helpers.verify import assert_no_partial_case, in_ci, log_of, server, verify
 from tests.scale.pgcluster import private_cluster, why_not_available
-from tests.scale.verify import assert_no_partial_case, in_ci, log_of, server, verify
+
+# Several gunicorn workers under load each: under xdist these tests share one
+# worker, so two load tests never compete for the same two cores.
+pytestmark = pytest.mark.xdist_group("scale")
 
 ROOT = Path(__file__).resolve().parents[2]
 UNAVAILABLE = "nothing was sent"
@@ -129,12 +134,16 @@ def cluster_or_skip() -> None:
 def test_a_postgresql_restart_answers_503_then_recovers(redis_url: str, tmp_path: Path) -> None:
     import redis
 
-    redis.Redis.from_url(redis_url).flushdb()
+    # Its own key prefix, not a FLUSHDB: other tests (other xdist workers, other
+    # runs) may be using the same Redis database.
+    prefix = f"hotline-test-{secrets.token_hex(6)}"
+    client = redis.Redis.from_url(redis_url)
     with private_cluster() as cluster:
         cluster.create_database("hotline")
         config = Config(
             database_url=cluster.url("hotline"),
             redis_url=redis_url,
+            redis_prefix=prefix,
             keys_dir=tmp_path / "keys",
             insecure_cookies=True,
         )
@@ -168,6 +177,8 @@ def test_a_postgresql_restart_answers_503_then_recovers(redis_url: str, tmp_path
         # plus any whose commit landed as the connection was cut.
         assert stored.disclosures >= stored.receipts
         assert cluster.running()
+    for key in client.scan_iter(match=f"{prefix}*", count=1000):
+        client.delete(key)
 
 
 # --- SQLite ----------------------------------------------------------------------------
@@ -330,7 +341,8 @@ def test_a_recovery_file_on_a_full_disk_is_a_clear_error_and_loses_nothing(
 def test_a_report_on_a_full_disk_is_refused_clearly_and_leaves_nothing(
     tiny_disk: Path, tmp_path: Path
 ) -> None:
-    from tests.intake.test_web import open_form
+
+    from tests.helpers.reporter import open_form
 
     config = Config(
         database_url=f"sqlite:///{tiny_disk / 'hotline.sqlite3'}",

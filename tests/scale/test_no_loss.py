@@ -9,10 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from bench import load
-from bench.server import ONION_HOST
-from tests.conftest import Initialised
-from tests.scale.verify import log_of, server, verify
+from tests.helpers import load
+from tests.helpers.instance import Initialised
+from tests.helpers.servers import ONION_HOST
+from tests.helpers.verify import log_of, server, verify
+
+# Several gunicorn workers under load each: under xdist these tests share one
+# worker, so two load tests never compete for the same two cores.
+pytestmark = pytest.mark.xdist_group("scale")
 
 SUBMISSIONS = 60
 CONCURRENCY = 8
@@ -22,6 +26,7 @@ CONCURRENCY = 8
 def test_every_receipted_submission_is_stored_whole_and_once(
     initialised: Initialised, tmp_path: Path
 ) -> None:
+
     with server(initialised.config, tmp_path) as running:
         run = load.submissions(
             running.port,

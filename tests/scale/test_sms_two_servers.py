@@ -14,17 +14,21 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select
 
-from bench.client import Browser
-from bench.load import send_sms
-from bench.server import PUBLIC_URL, TWILIO_TOKEN
 from hotline.crypto.codenames import derive
 from hotline.crypto.keyring import load_secrets
 from hotline.db import Database
 from hotline.models import Disclosure, SmsThread
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import reporter_recipient
-from tests.conftest import Initialised
-from tests.scale.verify import assert_no_partial_case, queue_keys, server
+from tests.helpers.client import Browser
+from tests.helpers.instance import Initialised
+from tests.helpers.load import send_sms
+from tests.helpers.servers import PUBLIC_URL, TWILIO_TOKEN
+from tests.helpers.verify import assert_no_partial_case, queue_keys, server
+
+# Several gunicorn workers under load each: under xdist these tests share one
+# worker, so two load tests never compete for the same two cores.
+pytestmark = pytest.mark.xdist_group("scale")
 
 CODE = re.compile(r"\b(\d{4} \d{4} \d{4} \d{4})\b")
 NUMBER = "+250788555123"
@@ -44,6 +48,7 @@ def _replies(xml: str) -> list[str]:
 def test_a_dialogue_alternating_between_servers_files_one_case(
     initialised: Initialised, tmp_path: Path
 ) -> None:
+
     config = initialised.config
     if not config.redis_url:
         pytest.skip("across processes needs PostgreSQL + Redis (the other backend)")

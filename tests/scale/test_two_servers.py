@@ -17,8 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Initialised
-from tests.servers import Server, start_server
+from tests.helpers.instance import Initialised
+from tests.helpers.servers import Server, start_server
+
+# Several gunicorn workers under load each: under xdist these tests share one
+# worker, so two load tests never compete for the same two cores.
+pytestmark = pytest.mark.xdist_group("scale")
+
 
 AGENT = "DistinctiveAgent/9.9 (reporter phone)"
 

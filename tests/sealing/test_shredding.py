@@ -20,8 +20,10 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from hotline.models import Disclosure, Message, SealedKey
-from tests.cases.desk import case, desk_post, file_web_report, officer_client
-from tests.conftest import Initialised, OfficerLogin, assert_absent, dump_database
+from tests.helpers.desk import case, desk_post, file_web_report, officer_client
+from tests.helpers.instance import Initialised
+from tests.helpers.officers import OfficerLogin
+from tests.helpers.stored import assert_absent, dump_database
 from tests.intake.test_sms import Phone
 
 REPORT = "The valuation clerk at Gatuna rewrites invoices for a fee of 40,000 francs"

@@ -81,7 +81,7 @@ def generate(
             closed = until_today(received + dt.timedelta(days=rng.randint(8, 420)))
             outcome = _pick(rng, OUTCOME_WEIGHTS) if closed else None
         rewarded = closed and outcome == "substantiated" and category == "taxpayer_fraud"
-        if rewarded and rng.random() < 0.4:
+        if closed is not None and rewarded and rng.random() < 0.4:
             paid = until_today(closed + dt.timedelta(days=rng.randint(20, 200)))
             reward = rng.randint(5_000, 5_000_000) if paid else None
         queues = ROUTES[category]
@@ -144,4 +144,4 @@ def insert_cases(session: Session, cases: Sequence[Case]) -> list[str]:
     session.execute(insert(Reporter), reporters)
     session.execute(insert(Disclosure), disclosures)
     session.execute(insert(DisclosureQueue), routes)
-    return [d["id"] for d in disclosures]
+    return [str(d["id"]) for d in disclosures]

@@ -17,8 +17,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hotline.models import Disclosure, PublishedStatistics, today
-from hotline.transparency import cli as stats_cli
-from hotline.transparency import views as stats_views
 from hotline.transparency.statistics import ensure_published, published_versions
 from hotline.transparency.tables import (
     ALL,
@@ -132,11 +130,10 @@ def test_history_is_published_safely_and_never_revised(
     runner: FlaskCliRunner,
     db: Session,
     history: list[Case],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Version 1: the page as it was shortly after an earlier quarter ended.
-    monkeypatch.setattr(stats_views, "today", lambda: EARLIER)
-    monkeypatch.setattr(stats_cli, "today", lambda: EARLIER)
+    clock = app.extensions["hotline"].clock
+    clock.set(dt.datetime.combine(EARLIER, dt.time(12), tzinfo=dt.UTC))
     first = capture(client, runner)
     assert first.json["published_through"] == str(last_completed_quarter(EARLIER))
     assert_agree(first)
@@ -165,7 +162,7 @@ def test_history_is_published_safely_and_never_revised(
         )
     )
     db.commit()
-    monkeypatch.undo()
+    clock.set(None)
     second = capture(client, runner)
     assert second.json["published_through"] == str(last_completed_quarter(TODAY))
     assert_agree(second)

@@ -1,18 +1,24 @@
-"""The suppression rules, checked against a brute-force attacker that shares no
-code with them: for every hidden small count it searches for a second whole
-number assignment of the hidden cells that fits every published value."""
+"""The suppression rules, checked against two attackers that share no code with
+them: a brute-force search for a second whole number assignment of the hidden
+cells that fits every published value, and a linear-programming attack solved by
+scipy's HiGHS, a solver the code under test does not use (the code's own
+``_Simplex`` is checked against HiGHS too, so a solver bug cannot make the
+protection and the attack agree)."""
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from hotline.transparency.simplex import linear_range
 from hotline.transparency.suppression import CellKey, Group, SuppressionError, Table
+from tests.transparency.highs import highs_attack, highs_leaks, highs_range
 
 SLACK = 25
 
@@ -103,6 +109,7 @@ def assert_protected(table: Table) -> None:
     for key, cell in table.cells.items():
         if cell.hidden and 0 < cell.value < 5:
             assert alternative_exists(table, key), f"{key} = {cell.value} can be worked out"
+    assert highs_leaks(table) == [], "HiGHS works a small count out"
 
 
 def test_one_small_cell_gets_a_complement() -> None:
@@ -168,3 +175,67 @@ def test_random_tables_leave_every_small_count_uncertain(values: list[list[int]]
     table = grid(values)
     table.protect()
     assert_protected(table)
+
+
+def test_the_highs_attack_breaks_an_unsuppressed_table() -> None:
+    # The attack can fail a table: one small cell hidden alone is worked out.
+    table = column({"tax": 120, "staff": 60, "retaliation": 2, "other": 7})
+    table.cells[("retaliation",)].state = "small"
+    assert highs_attack(table) == {((("retaliation",), 1),): (2, 2)}
+    assert highs_leaks(table) == [((("retaliation",), 1),)]
+    # Markers alone: four "<5" parts under a "<5" total of 4 must all be 1.
+    table = Table()
+    for name in "abcd":
+        table.add((name,), 1, fixed_state="small")
+    table.add(("all",), 4, fixed_state="small")
+    table.group(("all",), [(name,) for name in "abcd"])
+    assert all(high - low < 1 for low, high in highs_attack(table).values())
+    # A growing count whose step of 3 shows through its hidden later version.
+    table = Table()
+    table.add(("q1",), 40, fixed_state="shown")
+    table.add(("q2",), 43, fixed_state="protect")
+    table.add(("q2", "part"), 43, fixed_state="shown")
+    table.group(("q2",), [("q2", "part")])
+    table.chain([("q1",), ("q2",)])
+    assert highs_leaks(table) != []
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=5).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.sampled_from([-1, 0, 1]), min_size=n, max_size=n),
+            st.lists(st.integers(min_value=0, max_value=6), min_size=n, max_size=n),
+            st.lists(st.one_of(st.none(), st.integers(0, 8)), min_size=n, max_size=n),
+            st.lists(st.lists(st.sampled_from([-1, 0, 1]), min_size=n, max_size=n), max_size=3),
+            st.lists(st.lists(st.sampled_from([-1, 0, 1]), min_size=n, max_size=n), max_size=2),
+        )
+    )
+)
+def test_the_code_s_simplex_agrees_with_highs(
+    case: tuple[list[int], list[int], list[int | None], list[list[int]], list[list[int]]],
+) -> None:
+    objective, lower, extra, equality_rows, inequality_rows = case
+    upper = [None if e is None else lo + e for lo, e in zip(lower, extra, strict=True)]
+    # A point inside the bounds makes every system feasible.
+    point = [lo if hi is None else (lo + hi) // 2 for lo, hi in zip(lower, upper, strict=True)]
+    equalities = [(row, float(np.dot(row, point))) for row in equality_rows]
+    inequalities = [(row, float(np.dot(row, point)) + 1) for row in inequality_rows]
+    bounds = [
+        (float(lo), None if hi is None else float(hi)) for lo, hi in zip(lower, upper, strict=True)
+    ]
+    theirs = highs_range(objective, bounds, equalities, inequalities)
+    # The code's ranges are of counts, bounded below; so is what it is asked here.
+    assume(math.isfinite(theirs[0]))
+    ours = linear_range(
+        [float(c) for c in objective],
+        [float(lo) for lo in lower],
+        [math.inf if hi is None else float(hi) for hi in upper],
+        equalities,
+        inequalities,
+    )
+    assert ours[0] == pytest.approx(theirs[0], abs=1e-6)
+    if math.isinf(theirs[1]):
+        assert math.isinf(ours[1])
+    else:
+        assert ours[1] == pytest.approx(theirs[1], abs=1e-6)

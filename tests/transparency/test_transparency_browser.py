@@ -21,10 +21,13 @@ import pytest
 
 from hotline.db import Database
 from hotline.models import today
-from tests.browser.conftest import CHROMIUM_ARGS, CHROMIUM_CANDIDATES, screenshot
-from tests.conftest import Initialised
-from tests.servers import Server, start_server
+from tests.helpers.browser import CHROMIUM_ARGS, CHROMIUM_CANDIDATES, screenshot
+from tests.helpers.instance import Initialised
+from tests.helpers.servers import Server, start_server
 from tests.transparency.history import generate, insert_cases
+
+# One Chromium at a time: under xdist these tests share one worker.
+pytestmark = pytest.mark.xdist_group("chromium")
 
 
 @pytest.fixture

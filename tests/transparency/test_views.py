@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from hotline.models import today
-from tests.conftest import sign_in
+from tests.helpers.officers import sign_in
 from tests.transparency.history import Case, generate, insert_cases
 
 TODAY = today()

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from hotline.audit import verify
 from hotline.models import AuditEvent, DisclosureLink
-from tests.cases.desk import audit_events, case, desk_post, file_web_report, officer_client
-from tests.conftest import OfficerLogin
-from tests.intake.test_web import element, jpeg_with_gps
+from tests.helpers.desk import audit_events, case, desk_post, file_web_report, officer_client
+from tests.helpers.officers import OfficerLogin
+from tests.helpers.reporter import element, jpeg_with_gps
 
 REPORT = "Commissioner Mugenzi's driver collects the envelopes on Fridays"
 REPLY = "Do you know the plate number of the car?"

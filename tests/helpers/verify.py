@@ -18,8 +18,6 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bench.load import Outcome
-from bench.server import Gunicorn, gunicorn
 from hotline.admin.designations import queue_key_from_recovery
 from hotline.config import Config
 from hotline.crypto.codenames import derive
@@ -29,6 +27,8 @@ from hotline.db import Database
 from hotline.models import Attachment, ContactDetail, Disclosure, Message, Queue, SealedKey
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import queue_recipient, reporter_recipient
+from tests.helpers.load import Outcome
+from tests.helpers.servers import Gunicorn, gunicorn
 
 TOKEN = re.compile(r"^(HL[0-9a-f]{16})\b")
 
@@ -39,7 +39,7 @@ def server(config: Config, tmp_path: Path, *, workers: int = 2) -> Iterator[Guni
     Tor user arrives from one address, so the per-address limits are off there
     (as they are in production) and the load is not refused with 429s.
 
-    (``tests.servers.start_server`` gives up when a booting worker makes its
+    (``tests.helpers.servers.start_server`` gives up when a booting worker makes its
     first health check time out; this one waits for every worker.)
     """
     with gunicorn(config, tmp_path, workers=workers) as running:

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from hotline.desk.deadlines import acknowledgement_due, add_months, feedback_due
 from hotline.models import today
-from tests.cases.desk import audit_events, case, desk_post, file_web_report, officer_client
-from tests.conftest import OfficerLogin
-from tests.intake.test_web import check_in
+from tests.helpers.desk import audit_events, case, desk_post, file_web_report, officer_client
+from tests.helpers.officers import OfficerLogin
+from tests.helpers.reporter import check_in
 
 REPORT = "Customs officer at Cyanika waves through undeclared mobile phones for cash"
 

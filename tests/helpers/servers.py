@@ -1,7 +1,8 @@
-"""A real gunicorn for the benchmark, and the CPU its processes (and PostgreSQL's
-backends serving it) spend, read from ``/proc``.
+"""Real gunicorn servers, for tests that cross process boundaries or drive a
+browser, and for the benchmark (``bench`` imports them from here); and the CPU
+their processes (and PostgreSQL's backends serving them) spend, read from ``/proc``.
 
-The server listens on 127.0.0.1 only. CPU is counted per process from
+Servers listen on 127.0.0.1 only. CPU is counted per process from
 ``/proc/<pid>/stat`` (utime + stime), so the load generator's own CPU, which
 runs in another process, is never counted as the server's.
 """
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -21,20 +23,42 @@ from pathlib import Path
 
 from hotline.config import Config
 
-ROOT = Path(__file__).resolve().parents[1]
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-#: The onion host the load claims to come through: Tor clients all share one
-#: address, so the per-address rate limits are off there (as in production).
-ONION_HOST = "hotlinebenchxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion"
-#: Signs the benchmark's webhook requests to its own throw-away server only.
-TWILIO_TOKEN = "bench-twilio-token"  # noqa: S105
-PUBLIC_URL = "https://hotline.example.org"
+ROOT = Path(__file__).resolve().parents[2]
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In the child: ask Linux to end it when the test or benchmark process dies,
+    so a run that is killed leaves no server behind to confuse the next one."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Ask a server to stop, and kill it if it has not within 20 seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=20)
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+#: The onion host the load claims to come through: Tor clients all share one
+#: address, so the per-address rate limits are off there (as in production).
+ONION_HOST = "hotlinebenchxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion"
+#: Signs the benchmark's webhook requests to its own throw-away server only.
+TWILIO_TOKEN = "bench-twilio-token"
+PUBLIC_URL = "https://hotline.example.org"
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -133,18 +157,6 @@ def server_env(config: Config, port: int, workers: int, threads: int = 8) -> dic
     return env
 
 
-PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent() -> None:
-    """In the child: ask Linux to end it when the benchmark or test dies, so an
-    interrupted run leaves no server behind."""
-    import ctypes
-    import signal
-
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 @contextmanager
 def gunicorn(config: Config, log_dir: Path, *, workers: int = 2) -> Iterator[Gunicorn]:
     port = free_port()
@@ -163,12 +175,7 @@ def gunicorn(config: Config, log_dir: Path, *, workers: int = 2) -> Iterator[Gun
         _wait_ready(server, workers)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def _wait_ready(server: Gunicorn, workers: int) -> None:
@@ -184,3 +191,57 @@ def _wait_ready(server: Gunicorn, workers: int) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not start: {server.log.read_text(errors='replace')}")
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> str:
+        stop_process(self.process)
+        return self.log.read_text(errors="replace")
+
+
+def start_server(
+    config: Config,
+    tmp_path: Path,
+    name: str,
+    workers: int = 1,
+    environment: Mapping[str, str] | None = None,
+) -> Server:
+    port = free_port()
+    log = tmp_path / f"{name}.log"
+    env = {
+        **os.environ,
+        "HOTLINE_DATABASE_URL": config.database_url,
+        "HOTLINE_KEYS_DIR": str(config.keys_dir),
+        "HOTLINE_INSECURE_COOKIES": "1",
+        "HOTLINE_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+        **(environment or {}),
+    }
+    if config.redis_url:
+        env["HOTLINE_REDIS_URL"] = config.redis_url
+        env["HOTLINE_REDIS_PREFIX"] = config.redis_prefix
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return Server(url, process, log)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError(f"{name} did not start: {log.read_text(errors='replace')}")

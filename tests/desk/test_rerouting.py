@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.crypto.envelopes import CannotOpen
 from hotline.models import DisclosureQueue, Notification, SealedKey
 from hotline.sealing.items import read_attachment, read_message
-from tests.cases.desk import (
+from tests.helpers.desk import (
     audit_events,
     case,
     desk_post,
@@ -23,8 +23,9 @@ from tests.cases.desk import (
     queue_keys,
     reporter_keys,
 )
-from tests.conftest import Initialised, OfficerLogin
-from tests.intake.test_web import jpeg_with_gps
+from tests.helpers.instance import Initialised
+from tests.helpers.officers import OfficerLogin
+from tests.helpers.reporter import jpeg_with_gps
 
 REPORT = "The integrity officer sells copies of audit plans to the firms being audited"
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
-from bench.client import Browser, Reply
+from tests.helpers.client import Browser, Reply
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -292,7 +292,7 @@ def officer_pages(
     time_limit: float,
 ) -> dict[str, Run]:
     """Sign in through the real form (password + TOTP), then time each page."""
-    from bench.client import hidden
+    from tests.helpers.client import hidden
 
     browser = Browser(port)
     try:

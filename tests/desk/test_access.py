@@ -23,7 +23,7 @@ from hotline.models import (
     SealedKey,
 )
 from hotline.sealing.items import read_attachment, read_message
-from tests.cases.desk import (
+from tests.helpers.desk import (
     audit_events,
     case,
     desk_post,
@@ -31,8 +31,9 @@ from tests.cases.desk import (
     officer_client,
     queue_keys,
 )
-from tests.conftest import Initialised, OfficerLogin
-from tests.intake.test_web import jpeg_with_gps
+from tests.helpers.instance import Initialised
+from tests.helpers.officers import OfficerLogin
+from tests.helpers.reporter import jpeg_with_gps
 
 TEXT = "The assessor at Rusumo took 500,000 to clear the fuel tanker"
 
@@ -159,4 +160,4 @@ def test_opening_a_case_clears_unread_and_is_audited(
     assert not case(db, filed.reference).unread
     viewed = audit_events(db, "case.viewed")
     assert [(e.actor, e.subject) for e in viewed] == [("officer:reader", filed.reference)]
-    assert db.scalar(select(func.count()).select_from(AuditEvent)) >= 2
+    assert (db.scalar(select(func.count()).select_from(AuditEvent)) or 0) >= 2

@@ -18,7 +18,7 @@ from hotline.models import Message, SealedKey
 from hotline.sealing.items import FileToStore, read_message
 from hotline.sealing.recipients import reporter_recipient
 from hotline.sealing.store import store_attachment
-from tests.cases.desk import (
+from tests.helpers.desk import (
     audit_events,
     case,
     desk_post,
@@ -27,8 +27,9 @@ from tests.cases.desk import (
     queue_keys,
     reporter_keys,
 )
-from tests.conftest import Initialised, OfficerLogin
-from tests.intake.test_web import check_in, jpeg_with_gps
+from tests.helpers.instance import Initialised
+from tests.helpers.officers import OfficerLogin
+from tests.helpers.reporter import check_in, jpeg_with_gps
 
 REPORT = "The warehouse manager at Kigali port re-labels cigarettes as biscuits"
 REPLY = "Thank you. Which warehouse number, and on which days?"
@@ -61,7 +62,7 @@ def test_an_officer_reply_reaches_the_reporter_at_check_in(
     )
 
     # The reporter follows up; the officer sees it after the reply, in order.
-    from tests.intake.test_web import hidden
+    from tests.helpers.reporter import hidden
 
     followup = client.post(
         "/checkin/followup",

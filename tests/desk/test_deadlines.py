@@ -10,14 +10,14 @@ from sqlalchemy.orm import Session
 
 from hotline.desk.service import retaliation_reminders_due
 from hotline.models import Disclosure, ReminderSent, today
-from tests.cases.desk import (
+from tests.helpers.desk import (
     case,
     desk_post,
     file_web_report,
     officer_client,
 )
-from tests.conftest import OfficerLogin
-from tests.intake.test_web import check_in, element, file_report
+from tests.helpers.officers import OfficerLogin
+from tests.helpers.reporter import check_in, element, file_report
 
 
 def _section(html: str, element_id: str) -> str:

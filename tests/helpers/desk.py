@@ -15,8 +15,9 @@ from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import recovery_private_key
 from hotline.models import AuditEvent, Disclosure, Queue
 from hotline.sealing.recipients import queue_recipient, reporter_recipient
-from tests.conftest import Initialised, OfficerLogin, sign_in
-from tests.intake.test_web import element, file_report, hidden
+from tests.helpers.instance import Initialised
+from tests.helpers.officers import OfficerLogin, sign_in
+from tests.helpers.reporter import element, file_report, hidden
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from hotline.intake.service import Draft, submit
 from hotline.models import AuditEvent, ContactRequest
-from tests.admin.conftest import MakeOfficer, post
-from tests.conftest import Initialised, OfficerLogin, assert_absent, dump_database
-from tests.intake.test_web import TEXT
+from tests.helpers.instance import Initialised
+from tests.helpers.officers import MakeOfficer, OfficerLogin, post
+from tests.helpers.reporter import TEXT
+from tests.helpers.stored import assert_absent, dump_database
 
 Desk = Callable[[OfficerLogin], FlaskClient]
 CONTACT = "Jeanne Uwimana, +250 788 555 123, jeanne.u@example.rw"

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from hotline.desk.errors import CaseRefused
 from hotline.desk.rewards import MAX_COLLECTED_MINOR, parse_amount, reward_for
 from hotline.models import today
-from tests.cases.desk import audit_events, case, desk_post, file_web_report, officer_client
-from tests.conftest import OfficerLogin
-from tests.intake.test_web import check_in
+from tests.helpers.desk import audit_events, case, desk_post, file_web_report, officer_client
+from tests.helpers.officers import OfficerLogin
+from tests.helpers.reporter import check_in
 
 
 @pytest.mark.parametrize(
