@@ -1,1 +1,2 @@
-"""Backups and retention (``hotline backup``, ``hotline purge``)."""
+"""Backups and retention: ``backup`` (``hotline backup``), ``purge``
+(``hotline purge``) and the console commands in ``cli``."""

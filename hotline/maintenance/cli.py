@@ -28,7 +28,8 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 @with_appcontext
 def backup_command(path: Path) -> None:
     """Write a consistent copy of the database (and nothing else) to PATH."""
-    from hotline.maintenance.retention import MaintenanceError, backup, keep_beside
+    from hotline.maintenance.backup import backup, keep_beside
+    from hotline.maintenance.errors import MaintenanceError
 
     config = current().config
     try:
@@ -59,7 +60,8 @@ def purge_command(dry_run: bool, on: dt.datetime | None) -> None:
     the public statistics, detached from the reporter's codename. Each case is
     recorded in the audit trail.
     """
-    from hotline.maintenance.retention import MaintenanceError, purge
+    from hotline.maintenance.errors import MaintenanceError
+    from hotline.maintenance.purge import purge
 
     instance = current()
     days = instance.config.retention_days

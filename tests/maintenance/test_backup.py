@@ -20,7 +20,8 @@ from hotline import create_app
 from hotline.config import Config
 from hotline.crypto.keyring import SECRET_NAMES
 from hotline.db import Database
-from hotline.maintenance.retention import MaintenanceError, backup, libpq_url
+from hotline.maintenance.backup import backup, libpq_url
+from hotline.maintenance.errors import MaintenanceError
 from hotline.models import Disclosure, Message, SealedKey
 from tests.helpers.cases import Cases
 from tests.helpers.instance import POSTGRES_ADMIN_URL, Initialised

@@ -13,12 +13,9 @@ from sqlalchemy import func, select
 
 from hotline.crypto.envelopes import CannotOpen
 from hotline.db import Database
-from hotline.maintenance.retention import (
-    PURGED_REPORTER,
-    MaintenanceError,
-    backup,
-    retention_cutoff,
-)
+from hotline.maintenance.backup import backup
+from hotline.maintenance.errors import MaintenanceError
+from hotline.maintenance.purge import PURGED_REPORTER, retention_cutoff
 from hotline.models import (
     AuditEvent,
     ContactDetail,

@@ -1,0 +1,77 @@
+"""What the hotline records about its own work: the audit chain, the
+notification outbox, reminders already sent and published statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.db import Base
+from hotline.models.defaults import today
+
+
+class AuditEvent(Base):
+    """One link of the append-only audit chain.
+
+    ``link`` = HMAC(audit_key, previous link ‖ this event): without the key in
+    ``keys/`` nobody can edit, delete or insert a row without being detected.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(120), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """A single row locked while appending, so concurrent writers never fork the chain."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_link: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class Notification(Base):
+    """An outbox row: "something needs you" for one officer, with no content.
+
+    Drained by ``hotline notify`` in batches, after the request has committed.
+    """
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    created_on: Mapped[dt.date] = mapped_column(Date, default=today)
+    sent: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+
+class ReminderSent(Base):
+    """Reminders already sent (deadlines, retaliation check-ins at 30/60/90 days)."""
+
+    __tablename__ = "reminders_sent"
+
+    disclosure_id: Mapped[str] = mapped_column(
+        ForeignKey("disclosures.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sent_on: Mapped[dt.date] = mapped_column(Date, default=today)
+
+
+class PublishedStatistics(Base):
+    """A completed quarter's public table, frozen once published."""
+
+    __tablename__ = "published_statistics"
+
+    quarter: Mapped[str] = mapped_column(String(8), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    published_on: Mapped[dt.date] = mapped_column(Date, default=today)
