@@ -76,48 +76,49 @@ def keys_rotate(queue: str, recovery_file: Path, reapprove: bool, keep: tuple[st
     open sessions end, and the next sign-in picks the new key up.
     """
     from hotline.admin.designations import NoQueueKey, queue_key_from_recovery
-    from hotline.admin.rotation import catch_up_rotation, count_sealed_to, rotate_queue
+    from hotline.admin.queue_rotation import rotate_queue_key
+    from hotline.admin.rotation import count_sealed_to
     from hotline.models import Officer, Queue
 
     instance = current()
     recovery = _recovery_key(recovery_file)
-    try:
-        with instance.database.transaction() as session:
-            row = session.get(Queue, queue)
-            if row is None:
-                known = ", ".join(sorted(session.scalars(select(Queue.slug))))
-                _fail(f"unknown queue {queue!r}; known: {known}")
-            keep_ids = []
-            for username in keep:
-                officer = session.scalar(select(Officer).where(Officer.username == username))
-                if officer is None:
-                    _fail(f"unknown officer {username!r}")
-                keep_ids.append(officer.id)
+    # rotate_queue_key commits twice (the rotation, then its catch-up), so it
+    # runs in a plain session rather than one transaction.
+    with instance.database.sessions() as session:
+        row = session.get(Queue, queue)
+        if row is None:
+            known = ", ".join(sorted(session.scalars(select(Queue.slug))))
+            _fail(f"unknown queue {queue!r}; known: {known}")
+        keep_ids = []
+        for username in keep:
+            officer = session.scalar(select(Officer).where(Officer.username == username))
+            if officer is None:
+                _fail(f"unknown officer {username!r}")
+            keep_ids.append(officer.id)
+        try:
             old_key = queue_key_from_recovery(row, recovery)
             total = count_sealed_to(session, queue)
             with click.progressbar(
                 length=total, label=f"Re-sealing {queue}", file=sys.stderr
             ) as bar:
-                rotation = rotate_queue(
+                rotated = rotate_queue_key(
                     session,
                     row,
                     old_key,
-                    bar.update,
                     audit_key=instance.secrets.audit_key,
                     actor="cli",
+                    sessions=instance.sessions,
                     reapprove=reapprove,
                     keep_officer_ids=keep_ids,
+                    progress=bar.update,
                 )
-        with instance.database.transaction() as session:
-            late = catch_up_rotation(session, rotation)
-    except NoQueueKey as exc:
-        _fail(str(exc))
-    # Their sessions carry the old key, which now opens nothing.
-    for officer_id in rotation.affected_officers:
-        instance.sessions.backend.delete_for_officer(officer_id)
+        except NoQueueKey as exc:
+            session.rollback()
+            _fail(str(exc))
+    rotation = rotated.rotation
     click.echo(
         f"Queue {queue} is now at key generation {rotation.generation}: "
-        f"{rotation.resealed_items + late} items re-sealed."
+        f"{rotated.resealed_items} items re-sealed."
     )
     click.echo(f"Officers holding the new key: {len(rotation.resealed_designations)}.")
     if rotation.pending_designations:
