@@ -34,7 +34,7 @@ from hotline.admin.designations import queue_key_from_recovery
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import InstanceSecrets, load_secrets, recovery_private_key
 from hotline.intake.sms import gsm
-from hotline.intake.sms.commands import LANGUAGES, MENU, keyword
+from hotline.intake.sms.commands import MENU, keyword
 from hotline.intake.sms.texts import STATUS_PIECES, Texts
 from hotline.intake.sms.thread import ThreadState, open_state, read_thread, seal_state, thread_keys
 from hotline.models import (
@@ -46,6 +46,7 @@ from hotline.models import (
     SealedKey,
     SmsThread,
 )
+from hotline.procedure import LANGUAGES, Outcome, Status
 from hotline.sealing.items import read_attachment, read_message
 from hotline.sealing.recipients import queue_recipient
 from hotline.sealing.store import store_message
@@ -763,7 +764,11 @@ def test_replies_in_every_language_fit_with_the_longest_values(sms_app: Flask) -
                 # STATUS is paged: every page fits, in every language.
                 hint = texts.more_hint()
                 long_status = "\n".join(
-                    [texts.status_line("HL-WWWW-WWWW", texts.status_name("closed", "referred"))]
+                    [
+                        texts.status_line(
+                            "HL-WWWW-WWWW", texts.status_name(Status.CLOSED, Outcome.REFERRED)
+                        )
+                    ]
                     + [texts.reply_heading("HL-WWWW-WWWW"), "ن" * 900, texts.more_unread(99)]
                 )
                 for page in gsm.paginate(long_status, hint):
