@@ -167,7 +167,7 @@ def _desk_charts(stats: DeskStatistics) -> list[tuple[str, Markup]]:
             bar_chart(
                 by_channel,
                 months,
-                [Series(c, v) for c, v in stats.by_channel.items()],
+                [Series(c.label, v) for c, v in stats.by_channel.items()],
                 stacked=True,
             ),
         ),
