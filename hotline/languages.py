@@ -1,5 +1,6 @@
 """The language of every page: chosen per request, remembered in a cookie, shown in
-the templates with its direction and the procedure's labels in that language.
+the templates with its direction; the procedure's vocabulary is a template global,
+so each term shows its label in that language.
 
 Reporter and officer pages alike; ``create_app`` binds Babel with
 :func:`select_locale` and calls :func:`init_app`.
@@ -17,19 +18,37 @@ from jinja2.runtime import Context
 from jinja2.utils import pass_context
 from markupsafe import Markup
 
-from hotline.desk.states import outcome_label, reward_label, status_label
 from hotline.instance import current
-from hotline.intake.web.forms import CATEGORY_LABELS
-from hotline.procedure import DEFAULT_LANGUAGE
+from hotline.procedure import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    RIGHT_TO_LEFT,
+    AuthorKind,
+    Category,
+    Channel,
+    LinkKind,
+    Outcome,
+    RequestStatus,
+    RewardState,
+    Status,
+)
 
 LANG_COOKIE = "lang"
 
-LANGUAGE_NAMES = {
-    "en": "English",
-    "fr": "Français",
-    "rw": "Kinyarwanda",
-    "sw": "Kiswahili",
-    "ar": "العربية",
+#: The vocabulary as template globals, so pages compare with members
+#: (``row.category == Category.RETALIATION``) and show ``member.label``.
+VOCABULARY = {
+    term.__name__: term
+    for term in (
+        AuthorKind,
+        Category,
+        Channel,
+        LinkKind,
+        Outcome,
+        RequestStatus,
+        RewardState,
+        Status,
+    )
 }
 
 
@@ -83,20 +102,13 @@ def translations_for_templates() -> dict[str, Any]:
 
 
 def language_context() -> dict[str, Any]:
-    """The page's language and direction, and the procedure's words in it."""
+    """The page's language and direction, and the languages it can switch to."""
     locale = str(get_locale() or DEFAULT_LANGUAGE)
-    return {
-        "lang": locale,
-        "rtl": locale == "ar",
-        "languages": LANGUAGE_NAMES,
-        "category_labels": CATEGORY_LABELS,
-        "status_label": status_label,
-        "outcome_label": outcome_label,
-        "reward_label": reward_label,
-    }
+    return {"lang": locale, "rtl": locale in RIGHT_TO_LEFT, "languages": LANGUAGE_NAMES}
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(VOCABULARY)
     app.context_processor(translations_for_templates)
     app.context_processor(language_context)
     app.after_request(remember_language)

@@ -1,7 +1,8 @@
 """The procedure's vocabulary: every word Hotline stores or decides on, as types.
 
 Categories, case statuses and outcomes, reward states, who wrote a message,
-how cases are linked, the channels and the desk's refusal reasons are
+how cases are linked, the channels, the desk's refusal reasons and the
+states of a request to the codename register are
 ``StrEnum`` members equal to the strings the database has always held, so no
 stored value changes. Code matches on members (mypy checks that every
 ``match`` covers them all) and pages show ``member.label``, the one
@@ -143,9 +144,44 @@ class RefusalReason(Term):
     CANNOT_OPEN = "cannot_open"
 
 
+class RequestStatus(Term):
+    """A request to read a case's contact details from the codename register:
+    pending until a custodian approves or refuses it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class DraftRefusal(StrEnum):
+    """Why intake refused a draft (:class:`hotline.intake.service.DraftRejected`).
+
+    A stable key, not a term with one label: each channel words it in its own
+    way (the web form names the limits, an SMS stays within 160 characters),
+    each with an exhaustive ``match``, so a new reason fails mypy until every
+    channel says it.
+    """
+
+    EMPTY = "empty"
+    TEXT_TOO_LONG = "text_too_long"
+    FILES_TOO_LARGE = "files_too_large"
+    UNREADABLE_FILE = "unreadable_file"
+    UNROUTABLE = "unroutable"
+
+
 #: The interface languages, English first (the fallback).
 LANGUAGES: Final = ("en", "fr", "rw", "sw", "ar")
 DEFAULT_LANGUAGE: Final = "en"
+#: Each language in its own name, as the language links show it.
+LANGUAGE_NAMES: Final[Mapping[str, str]] = {
+    "en": "English",
+    "fr": "Français",
+    "rw": "Kinyarwanda",
+    "sw": "Kiswahili",
+    "ar": "العربية",
+}
+#: The languages written right to left.
+RIGHT_TO_LEFT: Final = frozenset({"ar"})
 
 #: A disclosure is acknowledged within 7 days of receipt ...
 ACKNOWLEDGEMENT_DAYS: Final = 7
@@ -200,6 +236,11 @@ _LABELS: Mapping[type[Term], Mapping[Term, LazyString]] = {
         Channel.SMS: _l("SMS"),
         Channel.EMAIL: _l("E-mail"),
         Channel.VOICE: _l("Telephone"),
+    },
+    RequestStatus: {
+        RequestStatus.PENDING: _l("waiting for the custodian"),
+        RequestStatus.APPROVED: _l("approved"),
+        RequestStatus.REFUSED: _l("refused"),
     },
     RefusalReason: {
         RefusalReason.EMPTY: _l("The text is empty."),

@@ -30,6 +30,7 @@ from hotline.procedure import (
     LinkKind,
     Outcome,
     RefusalReason,
+    RequestStatus,
     RewardState,
     Status,
     Term,
@@ -46,6 +47,7 @@ STORED: dict[type[Term], list[str]] = {
     AuthorKind: ["reporter", "officer", "note", "measure"],
     LinkKind: ["related", "retaliation_for"],
     Channel: ["web", "sms", "email", "voice"],
+    RequestStatus: ["pending", "approved", "refused"],
     RefusalReason: [
         "empty",
         "too_long",

@@ -18,9 +18,9 @@ class CaseRefused(ValueError):
     is for logs and tests. None of them ever holds case content.
     """
 
-    def __init__(self, reason: RefusalReason | str, message: str, **params: str | int) -> None:
+    def __init__(self, reason: RefusalReason, message: str, **params: str | int) -> None:
         super().__init__(message)
-        # A reason outside the vocabulary fails here, where it is raised,
-        # rather than reaching the officer as a generic message.
-        self.reason = RefusalReason(reason)
+        # Only a member of the vocabulary, so a mistyped reason fails mypy where
+        # it is raised rather than reaching the officer as a generic message.
+        self.reason = reason
         self.params: Mapping[str, str | int] = params

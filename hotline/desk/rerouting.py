@@ -28,6 +28,7 @@ from hotline.desk.access import Handler, assignable_officers, open_case
 from hotline.desk.errors import CaseRefused
 from hotline.models import DisclosureQueue, Queue, SealedKey
 from hotline.notifications.outbox import NEW_CASE, enqueue_for_queues
+from hotline.procedure import RefusalReason
 from hotline.sealing import recipients as readers
 from hotline.sealing.items import open_sealed_key, seal_data_key
 from hotline.sealing.recipients import queue_recipient
@@ -50,24 +51,24 @@ def reroute(
     adding = {slug for slug in add if slug} - current
     removing = {slug for slug in remove if slug}
     if not adding and not removing:
-        raise CaseRefused("nothing_to_change", "choose a queue to add or to remove")
+        raise CaseRefused(RefusalReason.NOTHING_TO_CHANGE, "choose a queue to add or to remove")
     if removing - current:
-        raise CaseRefused("not_routed", "the case is not in that queue")
+        raise CaseRefused(RefusalReason.NOT_ROUTED, "the case is not in that queue")
     excluded = set(disclosure.excluded_slugs)
     new_queues: dict[str, Queue] = {}
     for slug in sorted(adding):
         queue = session.get(Queue, slug)
         if queue is None:
-            raise CaseRefused("unknown_queue", f"there is no queue {slug!r}")
+            raise CaseRefused(RefusalReason.UNKNOWN_QUEUE, f"there is no queue {slug!r}")
         if queue.is_custodian:
-            raise CaseRefused("custodian", "the codename register never receives cases")
+            raise CaseRefused(RefusalReason.CUSTODIAN, "the codename register never receives cases")
         if slug in excluded:
             # The reporter said the report concerns this unit: it must never see it.
-            raise CaseRefused("excluded", f"the reporter excluded {slug}")
+            raise CaseRefused(RefusalReason.EXCLUDED, f"the reporter excluded {slug}")
         new_queues[slug] = queue
     remaining = (current - removing) | adding
     if not remaining:
-        raise CaseRefused("no_queue_left", "a case must stay in at least one queue")
+        raise CaseRefused(RefusalReason.NO_QUEUE_LEFT, "a case must stay in at least one queue")
 
     if new_queues:
         _reseal(session, access.disclosure.id, current, access.keys, new_queues)
@@ -136,7 +137,7 @@ def _reseal(
                 continue
         if data_key is None:
             raise CaseRefused(
-                "cannot_reseal",
+                RefusalReason.CANNOT_RESEAL,
                 "an item of this case is sealed only to a queue you do not hold; "
                 "an officer of that queue must reroute it",
             )

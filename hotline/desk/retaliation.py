@@ -6,7 +6,7 @@ original). Protection does not end when the original case closes: that is
 often when retaliation starts. The officers handling the retaliation case
 therefore check in with the reporter 30, 60 and 90 days after the ORIGINAL
 case closed, and record what they did as protective measures
-(``Message.author_kind == "measure"``, sealed to the queues only).
+(``AuthorKind.MEASURE``, sealed to the queues only).
 
 :func:`retaliation_reminders_due` is what ``hotline notify`` calls to remind
 those officers; it records ``ReminderSent`` itself, so each reminder goes once.

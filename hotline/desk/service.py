@@ -102,7 +102,7 @@ def reply(
     today: dt.date | None = None,
 ) -> Message:
     """A reply the reporter reads at check-in: sealed to the case's queues and
-    to the reporter's codename key (``author_kind="officer"``)."""
+    to the reporter's codename key (``AuthorKind.OFFICER``)."""
     message = _write(
         session,
         audit_key,

@@ -54,11 +54,10 @@ from hotline.desk.forms import (
 from hotline.desk.queue import CaseFilter, list_cases
 from hotline.desk.rerouting import reroute
 from hotline.desk.rewards import parse_amount, set_reward
-from hotline.desk.states import outcome_label, reward_label, status_label
 from hotline.desk.wording import DONE, money, refusal_message
 from hotline.instance import current, db_session
 from hotline.models import today
-from hotline.procedure import REWARD_PERCENT, AuthorKind, Category, LinkKind, Status
+from hotline.procedure import REWARD_PERCENT, Category, LinkKind, RefusalReason, Status
 
 blueprint = Blueprint("desk", __name__, url_prefix="/officer")
 
@@ -125,8 +124,6 @@ def _case_page(
             forms=case_page_forms(case_file, bound or {}),
             error=error,
             done=done,
-            link_labels={kind: kind.label for kind in LinkKind},
-            kind_labels={kind: kind.label for kind in AuthorKind},
             reward_percent=REWARD_PERCENT,
             contact_url=contact_url,
         ),
@@ -268,7 +265,7 @@ def _officer_id(value: str | None) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise CaseRefused("not_designated", "not an officer")
+        raise CaseRefused(RefusalReason.NOT_DESIGNATED, "not an officer")
     return int(value)
 
 
@@ -386,9 +383,6 @@ def register(app: Flask) -> None:
         officer = current_officer()
         return {
             "officer": officer,
-            "status_label": status_label,
-            "outcome_label": outcome_label,
-            "reward_label": reward_label,
             "statuses": tuple(Status),
             "is_custodian": officer is not None
             and current().policy.custodian_slug in officer.queue_keys,

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from hotline.crypto.codenames import CodenameKdf, InvalidCodename, ReporterKeys
 from hotline.models import Disclosure, DisclosureLink, Message, Reporter
+from hotline.procedure import AuthorKind, Category, Outcome, RewardState, Status
 from hotline.sealing.items import read_attachment, read_message
-from hotline.sealing.recipients import reporter_recipient
+from hotline.sealing.recipients import reporter_may_read, reporter_recipient
 
 
 class UnknownCodename(LookupError):
@@ -36,7 +37,7 @@ def authenticate(session: Session, kdf: CodenameKdf, codename: str) -> ReporterK
 
 @dataclass(frozen=True)
 class MessageView:
-    author_kind: str
+    author_kind: AuthorKind
     created_on: dt.date
     text: str
 
@@ -45,11 +46,11 @@ class MessageView:
 class DisclosureView:
     id: str
     reference: str
-    category: str
-    status: str
-    outcome: str | None
+    category: Category
+    status: Status
+    outcome: Outcome | None
     received_on: dt.date
-    reward_state: str
+    reward_state: RewardState
     reward_minor: int | None
     messages: tuple[MessageView, ...]
     attachment_names: tuple[str, ...]
@@ -70,7 +71,7 @@ def reporter_disclosures(session: Session, keys: ReporterKeys) -> list[Disclosur
         messages = [
             MessageView(m.author_kind, m.created_on, read_message(session, m, private))
             for m in disclosure.messages
-            if m.author_kind in ("reporter", "officer")
+            if reporter_may_read(m.author_kind)
         ]
         names = tuple(
             read_attachment(session, a, private, content=False).name for a in disclosure.attachments
@@ -81,7 +82,9 @@ def reporter_disclosures(session: Session, keys: ReporterKeys) -> list[Disclosur
             .where(DisclosureLink.from_id == disclosure.id)
         )
         unread = sum(
-            1 for m in disclosure.messages if m.author_kind == "officer" and not m.reporter_read
+            1
+            for m in disclosure.messages
+            if m.author_kind == AuthorKind.OFFICER and not m.reporter_read
         )
         views.append(
             DisclosureView(
@@ -89,7 +92,7 @@ def reporter_disclosures(session: Session, keys: ReporterKeys) -> list[Disclosur
                 reference=disclosure.reference,
                 category=disclosure.category,
                 status=disclosure.status,
-                outcome=disclosure.outcome if disclosure.status == "closed" else None,
+                outcome=disclosure.outcome if disclosure.status == Status.CLOSED else None,
                 received_on=disclosure.received_on,
                 reward_state=disclosure.reward_state,
                 reward_minor=disclosure.reward_minor,
@@ -108,7 +111,7 @@ def mark_replies_read(session: Session, reporter_id: str) -> None:
         .join(Disclosure, Disclosure.id == Message.disclosure_id)
         .where(
             Disclosure.reporter_id == reporter_id,
-            Message.author_kind == "officer",
+            Message.author_kind == AuthorKind.OFFICER,
             Message.reporter_read.is_(False),
         )
     )

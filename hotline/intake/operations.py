@@ -12,12 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.models import Disclosure, DisclosureLink, EmailSeen
-
-RETALIATION = "retaliation"
-
-#: The kind of link a report that names another case's reference makes: an
-#: unverified claim, never proof that the same person wrote both.
-RELATED = "related"
+from hotline.procedure import Category, LinkKind
 
 
 def newest_case(session: Session, reporter_id: str) -> Disclosure | None:
@@ -29,11 +24,13 @@ def newest_case(session: Session, reporter_id: str) -> Disclosure | None:
     ).first()
 
 
-def retaliation_links(session: Session, *, reporter_id: str | None, category: str) -> list[str]:
+def retaliation_links(
+    session: Session, *, reporter_id: str | None, category: Category
+) -> list[str]:
     """The disclosures a new report of this category links to: every earlier one
     of the same reporter when it reports retaliation, none otherwise (nor for a
     reporter who has no codename yet). ``submit`` links them as ``retaliation_for``."""
-    if reporter_id is None or category != RETALIATION:
+    if reporter_id is None or category != Category.RETALIATION:
         return []
     return list(session.scalars(select(Disclosure.id).where(Disclosure.reporter_id == reporter_id)))
 
@@ -47,9 +44,10 @@ def link_to_referenced_case(session: Session, disclosure_id: str, referenced: Di
     """Link a new disclosure to the case its message referenced.
 
     ``submit`` links only a reporter's own cases (proved by the codename); this
-    link records an unverified claim, in the filing's transaction.
+    link records an unverified claim, in the filing's transaction: a ``related``
+    link, never proof that the same person wrote both.
     """
-    session.add(DisclosureLink(from_id=disclosure_id, to_id=referenced.id, kind=RELATED))
+    session.add(DisclosureLink(from_id=disclosure_id, to_id=referenced.id, kind=LinkKind.RELATED))
     session.flush()
 
 

@@ -38,13 +38,19 @@ from hotline.models import (
     today,
 )
 from hotline.notifications.outbox import NEW_CASE, REPORTER_WROTE, enqueue_for_queues
+from hotline.procedure import (
+    ACKNOWLEDGEMENT_DAYS,
+    AuthorKind,
+    Category,
+    Channel,
+    DraftRefusal,
+    LinkKind,
+)
 from hotline.routing import Policy, RoutingError
 from hotline.sealing import recipients as readers
 from hotline.sealing.items import FileToStore, seal_attachment, seal_contact, seal_message
 from hotline.sealing.store import insert_sealed, store_attachment, store_message
 
-CHANNELS = ("web", "sms", "email", "voice")
-ACKNOWLEDGEMENT_DAYS = 7
 #: Crockford's base32 without I, L, O, U: easy to read aloud and to type on a keypad.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -56,7 +62,7 @@ class DraftRejected(ValueError):
     language; the English message is for logs of the CLI and for tests.
     """
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: DraftRefusal, message: str) -> None:
         super().__init__(message)
         self.reason = reason
 
@@ -76,9 +82,9 @@ class Upload:
 
 @dataclass(frozen=True)
 class Draft:
-    category: str
+    category: Category
     text: str
-    channel: str
+    channel: Channel
     attachments: Sequence[Upload] = ()
     #: Units the report concerns; their queues are excluded.
     concerns: frozenset[str] = frozenset()
@@ -135,7 +141,8 @@ def clean_uploads(uploads: Sequence[Upload], limits: Limits) -> list[CleanedFile
     if total > limits.max_upload_bytes:
         megabytes = limits.max_upload_bytes // (1024 * 1024)
         raise DraftRejected(
-            "files_too_large", f"The files are too large together: at most {megabytes} MB."
+            DraftRefusal.FILES_TOO_LARGE,
+            f"The files are too large together: at most {megabytes} MB.",
         )
     cleaned = []
     for upload in uploads:
@@ -144,7 +151,9 @@ def clean_uploads(uploads: Sequence[Upload], limits: Limits) -> list[CleanedFile
         try:
             cleaned.append(clean(upload.name, upload.claimed_type, upload.content))
         except UnreadableFile as exc:
-            raise DraftRejected("unreadable_file", f"A file could not be read: {exc}") from None
+            raise DraftRejected(
+                DraftRefusal.UNREADABLE_FILE, f"A file could not be read: {exc}"
+            ) from None
     return cleaned
 
 
@@ -152,10 +161,11 @@ def _check_text(text: str, limits: Limits, *, allow_empty: bool) -> str:
     text = text.replace("\r\n", "\n").strip()
     if len(text) > limits.max_chars:
         raise DraftRejected(
-            "text_too_long", f"The text is too long: at most {limits.max_chars:,} characters."
+            DraftRefusal.TEXT_TOO_LONG,
+            f"The text is too long: at most {limits.max_chars:,} characters.",
         )
     if not text and not allow_empty:
-        raise DraftRejected("empty", "Please describe what happened.")
+        raise DraftRejected(DraftRefusal.EMPTY, "Please describe what happened.")
     return text
 
 
@@ -174,12 +184,16 @@ def submit(
     the disclosure joins their codename; otherwise a new codename is made and
     returned once in the receipt, never stored.
     """
-    if draft.channel not in CHANNELS:
-        raise DraftRejected("unroutable", f"unknown channel {draft.channel!r}")
+    channel = Channel.parse(draft.channel)
+    if channel is None:
+        raise DraftRejected(DraftRefusal.UNROUTABLE, f"unknown channel {draft.channel!r}")
     try:
         queues = policy.route(draft.category, draft.concerns)
     except RoutingError as exc:
-        raise DraftRejected("unroutable", str(exc)) from None
+        raise DraftRejected(DraftRefusal.UNROUTABLE, str(exc)) from None
+    # The policy routes only its own categories (rra.toml), so this is one of
+    # them, as a member even when a caller passed its plain string.
+    category = Category(draft.category)
     files = clean_uploads(draft.attachments, limits)
     text = _check_text(draft.text, limits, allow_empty=bool(files))
 
@@ -191,7 +205,7 @@ def submit(
     disclosure_id = new_id()
     # What the reporter sends is sealed to the routed queues and to their codename key.
     recipients = readers.for_new_case(session, queues, reporter)
-    related = _related_rows(session, disclosure_id, reporter.reporter_id, draft)
+    related = _related_rows(session, disclosure_id, reporter.reporter_id, category, draft)
     reference = _unused_reference(session)
     # A fresh random codename has no row yet (a collision of 53 or 90 random
     # bits would fail on the primary key, filing nothing); a returning one has one.
@@ -201,7 +215,7 @@ def submit(
         seal_message(
             disclosure_id=disclosure_id,
             seq=1,
-            author_kind="reporter",
+            author_kind=AuthorKind.REPORTER,
             text=text,
             recipients=recipients,
         )
@@ -248,8 +262,8 @@ def submit(
             "id": disclosure_id,
             "reference": reference,
             "reporter_id": reporter.reporter_id,
-            "category": draft.category,
-            "channel": draft.channel,
+            "category": category,
+            "channel": channel,
             "received_on": received,
             "acknowledgement_due": received + dt.timedelta(days=ACKNOWLEDGEMENT_DAYS),
             "next_seq": 2 if message else 1,
@@ -291,9 +305,9 @@ def _unused_reference(session: Session) -> str:
 
 
 def _related_rows(
-    session: Session, disclosure_id: str, reporter_id: str, draft: Draft
+    session: Session, disclosure_id: str, reporter_id: str, category: Category, draft: Draft
 ) -> list[dict[str, str]]:
-    kind = "retaliation_for" if draft.category == "retaliation" else "related"
+    kind = LinkKind.RETALIATION_FOR if category == Category.RETALIATION else LinkKind.RELATED
     rows = []
     for other_id in dict.fromkeys(draft.related_to):
         other = session.get(Disclosure, other_id)
@@ -335,7 +349,9 @@ def append(
     files = clean_uploads(attachments, limits)
     text = _check_text(text, limits, allow_empty=bool(files))
     message = (
-        store_message(session, disclosure, author_kind="reporter", text=text) if text else None
+        store_message(session, disclosure, author_kind=AuthorKind.REPORTER, text=text)
+        if text
+        else None
     )
     for file in files:
         store_attachment(

@@ -8,8 +8,9 @@ import datetime as dt
 from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.db import Base
+from hotline.db import Base, StoredTerm, term_columns
 from hotline.models.defaults import new_id, today
+from hotline.procedure import RequestStatus
 
 
 class ContactDetail(Base):
@@ -42,7 +43,10 @@ class ContactRequest(Base):
     )
     officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id", ondelete="CASCADE"))
     reason: Mapped[bytes] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[RequestStatus] = mapped_column(
+        StoredTerm(RequestStatus, 16), default=RequestStatus.PENDING
+    )
+    _terms = term_columns("status")
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
     requested_on: Mapped[dt.date] = mapped_column(Date, default=today)
     decided_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -28,12 +28,12 @@ from hotline.audit import record
 from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey
 from hotline.models import ContactDetail, ContactRequest, Disclosure, Officer, Queue, new_id, today
+from hotline.procedure import RequestStatus
 from hotline.sealing.items import read_contact_with
 from hotline.sealing.recipients import queue_openers
 from hotline.sealing.releases import open_release, read_reason, seal_reason, seal_release
 
 MAX_REASON_CHARS = 2_000
-PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
 
 
 class RegisterError(Exception):
@@ -82,7 +82,7 @@ class RequestView:
     reference: str
     requester: str
     requested_on: dt.date
-    status: str
+    status: RequestStatus
     decided_by: str | None
     decided_on: dt.date | None
     #: The reason, when the viewer holds a key that opens it.
@@ -153,7 +153,7 @@ def request_contact(
         select(ContactRequest.id).where(
             ContactRequest.disclosure_id == disclosure.id,
             ContactRequest.officer_id == by.officer_id,
-            ContactRequest.status == PENDING,
+            ContactRequest.status == RequestStatus.PENDING,
         )
     )
     if waiting is not None:
@@ -163,7 +163,7 @@ def request_contact(
         disclosure_id=disclosure.id,
         officer_id=by.officer_id,
         reason=b"",
-        status=PENDING,
+        status=RequestStatus.PENDING,
     )
     # The custodian must read the reason to decide; the case's queues may read
     # it as part of the case. Nobody else: the reason may itself be revealing.
@@ -239,14 +239,14 @@ def custodian_requests(
     pending = list(
         session.scalars(
             select(ContactRequest)
-            .where(ContactRequest.status == PENDING)
+            .where(ContactRequest.status == RequestStatus.PENDING)
             .order_by(ContactRequest.requested_on, ContactRequest.id)
         )
     )
     decided = list(
         session.scalars(
             select(ContactRequest)
-            .where(ContactRequest.status != PENDING)
+            .where(ContactRequest.status != RequestStatus.PENDING)
             .order_by(ContactRequest.decided_on.desc(), ContactRequest.id)
             .limit(decided_limit)
         )
@@ -268,7 +268,7 @@ def decide(
     request = session.get(ContactRequest, request_id)
     if request is None:
         raise UnknownRequest(request_id)
-    if request.status != PENDING:
+    if request.status != RequestStatus.PENDING:
         raise AlreadyDecided("This request was already decided.")
     if request.officer_id == by.officer_id:
         # Separation of duties: consulting the register takes two people.
@@ -288,7 +288,7 @@ def decide(
         request.sealed_for_requester = seal_release(
             session, request, contacts, requester, custodian_slug=custodian_slug, custodian_key=key
         )
-    request.status = APPROVED if approve else REFUSED
+    request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
     request.decided_by = by.officer_id
     request.decided_on = today()
     record(
@@ -321,7 +321,7 @@ def read_released(
         or request.disclosure_id != disclosure.id
     ):
         raise NotReleased("This request is not yours.")
-    if request.status != APPROVED or request.sealed_for_requester is None:
+    if request.status != RequestStatus.APPROVED or request.sealed_for_requester is None:
         raise NotReleased("This request has not been approved.")
     try:
         released = open_release(request, request.sealed_for_requester, private_key)

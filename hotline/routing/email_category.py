@@ -13,50 +13,42 @@ import unicodedata
 from collections.abc import Iterable
 from email.utils import parseaddr
 
+from hotline.procedure import Category
+
 __all__ = [
-    "OTHER",
     "PLUS_TAGS",
-    "RETALIATION",
-    "STAFF_MISCONDUCT",
-    "TAXPAYER_FRAUD",
     "detect_category",
     "plus_address_category",
     "subject_categories",
 ]
 
-TAXPAYER_FRAUD = "taxpayer_fraud"
-STAFF_MISCONDUCT = "staff_misconduct"
-RETALIATION = "retaliation"
-OTHER = "other"
-# The four are routing.policy.CATEGORIES, named for the rules below.
-
 PLUS_TAGS = {
-    "fraud": TAXPAYER_FRAUD,
-    "fraude": TAXPAYER_FRAUD,
-    "tax": TAXPAYER_FRAUD,
-    "smuggling": TAXPAYER_FRAUD,
-    "corruption": STAFF_MISCONDUCT,
-    "misconduct": STAFF_MISCONDUCT,
-    "staff": STAFF_MISCONDUCT,
-    "bribery": STAFF_MISCONDUCT,
-    "retaliation": RETALIATION,
-    "reprisal": RETALIATION,
-    "other": OTHER,
+    "fraud": Category.TAXPAYER_FRAUD,
+    "fraude": Category.TAXPAYER_FRAUD,
+    "tax": Category.TAXPAYER_FRAUD,
+    "smuggling": Category.TAXPAYER_FRAUD,
+    "corruption": Category.STAFF_MISCONDUCT,
+    "misconduct": Category.STAFF_MISCONDUCT,
+    "staff": Category.STAFF_MISCONDUCT,
+    "bribery": Category.STAFF_MISCONDUCT,
+    "retaliation": Category.RETALIATION,
+    "reprisal": Category.RETALIATION,
+    "other": Category.OTHER,
 }
 
 # Phrases, matched as whole words on folded text; a trailing "*" allows any ending.
 # en, fr, rw (Kinyarwanda), sw (Swahili), ar. Words that are also everyday words
 # ("corrupted file", "tax" alone) are deliberately absent.
 # fmt: off
-_KEYWORDS: dict[str, tuple[str, ...]] = {
-    RETALIATION: (
+_KEYWORDS: dict[Category, tuple[str, ...]] = {
+    Category.RETALIATION: (
         "retaliat*", "reprisal*", "harass*", "victimi*", "intimidat*", "threaten*",
         "represailles", "harcelement*", "retorsion*", "vengeance",
         "kwihorera", "ihohoterwa", "guhohoterwa", "itotezwa", "gutotezwa",
         "kulipiza kisasi", "kisasi", "unyanyasaji", "kunyanyaswa", "vitisho", "kutishiwa",
         "انتقام", "تحرش", "مضايقة", "مضايقات", "تهديد", "ترهيب",
     ),
-    STAFF_MISCONDUCT: (
+    Category.STAFF_MISCONDUCT: (
         "corrupt", "corruption", "corruptly", "brib*", "misconduct", "kickback*", "extort*",
         "abuse of office", "abuse of power", "abuse of authority", "embezzl*", "collusion",
         "corrompu*", "pot de vin", "pots de vin", "abus de pouvoir", "abus de fonction",
@@ -66,7 +58,7 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
         "فساد", "رشوة", "رشاوى", "مرتشي", "ارتشاء", "اختلاس", "سوء سلوك",
         "استغلال نفوذ", "استغلال سلطة",
     ),
-    TAXPAYER_FRAUD: (
+    Category.TAXPAYER_FRAUD: (
         "fraud*", "defraud*", "tax evasion", "tax evader*", "evading tax*", "evade tax*",
         "evaded tax*", "tax dodg*", "duty evasion", "smuggl*", "contraband", "undervalu*",
         "under invoic*", "underinvoic*", "false invoice*", "fake invoice*",
@@ -82,7 +74,12 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
 # fmt: on
 # Most urgent first: retaliation endangers a person; staff misconduct must not be
 # routed to the line staff who may be implicated.
-_PRIORITY = (RETALIATION, STAFF_MISCONDUCT, TAXPAYER_FRAUD, OTHER)
+_PRIORITY = (
+    Category.RETALIATION,
+    Category.STAFF_MISCONDUCT,
+    Category.TAXPAYER_FRAUD,
+    Category.OTHER,
+)
 
 _ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 _ARABIC_PREFIX = "(?:[وف]?(?:[بك]?ال|لل|[بلك])?)"
@@ -116,11 +113,11 @@ _KEYWORD_PATTERNS = {
 }
 
 
-def plus_address_category(recipients: Iterable[str], local_part: str) -> str | None:
+def plus_address_category(recipients: Iterable[str], local_part: str) -> Category | None:
     """The category a plus address among the recipients names (``report+fraud@``),
     the most urgent one if several do; None if none does."""
     wanted = local_part.casefold()
-    found: set[str] = set()
+    found: set[Category] = set()
     for recipient in recipients:
         address = parseaddr(recipient)[1] or recipient
         local, at, _ = address.strip().strip("<>").rpartition("@")
@@ -132,13 +129,13 @@ def plus_address_category(recipients: Iterable[str], local_part: str) -> str | N
     return next((c for c in _PRIORITY if c in found), None)
 
 
-def subject_categories(subject: str) -> set[str]:
+def subject_categories(subject: str) -> set[Category]:
     """Every category whose keywords the subject holds (whole words, folded)."""
     folded = _fold(subject)
     return {c for c, pattern in _KEYWORD_PATTERNS.items() if pattern.search(folded)}
 
 
-def detect_category(recipients: list[str], subject: str, local_part: str = "report") -> str:
+def detect_category(recipients: list[str], subject: str, local_part: str = "report") -> Category:
     """The report category, from a plus address or else from subject keywords.
 
     A recognised plus tag among the recipients (report+fraud@, report+corruption@,
@@ -150,8 +147,8 @@ def detect_category(recipients: list[str], subject: str, local_part: str = "repo
     """
     by_address = plus_address_category(recipients, local_part)
     by_subject = subject_categories(subject)
-    if RETALIATION in by_subject or by_address == RETALIATION:
-        return RETALIATION
+    if Category.RETALIATION in by_subject or by_address == Category.RETALIATION:
+        return Category.RETALIATION
     if by_address is not None:
         return by_address
-    return next((c for c in _PRIORITY if c in by_subject), OTHER)
+    return next((c for c in _PRIORITY if c in by_subject), Category.OTHER)

@@ -21,6 +21,7 @@ from hotline.crypto import envelopes
 from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.models import Attachment, ContactDetail, Message, SealedKey, new_id
+from hotline.procedure import AuthorKind
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def seal_message(
     *,
     disclosure_id: str,
     seq: int,
-    author_kind: str,
+    author_kind: AuthorKind,
     text: str,
     recipients: Mapping[str, PublicKey],
     officer_id: int | None = None,

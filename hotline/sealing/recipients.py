@@ -21,6 +21,7 @@ here only. Recipients are named in ``sealed_keys.recipient`` as
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import assert_never
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -28,9 +29,23 @@ from sqlalchemy.orm import Session
 from hotline.crypto.codenames import ReporterKeys
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.models import Disclosure, Queue, Reporter
+from hotline.procedure import AuthorKind
 
-#: Whether the reporter may read a message, by its author kind.
-READER_VISIBLE = {"reporter": True, "officer": True, "note": False, "measure": False}
+
+def reporter_may_read(author_kind: AuthorKind) -> bool:
+    """Whether the reporter may read a message, by its author kind: their own
+    words and officers' replies, never internal notes or protective measures.
+
+    Exhaustive, so a new author kind fails mypy here until someone decides
+    who may read it.
+    """
+    match author_kind:
+        case AuthorKind.REPORTER | AuthorKind.OFFICER:
+            return True
+        case AuthorKind.NOTE | AuthorKind.MEASURE:
+            return False
+        case _:
+            assert_never(author_kind)
 
 
 def queue_recipient(slug: str) -> str:
@@ -75,8 +90,10 @@ def for_case(
     return recipients
 
 
-def for_message(session: Session, disclosure: Disclosure, author_kind: str) -> dict[str, PublicKey]:
-    return for_case(session, disclosure, reporter_readable=READER_VISIBLE[author_kind])
+def for_message(
+    session: Session, disclosure: Disclosure, author_kind: AuthorKind
+) -> dict[str, PublicKey]:
+    return for_case(session, disclosure, reporter_readable=reporter_may_read(author_kind))
 
 
 def for_contact(session: Session, custodian_slug: str) -> dict[str, PublicKey]:

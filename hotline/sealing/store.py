@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from hotline.db import Base, insert_into
 from hotline.models import Attachment, Disclosure, Message, SealedKey
+from hotline.procedure import AuthorKind
 from hotline.sealing import recipients
 from hotline.sealing.items import FileToStore, SealedItem, seal_attachment, seal_message
 
@@ -46,7 +47,7 @@ def store_message(
     session: Session,
     disclosure: Disclosure,
     *,
-    author_kind: str,
+    author_kind: AuthorKind,
     text: str,
     officer_id: int | None = None,
 ) -> Message:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from hotline.desk.queue import visible_to
 from hotline.desk.retaliation import checkins_for
 from hotline.models import Disclosure
-from hotline.procedure import Category, Outcome, Status
+from hotline.procedure import Category, Channel, Outcome, Status
 from hotline.transparency.counts import median
 from hotline.transparency.tables import CATEGORIES
 
@@ -33,7 +33,7 @@ class DeskStatistics:
     #: First day of each month shown, oldest first.
     months: tuple[dt.date, ...]
     by_category: dict[Category, list[int]]
-    by_channel: dict[str, list[int]]
+    by_channel: dict[Channel, list[int]]
     overdue_acknowledgements: int
     overdue_feedback: int
     #: Closed cases by category and outcome, all time.

@@ -20,7 +20,6 @@ from markupsafe import Markup
 
 from hotline.auth.session import current_officer, officer_required
 from hotline.desk.access import designated_queues
-from hotline.desk.states import outcome_label
 from hotline.instance import current, db_session
 from hotline.procedure import Category, Outcome
 from hotline.transparency.charts import Series, bar_chart
@@ -49,7 +48,7 @@ MEASURE_LABELS: dict[str, Any] = {
 
 def measure_label(measure: str) -> str:
     if measure.startswith("closed_"):
-        return "– " + outcome_label(measure.removeprefix("closed_"))
+        return "– " + Outcome(measure.removeprefix("closed_")).label
     return str(MEASURE_LABELS[measure])
 
 
@@ -167,7 +166,7 @@ def _desk_charts(stats: DeskStatistics) -> list[tuple[str, Markup]]:
             bar_chart(
                 by_channel,
                 months,
-                [Series(c, v) for c, v in stats.by_channel.items()],
+                [Series(c.label, v) for c, v in stats.by_channel.items()],
                 stacked=True,
             ),
         ),

@@ -22,6 +22,7 @@ from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import Argon2Params, InstanceSecrets
 from hotline.crypto.sessions import REPORTER_SESSIONS, SessionStore, StoredSession
 from hotline.intake.sms import thread as sms_thread
+from hotline.procedure import Category
 
 PEPPER = bytes(range(32))
 CODENAME = "0123 4567 8901 2345"
@@ -259,7 +260,7 @@ def test_a_session_sealed_now_has_the_documented_layout() -> None:
 
 THREAD = sms_thread.ThreadState(
     language="fr",
-    category="retaliation",
+    category=Category.RETALIATION,
     reporter_id="ab" * 32,
     disclosure_id="c" * 32,
     reference="HL-2026-0001",

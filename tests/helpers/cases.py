@@ -18,6 +18,7 @@ from hotline.db import Database
 from hotline.intake.checkin import UnknownCodename, authenticate
 from hotline.intake.service import Draft, Limits, submit
 from hotline.models import Disclosure, Message, Queue, SealedKey
+from hotline.procedure import AuthorKind, Category, Channel
 from hotline.routing import load_policy
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import queue_recipient, reporter_recipient
@@ -49,7 +50,7 @@ class Cases:
 
     def file(
         self,
-        category: str = "staff_misconduct",
+        category: Category = Category.STAFF_MISCONDUCT,
         *,
         reporter: ReporterKeys | None = None,
         codename: str | None = None,
@@ -59,7 +60,7 @@ class Cases:
         with self.database.transaction() as session:
             receipt = submit(
                 session,
-                Draft(category=category, text=text, channel="web", contact=contact),
+                Draft(category=category, text=text, channel=Channel.WEB, contact=contact),
                 policy=self.policy,
                 kdf=self.kdf,
                 limits=self.limits,
@@ -68,7 +69,9 @@ class Cases:
             disclosure = session.get(Disclosure, receipt.disclosure_id)
             assert disclosure is not None
             # An officer's reply, sealed to the queues and the reporter.
-            store_message(session, disclosure, author_kind="officer", text="reply " + text[:18])
+            store_message(
+                session, disclosure, author_kind=AuthorKind.OFFICER, text="reply " + text[:18]
+            )
         return Filed(
             receipt.codename or codename or "",
             receipt.disclosure_id,

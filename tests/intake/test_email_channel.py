@@ -35,6 +35,7 @@ from hotline.intake.email.parse import parse
 from hotline.intake.operations import already_seen
 from hotline.intake.service import Draft, submit
 from hotline.models import ContactDetail, Disclosure, DisclosureLink, EmailSeen
+from hotline.procedure import Category, Channel
 from hotline.sealing.items import read_attachment, read_contact, read_message
 from hotline.sealing.recipients import reporter_recipient
 from tests.helpers.desk import queue_keys
@@ -388,9 +389,9 @@ def test_a_reference_follow_up_keeps_the_exclusions_of_the_case_it_names(
         receipt = submit(
             session,
             Draft(
-                category="staff_misconduct",
+                category=Category.STAFF_MISCONDUCT,
                 text="The head of internal audit takes a share of seized goods.",
-                channel="web",
+                channel=Channel.WEB,
                 concerns=frozenset({"internal_audit"}),
             ),
             policy=instance.policy,

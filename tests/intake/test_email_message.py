@@ -20,12 +20,7 @@ from hotline.intake.email.mime import FORWARDED_MARKER, MAX_TEXT_CHARS, EmailAtt
 from hotline.intake.email.parse import TRUNCATION_NOTE, NotAnEmail, ParsedEmail, parse
 from hotline.intake.email.quotes import remove_quoted
 from hotline.intake.email.text import html_to_text
-from hotline.routing.email_category import (
-    OTHER,
-    RETALIATION,
-    STAFF_MISCONDUCT,
-    TAXPAYER_FRAUD,
-)
+from hotline.procedure import Category
 from tests.helpers.email import CORPUS, corpus
 
 CODENAME = "4821093755120084"
@@ -47,14 +42,14 @@ class Expected:
 
 EXPECTED: dict[str, Expected] = {
     "01_multipart_alternative.eml": Expected(
-        TAXPAYER_FRAUD,
+        Category.TAXPAYER_FRAUD,
         "d.okafor@example.org",
         "Customs fraud at the northern border post",
         contains=("Kilima Trading", "every Tuesday night", '"spare parts"', "plate numbers"),
         absent=("Sent from Zorbmail Web", "<p>", "&quot;"),
     ),
     "02_html_only_arabic.eml": Expected(
-        RETALIATION,
+        Category.RETALIATION,
         "layla.haddad@example.com",
         "Harassment after my complaint",
         contains=(
@@ -74,26 +69,26 @@ EXPECTED: dict[str, Expected] = {
         ),
     ),
     "03_base64_body.eml": Expected(
-        STAFF_MISCONDUCT,
+        Category.STAFF_MISCONDUCT,
         "peter.ndlovu@example.com",
         "Bribe demanded at the warehouse",
         contains=("bonded warehouse 3 asked me for 200,000 shillings", "14 February"),
     ),
     "04_quoted_printable_windows1252.eml": Expected(
-        TAXPAYER_FRAUD,
+        Category.TAXPAYER_FRAUD,
         "r.dupre@example.net",
         "Évasion fiscale – société «Import Lumière»",
         contains=("La société « Import Lumière »", "12 000 €", "l’a reconnu", "d’une réunion"),
         absent=("=E9", "=\n"),
     ),
     "05_iso8859_1_8bit.eml": Expected(
-        RETALIATION,
+        Category.RETALIATION,
         "agent.anonyme@example.com",
         "Représailles après mon signalement",
         contains=("m'a retiré", "à l'aéroport", "ont reçu", "d'être muté"),
     ),
     "06_mixed_charsets.eml": Expected(
-        OTHER,
+        Category.OTHER,
         "i.petrenko@example.net",
         "Контрабанда сигарет через порт",
         contains=(
@@ -106,32 +101,32 @@ EXPECTED: dict[str, Expected] = {
         defects=("UnknownCharset",),
     ),
     "07_swahili_plus_address.eml": Expected(
-        STAFF_MISCONDUCT,
+        Category.STAFF_MISCONDUCT,
         "baraka.mwangi@example.com",
         "Taarifa kuhusu afisa wa forodha",
         contains=("anadai rushwa ya shilingi laki tano",),
     ),
     "08_kinyarwanda_subject.eml": Expected(
-        STAFF_MISCONDUCT,
+        Category.STAFF_MISCONDUCT,
         "umuturage@example.net",
         "Ruswa ku mupaka",
         contains=("basaba ruswa abacuruzi", "Murakoze."),
     ),
     "09_arabic_subject_rfc2047.eml": Expected(
-        TAXPAYER_FRAUD,
+        Category.TAXPAYER_FRAUD,
         "muwatin@example.org",
         "بلاغ عن تهريب بضائع عبر الميناء",
         contains=("تقوم شركة وهمية بتهريب أجهزة إلكترونية",),
     ),
     "10_pdf_and_jpeg_attachments.eml": Expected(
-        TAXPAYER_FRAUD,
+        Category.TAXPAYER_FRAUD,
         "marc.lefebvre@example.com",
         "Under-invoicing of imported tyres",
         contains=("1 200 tyres", "containers on the quay"),
         attachments=(("facture_déclarée.pdf", "application/pdf"), ("quai.jpg", "image/jpeg")),
     ),
     "11_forwarded_rfc822.eml": Expected(
-        TAXPAYER_FRAUD,
+        Category.TAXPAYER_FRAUD,
         "grace.uwase@example.org",
         "Fwd: Contrebande de cigarettes",
         contains=(
@@ -143,14 +138,14 @@ EXPECTED: dict[str, Expected] = {
         attachments=(("chargement.csv", "text/csv"),),
     ),
     "12_pgp_signed.eml": Expected(
-        RETALIATION,
+        Category.RETALIATION,
         "eric.habimana@example.net",
         "Retaliation: transferred after reporting",
         contains=("transferred to\na post 400 km away", "because of my big mouth"),
         absent=("PGP", "iHUEARYIAB0"),
     ),
     "13_truncated_mime.eml": Expected(
-        TAXPAYER_FRAUD,
+        Category.TAXPAYER_FRAUD,
         "nadia.kamau@example.com",
         "Tax evasion by a fuel importer",
         contains=("declares diesel as lubricant", "tank label"),
@@ -158,7 +153,7 @@ EXPECTED: dict[str, Expected] = {
         defects=("CloseBoundaryNotFoundDefect", "TruncatedBase64"),
     ),
     "14_malformed_headers.eml": Expected(
-        TAXPAYER_FRAUD,
+        Category.TAXPAYER_FRAUD,
         "amina.k@example.org",
         "Smuggling of fuel at the lake crossing",
         contains=("Fuel is brought across the lake", "fish market around 02:00"),
@@ -166,7 +161,7 @@ EXPECTED: dict[str, Expected] = {
         defects=("WhitespaceBeforeColon", "HeaderLineWithoutColon"),
     ),
     "15_followup_codename_reply.eml": Expected(
-        TAXPAYER_FRAUD,
+        Category.TAXPAYER_FRAUD,
         "d.okafor@example.org",
         "Re: Customs fraud at the northern border post",
         contains=(f"My codename is {CODENAME_PLACEHOLDER}.", "plates begin with KT"),
@@ -174,7 +169,7 @@ EXPECTED: dict[str, Expected] = {
         codename=CODENAME,
     ),
     "16_case_reference_outlook_reply.eml": Expected(
-        OTHER,
+        Category.OTHER,
         "sami.n@example.org",
         "Re: [HL-7K3M-Q9PA] more information",
         contains=(f"رمزي السري: {CODENAME_PLACEHOLDER}", "second warehouse", "paid weekly."),
@@ -415,7 +410,7 @@ def test_not_an_email(raw: bytes) -> None:
 )
 def test_marginal_messages_are_parsed(raw: bytes) -> None:
     parsed = parse(raw)
-    assert parsed.category == OTHER
+    assert parsed.category == Category.OTHER
     assert "From" not in parsed.text
     assert "Subject" not in parsed.text
 
@@ -593,13 +588,13 @@ def test_plus_address_is_read_from_every_recipient_header(header: str) -> None:
         f"From: r@example.org\nTo: report@example.org\n{header}: report+retaliation@example.org\n"
         "Subject: Hello\n\nText.\n"
     ).encode()
-    assert parse(raw).category == RETALIATION
+    assert parse(raw).category == Category.RETALIATION
 
 
 def test_local_part_is_configurable() -> None:
     raw = b"From: r@example.org\nTo: kafih+fraud@example.org\nSubject: Hello\n\nText.\n"
-    assert parse(raw).category == OTHER
-    assert parse(raw, local_part="kafih").category == TAXPAYER_FRAUD
+    assert parse(raw).category == Category.OTHER
+    assert parse(raw, local_part="kafih").category == Category.TAXPAYER_FRAUD
 
 
 # ----------------------------------------------------------------------------- HTML
@@ -696,7 +691,12 @@ def test_codename_is_stripped_before_truncation() -> None:
 def test_broken_input_never_raises(raw: bytes) -> None:
     parsed = parse(raw)
     assert isinstance(parsed, ParsedEmail)
-    assert parsed.category in (TAXPAYER_FRAUD, STAFF_MISCONDUCT, RETALIATION, OTHER)
+    assert parsed.category in (
+        Category.TAXPAYER_FRAUD,
+        Category.STAFF_MISCONDUCT,
+        Category.RETALIATION,
+        Category.OTHER,
+    )
 
 
 def test_unknown_charset_is_decoded_with_replacement() -> None:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from hotline.intake.operations import retaliation_links
 from hotline.intake.service import Draft, submit
+from hotline.procedure import Category, Channel
 from tests.helpers.instance import Initialised
 from tests.intake.test_service import Harness
 
@@ -15,25 +16,29 @@ def test_only_a_known_reporters_retaliation_report_links_to_their_cases(
     initialised: Initialised,
 ) -> None:
     harness = Harness(initialised)
-    codename, first = harness.file(Draft(category="taxpayer_fraud", text="one", channel="sms"))
-    _other, strangers = harness.file(Draft(category="other", text="two", channel="web"))
+    codename, first = harness.file(
+        Draft(category=Category.TAXPAYER_FRAUD, text="one", channel=Channel.SMS)
+    )
+    _other, strangers = harness.file(
+        Draft(category=Category.OTHER, text="two", channel=Channel.WEB)
+    )
     keys = harness.kdf.derive(codename)
     with harness.database.transaction() as session:
         second = submit(
             session,
-            Draft(category="staff_misconduct", text="three", channel="sms"),
+            Draft(category=Category.STAFF_MISCONDUCT, text="three", channel=Channel.SMS),
             policy=harness.policy,
             kdf=harness.kdf,
             limits=harness.limits,
             reporter=keys,
         ).disclosure_id
 
-    def links(session: Session, reporter_id: str | None, category: str) -> set[str]:
+    def links(session: Session, reporter_id: str | None, category: Category) -> set[str]:
         return set(retaliation_links(session, reporter_id=reporter_id, category=category))
 
     with harness.database.sessions() as session:
-        assert links(session, keys.reporter_id, "retaliation") == {first, second}
-        assert strangers not in links(session, keys.reporter_id, "retaliation")
-        assert links(session, keys.reporter_id, "staff_misconduct") == set()
-        assert links(session, None, "retaliation") == set()
+        assert links(session, keys.reporter_id, Category.RETALIATION) == {first, second}
+        assert strangers not in links(session, keys.reporter_id, Category.RETALIATION)
+        assert links(session, keys.reporter_id, Category.STAFF_MISCONDUCT) == set()
+        assert links(session, None, Category.RETALIATION) == set()
     harness.database.dispose()

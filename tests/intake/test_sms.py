@@ -34,11 +34,11 @@ from hotline.admin.designations import queue_key_from_recovery
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import InstanceSecrets, load_secrets, recovery_private_key
 from hotline.intake.sms import gsm
-from hotline.intake.sms.commands import LANGUAGES, MENU, keyword
+from hotline.intake.sms.commands import MENU, keyword
 from hotline.intake.sms.texts import STATUS_PIECES, Texts
 from hotline.intake.sms.thread import ThreadState, open_state, read_thread, seal_state, thread_keys
 from hotline.models import Attachment, Disclosure, Message, Queue, Reporter, SealedKey, SmsThread
-from hotline.procedure import Outcome, RewardState, Status
+from hotline.procedure import LANGUAGES, AuthorKind, Outcome, RewardState, Status
 from hotline.sealing.items import read_attachment, read_message
 from hotline.sealing.recipients import queue_recipient
 from hotline.sealing.store import store_message
@@ -604,8 +604,8 @@ def test_an_officer_reply_reaches_the_reporter_through_status_and_more(
         )
         + " END"
     )
-    store_message(dbs, disclosure, author_kind="note", text="internal: check the assessor")
-    store_message(dbs, disclosure, author_kind="officer", text=long_reply)
+    store_message(dbs, disclosure, author_kind=AuthorKind.NOTE, text="internal: check the assessor")
+    store_message(dbs, disclosure, author_kind=AuthorKind.OFFICER, text=long_reply)
     disclosure.reward_state = RewardState.PENDING_ASSESSMENT
     dbs.commit()
 
@@ -632,8 +632,12 @@ def test_status_shows_the_newest_unread_reply_then_the_next(phone: Phone, dbs: S
     first, _ = phone.send("1 " + REPORT)
     codename = codename_in(first)
     disclosure = only_disclosure(dbs)
-    store_message(dbs, disclosure, author_kind="officer", text="Older question: which day?")
-    store_message(dbs, disclosure, author_kind="officer", text="Newer question: which lorry?")
+    store_message(
+        dbs, disclosure, author_kind=AuthorKind.OFFICER, text="Older question: which day?"
+    )
+    store_message(
+        dbs, disclosure, author_kind=AuthorKind.OFFICER, text="Newer question: which lorry?"
+    )
     dbs.commit()
     answer = phone.one(f"STATUS {codename}")
     assert "Newer question" in answer
@@ -759,7 +763,11 @@ def test_replies_in_every_language_fit_with_the_longest_values(sms_app: Flask) -
                 # STATUS is paged: every page fits, in every language.
                 hint = texts.more_hint()
                 long_status = "\n".join(
-                    [texts.status_line("HL-WWWW-WWWW", texts.status_name("closed", "referred"))]
+                    [
+                        texts.status_line(
+                            "HL-WWWW-WWWW", texts.status_name(Status.CLOSED, Outcome.REFERRED)
+                        )
+                    ]
                     + [texts.reply_heading("HL-WWWW-WWWW"), "ن" * 900, texts.more_unread(99)]
                 )
                 for page in gsm.paginate(long_status, hint):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline import create_app
 from hotline.models import Disclosure, DisclosureLink, Message
+from hotline.procedure import AuthorKind
 from tests.helpers.instance import Initialised
 from tests.helpers.reporter import (
     TEXT,
@@ -247,8 +248,10 @@ def test_an_officer_reply_shows_at_check_in(client: FlaskClient, app: Flask, db:
 
     codename = element(file_report(client), "codename")
     disclosure = db.scalars(select(Disclosure)).one()
-    store_message(db, disclosure, author_kind="officer", text="Thank you; which warehouse?")
-    store_message(db, disclosure, author_kind="note", text="internal: check the assessor")
+    store_message(
+        db, disclosure, author_kind=AuthorKind.OFFICER, text="Thank you; which warehouse?"
+    )
+    store_message(db, disclosure, author_kind=AuthorKind.NOTE, text="internal: check the assessor")
     db.commit()
     page = check_in(client, codename)
     assert "Thank you; which warehouse?" in page

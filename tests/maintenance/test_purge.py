@@ -26,6 +26,7 @@ from hotline.models import (
     SealedKey,
     today,
 )
+from hotline.procedure import Category
 from tests.helpers.cases import Cases, Filed
 from tests.helpers.instance import Initialised
 from tests.helpers.stored import assert_absent, dump_database
@@ -51,7 +52,9 @@ class Scene:
         with cases.database.sessions() as session:
             keys = cases.reporter_keys(session, self.recent.codename)
         # The reporter of `recent` filed again later: that case stays theirs.
-        self.sibling = cases.file("retaliation", reporter=keys, codename=self.recent.codename)
+        self.sibling = cases.file(
+            Category.RETALIATION, reporter=keys, codename=self.recent.codename
+        )
         cases.close_case(self.expired.disclosure_id, today() - dt.timedelta(days=DAYS + 1))
         cases.close_case(self.recent.disclosure_id, today() - dt.timedelta(days=DAYS - 1))
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from hotline.intake.service import Draft, submit
 from hotline.models import AuditEvent, ContactRequest
+from hotline.procedure import Category, Channel
 from tests.helpers.instance import Initialised
 from tests.helpers.officers import MakeOfficer, OfficerLogin, post
 from tests.helpers.reporter import TEXT
@@ -33,9 +34,9 @@ def file_with_contact(app: Flask, contact: str | None = CONTACT) -> str:
         receipt = submit(
             session,
             Draft(
-                category="staff_misconduct",
+                category=Category.STAFF_MISCONDUCT,
                 text=TEXT,
-                channel="email",
+                channel=Channel.EMAIL,
                 contact=contact,
                 codename_kind="digits",
             ),

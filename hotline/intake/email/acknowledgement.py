@@ -20,6 +20,7 @@ from babel.support import NullTranslations, Translations
 from hotline import TRANSLATIONS
 from hotline.crypto.codename_text import format_codename
 from hotline.intake.email.ingest import FILED, JOINED, IngestResult
+from hotline.procedure import DEFAULT_LANGUAGE
 from hotline.smtp import SMTP_TIMEOUT, parse_smtp_url, smtp_connection
 
 __all__ = ["SUBJECT_FOLLOW_UP", "SUBJECT_NEW", "acknowledgement", "send_message"]
@@ -47,7 +48,7 @@ def acknowledgement(
     mail_from: str,
     public_url: str,
     onion_url: str | None = None,
-    language: str = "en",
+    language: str = DEFAULT_LANGUAGE,
 ) -> EmailMessage | None:
     """The automatic reply to the sender, or None when none may be sent.
 

@@ -22,6 +22,7 @@ from hotline.intake.email.ingest import DUPLICATE, REJECTED, IngestResult
 from hotline.intake.email.parse import parse
 from hotline.intake.operations import already_seen
 from hotline.intake.service import Limits
+from hotline.procedure import DEFAULT_LANGUAGE
 from hotline.routing import Policy
 
 __all__ = ["EmailChannel", "Sender"]
@@ -54,8 +55,8 @@ class EmailChannel:
     warn: Callable[[str], None] = logger.warning
     #: The acknowledgement's language when a message does not name one of
     #: ``languages`` in its Content-Language.
-    language: str = "en"
-    languages: tuple[str, ...] = ("en",)
+    language: str = DEFAULT_LANGUAGE
+    languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
 
     def receive(self, raw: bytes) -> IngestResult:
         """File and commit, then acknowledge. Raises ``NotAnEmail`` and database

@@ -13,12 +13,13 @@ from typing import TypeVar
 
 from hotline.intake.attachments import UnreadableFile, clean
 from hotline.intake.service import DraftRejected, Upload
+from hotline.procedure import DraftRefusal
 
 __all__ = ["truncate", "with_files_fallback"]
 
 _DROPPED_UNREADABLE = "[{count} attached file(s) could not be read and were not filed.]"
 _DROPPED = "[{count} attached file(s) were too large or unreadable and were not filed.]"
-_FILE_REASONS = ("unreadable_file", "files_too_large")
+_FILE_REASONS = (DraftRefusal.UNREADABLE_FILE, DraftRefusal.FILES_TOO_LARGE)
 _TEXT_CUT = "\n[The rest of this e-mail was too long and was not filed.]"
 
 T = TypeVar("T")
@@ -51,7 +52,7 @@ def with_files_fallback(
         if not uploads or exc.reason not in _FILE_REASONS:
             raise
         reason = exc.reason
-    kept = [u for u in uploads if _readable(u)] if reason == "unreadable_file" else []
+    kept = [u for u in uploads if _readable(u)] if reason == DraftRefusal.UNREADABLE_FILE else []
     if kept:
         note = _DROPPED_UNREADABLE.format(count=len(uploads) - len(kept))
         try:
@@ -59,7 +60,9 @@ def with_files_fallback(
         except DraftRejected as exc:
             if exc.reason not in _FILE_REASONS:
                 raise
-    template = _DROPPED_UNREADABLE if reason == "unreadable_file" and not kept else _DROPPED
+    template = (
+        _DROPPED_UNREADABLE if reason == DraftRefusal.UNREADABLE_FILE and not kept else _DROPPED
+    )
     note = template.format(count=len(uploads))
     return attempt(_with_note(text, note, limit), []), len(uploads)
 

@@ -40,8 +40,8 @@ from hotline.intake.service import (
     submit,
 )
 from hotline.models import Disclosure
+from hotline.procedure import Category, Channel, DraftRefusal
 from hotline.routing import Policy
-from hotline.routing.email_category import RETALIATION
 from hotline.routing.exclusions import concerns_for_exclusions
 
 __all__ = [
@@ -90,7 +90,7 @@ class IngestResult:
     #: Attached files that could not be filed (their absence is noted in the text).
     dropped_attachments: int = 0
     #: For ``REJECTED``: the service's stable reason key.
-    reason: str | None = None
+    reason: DraftRefusal | None = None
     #: The language the message said it was in (Content-Language), if any.
     language: str | None = None
 
@@ -272,13 +272,15 @@ def _file_new(
     target: Disclosure | None = None
     if reporter is None and parsed.case_reference is not None:
         target = referenced_case(session, parsed.case_reference)
-    plans: list[tuple[Policy, str, frozenset[str], Disclosure | None]] = []
+    plans: list[tuple[Policy, Category, frozenset[str], Disclosure | None]] = []
     if target is not None:
         routing = concerns_for_exclusions(policy, set(target.excluded_slugs))
         if routing is not None:
             # The referenced case's routing, except that a retaliation report is
             # always routed as retaliation: it may put a person in danger.
-            category = RETALIATION if parsed.category == RETALIATION else target.category
+            category = (
+                Category.RETALIATION if parsed.category == Category.RETALIATION else target.category
+            )
             plans.append((routing[0], category, routing[1], target))
     plans.append((policy, parsed.category, frozenset(), None))
 
@@ -288,7 +290,7 @@ def _file_new(
             Draft(
                 category=category,
                 text="",
-                channel="email",
+                channel=Channel.EMAIL,
                 concerns=concerns,
                 contact=parsed.sender,
                 contact_kind=CONTACT_KIND,
@@ -304,7 +306,7 @@ def _file_new(
         except DraftRejected as exc:
             # Only a routing failure of the referenced case's plan (the policy
             # changed since) falls through to the plain plan; nothing else does.
-            if exc.reason == "unroutable" and index + 1 < len(plans):
+            if exc.reason == DraftRefusal.UNROUTABLE and index + 1 < len(plans):
                 continue
             raise
         if link_to is None:

@@ -60,7 +60,8 @@ from hotline.intake.email.headers import (
 from hotline.intake.email.mime import MAX_TEXT_CHARS, BodyText, EmailAttachment, Walk, walk_tree
 from hotline.intake.email.quotes import FORWARD_SUBJECT, remove_quoted
 from hotline.intake.email.text import clean_line, clean_text, tidy
-from hotline.routing.email_category import OTHER, detect_category
+from hotline.procedure import Category
+from hotline.routing.email_category import detect_category
 
 __all__ = [
     "TRUNCATION_NOTE",
@@ -99,7 +100,7 @@ class ParsedEmail:
     text: str
     subject: str
     sender: str | None
-    category: str
+    category: Category
     codename: str | None
     case_reference: str | None
     message_id: str | None
@@ -111,7 +112,8 @@ class ParsedEmail:
 
     def __repr__(self) -> str:  # no content, sender, codename or Message-ID
         return (
-            f"ParsedEmail(category={self.category!r}, case_reference={self.case_reference!r}, "
+            f"ParsedEmail(category={self.category.value!r}, "
+            f"case_reference={self.case_reference!r}, "
             f"has_codename={self.codename is not None}, text_chars={len(self.text)}, "
             f"attachments={len(self.attachments)}, defects={len(self.defects)})"
         )
@@ -184,7 +186,7 @@ def parse(raw: bytes, *, local_part: str = "report") -> ParsedEmail:
             text=_truncate(text),
             subject="",
             sender=None,
-            category=OTHER,
+            category=Category.OTHER,
             codename=codename,
             case_reference=None,
             message_id=None,

@@ -10,15 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
-LANGUAGES = ("en", "fr", "rw", "sw", "ar")
-DEFAULT_LANGUAGE = "en"
+from hotline.procedure import DEFAULT_LANGUAGE, Category
 
-#: Menu number → category of the routing policy.
-MENU: dict[int, str] = {
-    1: "taxpayer_fraud",
-    2: "staff_misconduct",
-    3: "retaliation",
-    4: "other",
+#: Menu number → category, in the order the welcome text lists them.
+MENU: dict[int, Category] = {
+    1: Category.TAXPAYER_FRAUD,
+    2: Category.STAFF_MISCONDUCT,
+    3: Category.RETALIATION,
+    4: Category.OTHER,
 }
 
 #: Commands in each language. The first word of the thread's language is the
@@ -140,25 +139,25 @@ def language_of(body: str) -> str | None:
 
 def keyword(command: str, language: str) -> str:
     """The word replies show for a command, in the thread's language."""
-    return KEYWORDS[command].get(language, KEYWORDS[command]["en"])[0]
+    return KEYWORDS[command].get(language, KEYWORDS[command][DEFAULT_LANGUAGE])[0]
 
 
 # --- menu digits ------------------------------------------------------------------------
 
 
-def menu_category(char: str) -> str | None:
+def menu_category(char: str) -> Category | None:
     """The category a menu digit (in any script) chooses, if any."""
     value = unicodedata.decimal(char, None)
     return MENU.get(value) if value is not None else None
 
 
-def category_only(body: str) -> str | None:
+def category_only(body: str) -> Category | None:
     """The category a message that is a lone menu number chooses, if any."""
     only = _CATEGORY_ONLY.match(body)
     return menu_category(only.group(1)) if only else None
 
 
-def category_and_text(body: str) -> tuple[str, str] | None:
+def category_and_text(body: str) -> tuple[Category, str] | None:
     """A menu number followed by report text: the category and the text, if any."""
     both = _CATEGORY_AND_TEXT.match(body)
     chosen = menu_category(both.group(1)) if both else None

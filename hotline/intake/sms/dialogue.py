@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import assert_never
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -30,8 +31,6 @@ from hotline.intake.service import (
 )
 from hotline.intake.sms.commands import (
     COMMANDS,
-    DEFAULT_LANGUAGE,
-    MENU,
     TRIM,
     category_and_text,
     category_only,
@@ -46,6 +45,14 @@ from hotline.intake.sms.thread import (
     sweep_expired,
 )
 from hotline.models import Disclosure, Message, Reporter, SealedKey, utcnow
+from hotline.procedure import (
+    DEFAULT_LANGUAGE,
+    AuthorKind,
+    Category,
+    Channel,
+    DraftRefusal,
+    RewardState,
+)
 from hotline.routing import Policy
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import reporter_recipient
@@ -141,7 +148,7 @@ class Dialogue:
         texts = self.texts
         return [texts.continue_report() if self.state.category else texts.welcome()]
 
-    def _choose(self, category: str, media: Sequence[Upload]) -> list[str]:
+    def _choose(self, category: Category, media: Sequence[Upload]) -> list[str]:
         self.state.category = category
         if media:
             return self._file("", media)
@@ -150,7 +157,7 @@ class Dialogue:
     def _file(self, text: str, media: Sequence[Upload]) -> list[str]:
         """File this part now: the first creates the disclosure, later ones append."""
         state = self.state
-        category = state.category or MENU[4]
+        category = state.category or Category.OTHER
         if state.codename:
             # A reporter may paste their code into the report: officers never see it.
             text = strip_codename(text, codename_digits(state.codename))
@@ -162,7 +169,7 @@ class Dialogue:
                     Draft(
                         category=category,
                         text=text,
-                        channel="sms",
+                        channel=Channel.SMS,
                         attachments=media,
                         codename_kind="digits",
                     ),
@@ -202,20 +209,21 @@ class Dialogue:
         return replies
 
     def _rejection(self, exc: DraftRejected) -> str:
-        """The service's refusal in the thread's language (by its stable reason key,
-        or by its English message for older service versions)."""
-        reason = str(getattr(exc, "reason", ""))
-        message = str(exc)
+        """The service's refusal in the thread's language, by its reason."""
         texts = self.texts
-        if reason == "text_too_long" or message.startswith("The text is too long"):
-            return texts.too_long(self.limits.max_chars)
-        if reason == "files_too_large" or message.startswith("The files are too large"):
-            return texts.files_too_large()
-        if reason == "unreadable_file" or message.startswith("A file could not be read"):
-            return texts.file_unreadable()
-        if reason == "empty" or message.startswith("Please describe"):
-            return texts.continue_report()
-        return texts.not_filed()
+        match exc.reason:
+            case DraftRefusal.TEXT_TOO_LONG:
+                return texts.too_long(self.limits.max_chars)
+            case DraftRefusal.FILES_TOO_LARGE:
+                return texts.files_too_large()
+            case DraftRefusal.UNREADABLE_FILE:
+                return texts.file_unreadable()
+            case DraftRefusal.EMPTY:
+                return texts.continue_report()
+            case DraftRefusal.UNROUTABLE:
+                return texts.not_filed()
+            case _:
+                assert_never(exc.reason)
 
     def _done(self) -> list[str]:
         state = self.state
@@ -262,7 +270,7 @@ class Dialogue:
         for disclosure in disclosures:
             label = texts.status_name(disclosure.status, disclosure.outcome)
             line = texts.status_line(disclosure.reference, label)
-            if disclosure.reward_state != "not_eligible":
+            if disclosure.reward_state != RewardState.NOT_ELIGIBLE:
                 line += " " + texts.reward(disclosure.reward_state)
             lines.append(line)
         unread = list(
@@ -271,7 +279,7 @@ class Dialogue:
                 .join(Disclosure, Disclosure.id == Message.disclosure_id)
                 .where(
                     Disclosure.reporter_id == keys.reporter_id,
-                    Message.author_kind == "officer",
+                    Message.author_kind == AuthorKind.OFFICER,
                     Message.reporter_read.is_(False),
                 )
                 .order_by(Message.created_on.desc(), Message.seq.desc())

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Concatenate, ParamSpec
+from typing import Concatenate, ParamSpec, assert_never
 
 from flask_babel import force_locale
 from flask_babel import gettext as _gettext
 from flask_babel import ngettext as _ngettext
 
-from hotline.desk.states import outcome_label, reward_label, status_label
 from hotline.intake.sms import gsm
 from hotline.intake.sms.commands import keyword
+from hotline.procedure import Category, Outcome, RewardState, Status
 
 P = ParamSpec("P")
 
@@ -74,6 +74,8 @@ class Texts:
 
     @_localised
     def welcome(self) -> str:
+        # The numbers are commands.MENU's, each keyed by its Category; the
+        # words are SMS's own short ones (category_label), to fit GSM-7.
         return _(
             "Welcome. Never give your name. Choose a number:\n"
             "1 Tax fraud or smuggling\n"
@@ -86,17 +88,24 @@ class Texts:
         )
 
     @_localised
-    def category_label(self, category: str) -> str:
-        labels = {
-            "taxpayer_fraud": _("Tax fraud or smuggling"),
-            "staff_misconduct": _("Staff corruption or misconduct"),
-            "retaliation": _("Retaliation for reporting"),
-            "other": _("Other"),
-        }
-        return labels[category]
+    def category_label(self, category: Category) -> str:
+        """SMS's own short wording of each category, as the welcome menu lists
+        them: not ``Category.label``, whose longer words would not leave room
+        in a 160-character GSM-7 reply."""
+        match category:
+            case Category.TAXPAYER_FRAUD:
+                return _("Tax fraud or smuggling")
+            case Category.STAFF_MISCONDUCT:
+                return _("Staff corruption or misconduct")
+            case Category.RETALIATION:
+                return _("Retaliation for reporting")
+            case Category.OTHER:
+                return _("Other")
+            case _:
+                assert_never(category)
 
     @_localised
-    def ask_details(self, category: str) -> str:
+    def ask_details(self, category: Category) -> str:
         return _(
             "%(category)s: tell us who, what, where and when. Each message you send is "
             "filed at once. Send %(done)s when finished or %(cancel)s to delete it.",
@@ -237,15 +246,18 @@ class Texts:
         return _("%(reference)s: %(status)s.", reference=reference, status=status)
 
     @_localised
-    def status_name(self, status: str, outcome: str | None) -> str:
-        label = status_label(status)
-        if status == "closed" and outcome:
-            return _("%(status)s (%(outcome)s)", status=label, outcome=outcome_label(outcome))
-        return label
+    def status_name(self, status: Status, outcome: Outcome | None) -> str:
+        match status:
+            case Status.CLOSED if outcome is not None:
+                return _("%(status)s (%(outcome)s)", status=status.label, outcome=outcome.label)
+            case Status.RECEIVED | Status.ACKNOWLEDGED | Status.UNDER_INVESTIGATION | Status.CLOSED:
+                return status.label
+            case _:
+                assert_never(status)
 
     @_localised
-    def reward(self, state: str) -> str:
-        return _("Reward: %(reward)s.", reward=reward_label(state))
+    def reward(self, state: RewardState) -> str:
+        return _("Reward: %(reward)s.", reward=state.label)
 
     @_localised
     def reply_heading(self, reference: str) -> str:

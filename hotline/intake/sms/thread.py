@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from hotline.crypto import aead
 from hotline.crypto.keyring import InstanceSecrets
-from hotline.intake.sms.commands import DEFAULT_LANGUAGE, LANGUAGES
 from hotline.models import SmsThread, utcnow
+from hotline.procedure import DEFAULT_LANGUAGE, LANGUAGES, Category
 
 #: A thread lives this long after its last message.
 THREAD_LIFETIME = dt.timedelta(minutes=30)
@@ -35,7 +35,8 @@ class ThreadState:
     """What a thread remembers between messages; only ever stored sealed."""
 
     language: str = DEFAULT_LANGUAGE
-    category: str | None = None
+    #: Kept as its plain string in the sealed JSON, as it always was.
+    category: Category | None = None
     reporter_id: str | None = None
     disclosure_id: str | None = None
     reference: str | None = None
@@ -101,6 +102,7 @@ def open_state(sealed: bytes, state_key: bytes, sender_key: str) -> ThreadState 
         return None
     if state.language not in LANGUAGES:
         state.language = DEFAULT_LANGUAGE
+    state.category = Category.parse(state.category) if state.category is not None else None
     return state
 
 

@@ -16,13 +16,7 @@ from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from hotline.forms import Form
-
-CATEGORY_LABELS = {
-    "taxpayer_fraud": _l("Tax fraud or smuggling by a taxpayer"),
-    "staff_misconduct": _l("Corruption or misconduct by staff"),
-    "retaliation": _l("Retaliation for reporting"),
-    "other": _l("Something else"),
-}
+from hotline.procedure import Category
 
 
 class CheckboxList(SelectMultipleField):
@@ -33,7 +27,7 @@ class CheckboxList(SelectMultipleField):
 class ReportForm(Form):
     category = RadioField(
         _l("What are you reporting?"),
-        choices=[SelectChoice(key, label) for key, label in CATEGORY_LABELS.items()],
+        choices=[SelectChoice(category, category.lazy_label) for category in Category],
         validators=[InputRequired(message=_l("Please choose what you are reporting."))],
     )
     body = TextAreaField(_l("What happened?"))

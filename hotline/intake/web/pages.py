@@ -4,7 +4,7 @@ reporter's words for a refused draft."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_never
 from urllib.parse import urlsplit
 
 from flask import Response, make_response, render_template, request
@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from hotline.instance import current
 from hotline.intake.service import DraftRejected, Upload
+from hotline.procedure import DraftRefusal
 
 
 def through_onion() -> bool:
@@ -44,23 +45,29 @@ def unit_choices() -> list[SelectChoice]:
 def rejection_message(error: DraftRejected) -> str:
     """The reporter's words for why a draft was refused."""
     config = current().config
-    if error.reason == "text_too_long":
-        return str(
-            _(
-                "The text is too long: at most %(count)s characters.",
-                count=format_decimal(config.max_report_chars),
+    match error.reason:
+        case DraftRefusal.TEXT_TOO_LONG:
+            return str(
+                _(
+                    "The text is too long: at most %(count)s characters.",
+                    count=format_decimal(config.max_report_chars),
+                )
             )
-        )
-    if error.reason == "files_too_large":
-        return str(
-            _(
-                "The files are too large together: at most %(mb)s MB.",
-                mb=config.max_upload_bytes // (1024 * 1024),
+        case DraftRefusal.FILES_TOO_LARGE:
+            return str(
+                _(
+                    "The files are too large together: at most %(mb)s MB.",
+                    mb=config.max_upload_bytes // (1024 * 1024),
+                )
             )
-        )
-    if error.reason == "empty":
-        return str(_("Please describe what happened."))
-    if error.reason == "unreadable_file":
-        return str(_("A file could not be read. Remove it or send it in another format."))
-    units = current().policy.max_concerns
-    return str(_("Please tick at most %(count)s units.", count=units))
+        case DraftRefusal.EMPTY:
+            return str(_("Please describe what happened."))
+        case DraftRefusal.UNREADABLE_FILE:
+            return str(_("A file could not be read. Remove it or send it in another format."))
+        case DraftRefusal.UNROUTABLE:
+            # The form offers only the policy's categories and units, so what
+            # routing can refuse is ticking more units than it allows.
+            units = current().policy.max_concerns
+            return str(_("Please tick at most %(count)s units.", count=units))
+        case _:
+            assert_never(error.reason)

@@ -27,7 +27,7 @@ from hotline.intake.web.form_tokens import (
     use_form_token,
     valid_form_token,
 )
-from hotline.intake.web.forms import CATEGORY_LABELS, ReportForm
+from hotline.intake.web.forms import ReportForm
 from hotline.intake.web.pages import (
     page,
     rejection_message,
@@ -37,11 +37,12 @@ from hotline.intake.web.pages import (
 )
 from hotline.intake.web.prerendered import prerendered
 from hotline.intake.web.sessions import signed_in_reporter
+from hotline.procedure import Category, Channel
 
 
 @blueprint.get("/")
 def landing() -> Response:
-    return page("reporter/landing.html", categories=CATEGORY_LABELS)
+    return page("reporter/landing.html")
 
 
 @blueprint.route("/report", methods=["GET", "POST"])
@@ -50,11 +51,10 @@ def report() -> Response:
     instance = current()
     reporter = signed_in_reporter()
     if request.method == "GET":
-        wanted = request.args.get("category")
-        category = wanted if wanted in CATEGORY_LABELS else None
+        chosen = Category.parse(request.args.get("category"))
         html = prerendered("report_form").page(
-            (category, reporter is not None),
-            lambda markers: _blank_report_form(category, reporter, markers),
+            (chosen, reporter is not None),
+            lambda markers: _blank_report_form(chosen, reporter, markers),
             {"csrf_token": generate_csrf(), "form_token": new_form_token()},
         )
         return make_response(html)
@@ -71,11 +71,12 @@ def report() -> Response:
         return page("reporter/report.html", 400, form=form, reporter=reporter)
 
     session = db_session()
-    category = form.category.data or ""
+    # The form accepts only the listed categories.
+    category = Category(form.category.data)
     draft = Draft(
         category=category,
         text=form.body.data or "",
-        channel="web",
+        channel=Channel.WEB,
         attachments=uploads(form.attachment.data),
         concerns=frozenset(form.concerns.data or ()),
         related_to=retaliation_links(
@@ -128,7 +129,7 @@ def _receipt_page(receipt: Receipt) -> str:
 
 
 def _blank_report_form(
-    category: str | None, reporter: ReporterKeys | None, markers: Mapping[str, str]
+    category: Category | None, reporter: ReporterKeys | None, markers: Mapping[str, str]
 ) -> str:
     """The report form as everyone sees it first, with markers for the tokens."""
     form = ReportForm(formdata=None, meta={"csrf": False})
