@@ -23,9 +23,9 @@ from hotline.config import Config
 from hotline.crypto.keyring import read_recovery_file, recovery_private_key
 from hotline.db import Database
 from hotline.initialise import argon2_params
-from hotline.intake.service import REFERENCE_ALPHABET
 from hotline.models import Queue, today
 from hotline.procedure import ACKNOWLEDGEMENT_DAYS
+from hotline.references import REFERENCE_ALPHABET
 from hotline.routing import load_policy
 
 CASES = 100_000

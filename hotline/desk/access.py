@@ -24,9 +24,8 @@ from sqlalchemy.orm import Session
 from hotline.admin.designations import QueueForbidden
 from hotline.crypto.keypairs import PrivateKey
 from hotline.models import Designation, Disclosure, DisclosureQueue, Officer, Queue
+from hotline.references import normalise_reference
 from hotline.sealing.recipients import queue_openers
-
-MAX_REFERENCE_LENGTH = 16
 
 
 class Handler(Protocol):
@@ -102,10 +101,6 @@ def assignable_officers(session: Session, queue_slugs: Collection[str]) -> list[
             .order_by(Officer.username)
         )
     )
-
-
-def normalise_reference(reference: str) -> str:
-    return reference.strip().upper()[:MAX_REFERENCE_LENGTH]
 
 
 def open_case(

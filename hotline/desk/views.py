@@ -35,7 +35,6 @@ from hotline.auth.session import (
     signed_in_officer,
 )
 from hotline.desk import service
-from hotline.desk.access import normalise_reference
 from hotline.desk.casefile import view_case
 from hotline.desk.deadlines import DUE_SOON_DAYS, deadline_overview
 from hotline.desk.downloads import content_disposition, download_attachment, served_media_type
@@ -58,6 +57,7 @@ from hotline.desk.wording import DONE, money, refusal_message
 from hotline.instance import current, db_session
 from hotline.models import today
 from hotline.procedure import REWARD_PERCENT, Category, LinkKind, RefusalReason, Status
+from hotline.references import normalise_reference
 
 blueprint = Blueprint("desk", __name__, url_prefix="/officer")
 

@@ -9,7 +9,6 @@ ciphertext only. Only public keys are used, so no channel holds a secret.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -46,13 +45,11 @@ from hotline.procedure import (
     DraftRefusal,
     LinkKind,
 )
+from hotline.references import new_reference
 from hotline.routing import Policy, RoutingError
 from hotline.sealing import recipients as readers
 from hotline.sealing.items import FileToStore, seal_attachment, seal_contact, seal_message
 from hotline.sealing.store import insert_sealed, store_attachment, store_message
-
-#: Crockford's base32 without I, L, O, U: easy to read aloud and to type on a keypad.
-REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 class DraftRejected(ValueError):
@@ -129,11 +126,6 @@ class Limits:
     @classmethod
     def from_config(cls, config: Config) -> Limits:
         return cls(config.max_report_chars, config.max_upload_bytes)
-
-
-def new_reference() -> str:
-    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
-    return f"HL-{chars[:4]}-{chars[4:]}"
 
 
 def clean_uploads(uploads: Sequence[Upload], limits: Limits) -> list[CleanedFile]:

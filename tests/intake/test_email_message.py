@@ -15,12 +15,12 @@ import re
 import pytest
 
 from hotline.crypto.codename_text import CODENAME_PLACEHOLDER, find_codename
-from hotline.intake.email.headers import find_case_reference
 from hotline.intake.email.mime import FORWARDED_MARKER, MAX_TEXT_CHARS, EmailAttachment
 from hotline.intake.email.parse import TRUNCATION_NOTE, NotAnEmail, ParsedEmail, parse
 from hotline.intake.email.quotes import remove_quoted
 from hotline.intake.email.text import html_to_text
 from hotline.procedure import Category
+from hotline.references import find_case_reference
 from tests.helpers.email import CORPUS, corpus
 
 CODENAME = "4821093755120084"

@@ -21,7 +21,6 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
@@ -32,7 +31,7 @@ from twilio.request_validator import RequestValidator
 from hotline import create_app
 from hotline.admin.designations import queue_key_from_recovery
 from hotline.crypto.keypairs import PrivateKey
-from hotline.crypto.keyring import InstanceSecrets, load_secrets, recovery_private_key
+from hotline.crypto.keyring import load_secrets, recovery_private_key
 from hotline.intake.sms import gsm
 from hotline.intake.sms.commands import MENU, keyword
 from hotline.intake.sms.texts import STATUS_PIECES, Texts
@@ -531,54 +530,7 @@ def test_thread_state_opens_only_with_the_senders_key(initialised: Initialised) 
     assert "1234" not in repr(state)
 
 
-#: Test vectors of the thread state's stored format (version 1), made by the code
-#: as it was when the format was fixed; a change to the framing breaks them.
-VECTOR_PEPPER = bytes(range(32))
-VECTOR_SENDER_KEY = "3b95757ad5d89c1e6bc6b0b381f77e162e1f28439e5ad8d4b8e0f6c154319fac"
-VECTOR_STATE_KEY = bytes.fromhex("a9aecec4a0134f7024dc077aff38e9eaef47f70c027dc9d3e7783edc168f3acf")
-VECTOR_STATE: dict[str, Any] = {
-    "language": "sw",
-    "category": "retaliation",
-    "reporter_id": "rrrrrrrr",
-    "disclosure_id": "d1",
-    "reference": "HL-ABCD-EFGH",
-    "codename": "1234 5678 9012 3456",
-    "parts": 2,
-    "pages": ["Ukurasa wa pili"],
-}
-#: Sealed under bytes(range(32)) for the thread "ab" * 32, nonce bytes(range(100, 112)).
-VECTOR_SEALED = bytes.fromhex(
-    "016465666768696a6b6c6d6e6f4f33d7abf6c203339cbb3745d0faafb15ce4f155eb358cc2b446d4"
-    "88d840a987abd5db81db53251dbdc3e89f8dd387bab0befd42760f14d37ccd99e476c42383606e19"
-    "46fbdc130b87291fcea6ba4ca60530a237c34c170083f9188c088b6a79db2d3c95da3928317ec764"
-    "2db6c4d968692a8f1b7886277ea1315183b39d459386e8920ef882cebbb050d8c6115af602c8051d"
-    "2a248387713186e9cb47a39065f9d77bf880c8300a9eb0f5319c0706aa8db0cc76e32c48d4735203"
-    "32dc194cd24e4823441c0e99fe3bc3"
-)
-
-
-def test_thread_keys_match_the_stored_vector() -> None:
-    instance_secrets = InstanceSecrets(
-        pepper=VECTOR_PEPPER, secret_key=bytes(32), audit_key=bytes(32)
-    )
-    assert thread_keys(instance_secrets, PHONE) == (VECTOR_SENDER_KEY, VECTOR_STATE_KEY)
-
-
-def test_thread_state_format_is_unchanged() -> None:
-    """version 0x01 ‖ 12-byte nonce ‖ ChaCha20-Poly1305(JSON, aad = label | thread key),
-    checked against the vector and rebuilt with ``cryptography`` alone."""
-    key, thread = bytes(range(32)), "ab" * 32
-    expected = ThreadState(**VECTOR_STATE)
-    assert open_state(VECTOR_SEALED, key, thread) == expected
-    plaintext = json.dumps(VECTOR_STATE, ensure_ascii=False, separators=(",", ":")).encode()
-    aad = b"sms-thread-state|" + thread.encode()
-    nonce = bytes(range(100, 112))
-    assert b"\x01" + nonce + ChaCha20Poly1305(key).encrypt(nonce, plaintext, aad) == VECTOR_SEALED
-    sealed = seal_state(expected, key, thread)
-    assert sealed[:1] == b"\x01"
-    assert len(sealed) == len(VECTOR_SEALED)
-    assert ChaCha20Poly1305(key).decrypt(sealed[1:13], sealed[13:], aad) == plaintext
-    assert open_state(b"\x02" + sealed[1:], key, thread) is None
+# The thread state's stored format is pinned in tests/crypto/test_stored_formats.py.
 
 
 # --- check-in, STATUS, MORE, REPLY ----------------------------------------------------------

@@ -25,7 +25,6 @@ __all__ = [
     "OBS_HEADER_LINE",
     "content_language",
     "decode_words",
-    "find_case_reference",
     "header_text",
     "message_id",
     "raw_header_values",
@@ -248,18 +247,3 @@ def content_language(msg: Message) -> str | None:
         return None
     match = _LANGUAGE_TAG.match(unsurrogate(raw[0])[:200])
     return match.group(1).lower() if match else None
-
-
-_CASE_REFERENCE = re.compile(
-    r"(?<![0-9A-Za-z])HL[-\u2010\u2011\u2013]([0-9A-HJKMNP-TV-Z]{4})[-\u2010\u2011\u2013]"
-    r"([0-9A-HJKMNP-TV-Z]{4})(?![0-9A-Za-z])",
-    re.I | re.A,
-)
-
-
-def find_case_reference(subject: str) -> str | None:
-    """The case reference, like HL-7K3M-Q9PA (Crockford base32, any case), uppercased."""
-    match = _CASE_REFERENCE.search(subject)
-    if match is None:
-        return None
-    return f"HL-{match.group(1).upper()}-{match.group(2).upper()}"

@@ -49,7 +49,6 @@ from hotline.intake.email.headers import (
     KNOWN_MESSAGE_HEADERS,
     OBS_HEADER_LINE,
     content_language,
-    find_case_reference,
     header_text,
     message_id,
     recipients,
@@ -61,6 +60,7 @@ from hotline.intake.email.mime import MAX_TEXT_CHARS, BodyText, EmailAttachment,
 from hotline.intake.email.quotes import FORWARD_SUBJECT, remove_quoted
 from hotline.intake.email.text import clean_line, clean_text, tidy
 from hotline.procedure import Category
+from hotline.references import find_case_reference
 from hotline.routing.email_category import detect_category
 
 __all__ = [
