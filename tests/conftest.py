@@ -14,6 +14,7 @@ parameters are tested once in ``tests/crypto``.
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -43,6 +44,7 @@ from tests.helpers.instance import (
     sqlite_url,
 )
 from tests.helpers.officers import MakeOfficer, OfficerLogin, sign_in
+from tests.helpers.templates import share_compiled_templates
 
 
 def _unavailable(what: str, error: Exception) -> None:
@@ -50,6 +52,16 @@ def _unavailable(what: str, error: Exception) -> None:
     if IN_CI:
         pytest.fail(f"{message} (CI=true: the server must run)")
     pytest.skip(message)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    share_compiled_templates()
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """Two workers a core: a test spends much of its time waiting on PostgreSQL,
+    Redis, a gunicorn or Chromium subprocess, and another can use the core then."""
+    return 2 * (os.cpu_count() or 1)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from sqlalchemy.engine import URL, make_url
 
@@ -149,11 +150,13 @@ def libpq_url(database_url: str) -> tuple[str, str | None]:
         host=url.host,
         port=url.port,
         database=url.database,
-        query=url.query,
     )
-    return plain.render_as_string(hide_password=False), (
-        None if password is None else str(password)
-    )
+    rendered = plain.render_as_string(hide_password=False)
+    if url.query:
+        # libpq reads "+" as a plus sign, not a space (SQLAlchemy renders the
+        # query form-encoded): "options=-c statement_timeout=0" needs %20.
+        rendered += "?" + urlencode(url.query, doseq=True, quote_via=quote)
+    return rendered, (None if password is None else str(password))
 
 
 def _backup_postgres(database_url: str, partial: Path) -> None:

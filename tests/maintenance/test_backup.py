@@ -106,6 +106,16 @@ def test_the_password_goes_to_the_environment_not_the_command_line() -> None:
     assert url == "postgresql://hotline@db.internal:5433/hotline"
 
 
+def test_connection_options_reach_pg_dump_as_libpq_reads_them() -> None:
+    # libpq reads "+" as a plus: a form-encoded space would name a setting "+x".
+    url, _password = libpq_url(
+        "postgresql+psycopg://hotline@db/hotline?options=-c%20statement_timeout%3D0&sslmode=require"
+    )
+    assert url == (
+        "postgresql://hotline@db/hotline?options=-c%20statement_timeout%3D0&sslmode=require"
+    )
+
+
 def _require_sqlite(config: Config) -> None:
     if not config.database_url.startswith("sqlite"):
         pytest.skip("the SQLite file backup (the PostgreSQL one is tested below)")

@@ -34,7 +34,9 @@ from tests.scale.pgcluster import private_cluster, why_not_available
 
 # Several gunicorn workers under load each: under xdist these tests share one
 # worker, so two load tests never compete for the same two cores.
-pytestmark = pytest.mark.xdist_group("scale")
+# The load tests share one xdist worker ("scale"), so two of them never compete
+# for the same two cores; the fault tests without load run anywhere.
+LOAD = pytest.mark.xdist_group("scale")
 
 ROOT = Path(__file__).resolve().parents[2]
 UNAVAILABLE = "nothing was sent"
@@ -86,6 +88,7 @@ def _one_more(running: Gunicorn) -> Outcome:
 # --- a worker killed during load -------------------------------------------------------
 
 
+@LOAD
 @pytest.mark.slow
 def test_a_worker_killed_mid_load_loses_no_receipted_report(
     initialised: Initialised, tmp_path: Path
@@ -129,6 +132,7 @@ def cluster_or_skip() -> None:
         pytest.skip(reason)
 
 
+@LOAD
 @pytest.mark.slow
 @pytest.mark.usefixtures("cluster_or_skip")
 def test_a_postgresql_restart_answers_503_then_recovers(redis_url: str, tmp_path: Path) -> None:
@@ -152,7 +156,7 @@ def test_a_postgresql_restart_answers_503_then_recovers(redis_url: str, tmp_path
         with server(config, tmp_path) as running:
             thread, result = _in_background(
                 lambda: load.submissions(
-                    running.port, count=400, concurrency=4, time_limit=14, host=ONION_HOST
+                    running.port, count=400, concurrency=4, time_limit=8, host=ONION_HOST
                 )
             )
             try:
