@@ -31,10 +31,9 @@ from tests.helpers.instance import (
     IN_CI,
     RECOVERY_FILE,
     REDIS_URL,
+    DatabasePool,
     Initialised,
     Template,
-    create_database,
-    database_name,
     drop_database,
     instance_config,
     make_postgres_template,
@@ -76,6 +75,13 @@ def postgres_admin_engine() -> Iterator[Engine]:
         _unavailable("PostgreSQL", exc)
     yield admin
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_admin_engine: Engine) -> Iterator[DatabasePool]:
+    pool = DatabasePool(postgres_admin_engine)
+    yield pool
+    pool.close()
 
 
 @pytest.fixture(scope="session")
@@ -146,12 +152,11 @@ def config(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
     if backend == "sqlite":
         yield instance_config(sqlite_url(tmp_path), tmp_path)
         return
-    admin = request.getfixturevalue("postgres_admin_engine")
+    databases: DatabasePool = request.getfixturevalue("postgres_databases")
     redis_url = request.getfixturevalue("redis_url")
     import redis
 
-    name = database_name("test")
-    create_database(admin, name, template.database if template else None)
+    name = databases.take(template.database if template else None)
     # Each test has its own key prefix: no flushing a Redis others may be using.
     prefix = f"hotline-test-{secrets.token_hex(6)}"
     client = redis.Redis.from_url(redis_url)
@@ -160,7 +165,7 @@ def config(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
             postgres_url(name), tmp_path, redis_url=redis_url, redis_prefix=prefix
         )
     finally:
-        drop_database(admin, name)
+        databases.give_back(name)
         # The session store's keys start with the prefix, the rate limiter's hold it.
         for key in client.scan_iter(match=f"*{prefix}*", count=1000):
             client.delete(key)

@@ -10,6 +10,7 @@ so every test still starts from a clean, fully initialised instance with its own
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import secrets
 import shutil
@@ -132,6 +133,41 @@ def create_database(admin: Engine, name: str, template: str | None = None) -> No
 def drop_database(admin: Engine, name: str) -> None:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+class DatabasePool:
+    """Per-test PostgreSQL databases, made and dropped off the test's own time.
+
+    ``CREATE DATABASE … TEMPLATE`` and ``DROP DATABASE`` are mostly the server's
+    file work; one background thread does them while the test runs, so the next
+    test's copy of the template is ready when it starts and the last one's is
+    dropped after it ends.
+    """
+
+    def __init__(self, admin: Engine) -> None:
+        self._admin = admin
+        self._work = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="databases")
+        self._ready: dict[str | None, concurrent.futures.Future[str]] = {}
+
+    def _create(self, template: str | None) -> str:
+        name = database_name("test")
+        create_database(self._admin, name, template)
+        return name
+
+    def take(self, template: str | None) -> str:
+        """A new database (a copy of ``template``), and the next one on its way."""
+        ready = self._ready.pop(template, None)
+        name = ready.result() if ready is not None else self._create(template)
+        self._ready[template] = self._work.submit(self._create, template)
+        return name
+
+    def give_back(self, name: str) -> None:
+        self._work.submit(drop_database, self._admin, name)
+
+    def close(self) -> None:
+        for ready in self._ready.values():
+            self.give_back(ready.result())
+        self._work.shutdown(wait=True)
 
 
 def postgres_admin() -> Engine:

@@ -8,6 +8,7 @@ token, so a test can look for each one in the database afterwards.
 from __future__ import annotations
 
 import concurrent.futures
+import http.client
 import multiprocessing
 import secrets
 import statistics
@@ -138,7 +139,8 @@ def submissions(
         began = time.monotonic()
         try:
             reply, receipt = browser.submit(text, CATEGORIES[index % len(CATEGORIES)])
-        except OSError as exc:
+        except (OSError, http.client.HTTPException) as exc:
+            # A worker killed mid-response cuts the connection, or the body short.
             browser.close()
             return Outcome(0, time.monotonic() - began, token, text, error=type(exc).__name__)
         seconds = time.monotonic() - began
@@ -178,7 +180,8 @@ def check_ins(
         began = time.monotonic()
         try:
             reply = browser.check_in(codenames[index % len(codenames)])
-        except OSError as exc:
+        except (OSError, http.client.HTTPException) as exc:
+            # A worker killed mid-response cuts the connection, or the body short.
             browser.close()
             return Outcome(0, time.monotonic() - began, error=type(exc).__name__)
         ok = reply.status == 200 and 'name="codename"' not in reply.body
@@ -267,7 +270,8 @@ def sms_steady(
         try:
             reply = send_sms(browser, twilio_token, public_url, number, body)
             outcome = Outcome(reply.status, time.monotonic() - began, body[:20])
-        except OSError as exc:
+        except (OSError, http.client.HTTPException) as exc:
+            # A worker killed mid-response cuts the connection, or the body short.
             browser.close()
             outcome = Outcome(0, time.monotonic() - began, error=type(exc).__name__)
         with lock:
