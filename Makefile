@@ -11,14 +11,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# --no-compile: Python compiles what is imported when it is first imported,
-# instead of pip compiling every installed module up front (half the install).
 $(STAMP): $(BIN)/python
-	$(BIN)/pip install --quiet --no-compile -e .
+	$(BIN)/pip install --quiet -e .
 	touch $@
 
 $(TESTSTAMP): $(BIN)/python
-	$(BIN)/pip install --quiet --no-compile -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP) $@
 
 translations: $(STAMP)
@@ -43,6 +41,10 @@ lint: $(TESTSTAMP)
 # The suite (on every core, see tests/conftest.py) and mypy run side by side:
 # the suite spends much of its time waiting on PostgreSQL and subprocesses.
 # Both must pass; the suite's summary stays the last line.
+# Some machines set PYTHONDONTWRITEBYTECODE: then every test worker, gunicorn and
+# console subprocess compiles Hotline and re-rewrites the test modules' asserts
+# from source. The suite's bytecode is cached like any build product instead.
+test: export PYTHONDONTWRITEBYTECODE =
 test: $(TESTSTAMP) translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
