@@ -4,8 +4,9 @@ but not read keys/ deletes the newest events and rewrites the head to match."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,9 @@ from hotline.audit import record
 from hotline.crypto.keyring import load_secrets
 from hotline.models import AuditEvent, AuditHead
 from tests.helpers.instance import Initialised
+from tests.helpers.officers import MakeOfficer, OfficerLogin
+
+Desk = Callable[[OfficerLogin], FlaskClient]
 
 
 def _events(db: Session, initialised: Initialised, n: int) -> None:
@@ -27,6 +31,13 @@ def _digest(runner: FlaskCliRunner) -> str:
     assert result.exit_code == 0, result.output
     match = re.search(r"Head digest: ([0-9a-f]{64})", result.output)
     assert match, result.output
+    return match.group(1)
+
+
+def chain_status(client: FlaskClient) -> str:
+    html = client.get("/officer/admin/audit").get_data(as_text=True)
+    match = re.search(r'id="chain-status"[^>]*>([^<]+)<', html)
+    assert match
     return match.group(1)
 
 
@@ -100,3 +111,17 @@ def test_a_made_up_expected_digest_fails(
 ) -> None:
     _events(db, initialised, 2)
     assert runner.invoke(args=["audit", "verify", "--expect", "ab" * 32]).exit_code == 2
+
+
+def test_a_trimmed_trail_shows_as_broken_on_the_desk(
+    initialised: Initialised, make_officer: MakeOfficer, desk: Desk, db: Session
+) -> None:
+    admin = desk(make_officer("chief", ["internal_audit"], admin=True))
+    assert "Chain intact" in chain_status(admin)  # viewing records an event too
+    _events(db, initialised, 3)
+    count = db.scalars(select(AuditHead.count)).one()
+    sealed = db.scalars(select(AuditHead.seal)).one()
+    _trim_to(db, count - 2, seal=sealed)
+    # Viewing the page appends an event: it must not seal the trimmed head.
+    assert "Chain broken" in chain_status(admin)
+    assert "Chain broken" in chain_status(admin)
