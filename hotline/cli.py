@@ -150,16 +150,25 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@click.option(
+    "--expect",
+    "expected",
+    metavar="DIGEST",
+    default=None,
+    help="A head digest printed by an earlier run: fail unless the trail still reaches it.",
+)
 @with_appcontext
-def audit_verify() -> None:
-    """Check every link of the audit chain; name the first broken one."""
+def audit_verify(expected: str | None) -> None:
+    """Check every link of the audit chain and the sealed head; name the first
+    broken one, and print the head's digest to note for ``--expect``."""
     from hotline.audit import verify
 
     instance = current()
     with instance.database.transaction() as session:
-        result = verify(session, instance.secrets.audit_key)
+        result = verify(session, instance.secrets.audit_key, expect=expected)
     if result.ok:
         click.echo(f"Audit trail intact: {result.events} events.")
+        click.echo(f"Head digest: {result.digest}")
         return
     _fail(f"audit trail broken at event {result.first_broken}: {result.reason}", code=2)
 

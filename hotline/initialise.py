@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from hotline import migrations
 from hotline.admin.designations import RECOVERY, create_queue, designate
+from hotline.audit import seal_unsealed_head
 from hotline.auth.officers import create_officer, generate_password
 from hotline.config import Config
 from hotline.crypto import keyring
@@ -24,6 +25,9 @@ from hotline.models import InstanceKey, Officer, Queue
 from hotline.routing import Policy, load_policy
 
 FIRST_ADMIN = "admin"
+#: The revision that added the audit head's seal; a database older than it has
+#: its head sealed by the init run that upgrades it.
+AUDIT_HEAD_SEALED = "0005"
 
 
 @dataclass(frozen=True, repr=False)
@@ -53,11 +57,14 @@ def initialise(config: Config, *, recovery_file: Path | None = None) -> InitResu
     if not keyring.secrets_exist(config.keys_dir):
         keyring.create_secrets(config.keys_dir)
         created_secrets = True
-    keyring.load_secrets(config.keys_dir)  # fails clearly if keys/ is incomplete
+    secrets = keyring.load_secrets(config.keys_dir)  # fails clearly if keys/ is incomplete
+    before = migrations.current_revision(config.database_url)
     migrations.upgrade(config.database_url)
     database = Database(config.database_url)
     try:
         with database.transaction() as session:
+            if before is not None and before < AUDIT_HEAD_SEALED:
+                seal_unsealed_head(session, secrets.audit_key)
             result = _initialise_records(session, config, policy)
             words = result.recovery_words
             if words and recovery_file is not None:

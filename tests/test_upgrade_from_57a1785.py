@@ -1,7 +1,7 @@
 """A database made by an earlier release upgrades and every sealed item still opens.
 
 The fixture in ``tests/fixtures/instance-57a1785`` was written by the code before
-the packages were reshaped. After ``migrations.upgrade`` the reporter reads the
+the packages were reshaped. After ``hotline init`` (the upgrade path) the reporter reads the
 officer's reply with their codename, the officer reads every channel's report and
 the attachment, and the audit chain verifies: stored formats did not change.
 """
@@ -22,8 +22,9 @@ from cryptography.hazmat.primitives.twofactor.totp import TOTP
 from flask import Flask
 from flask.testing import FlaskClient
 
-from hotline import create_app, migrations
+from hotline import create_app
 from hotline.config import Config
+from hotline.initialise import initialise
 
 FIXTURE = Path(__file__).parent / "fixtures" / "instance-57a1785"
 FACTS: dict[str, Any] = json.loads((FIXTURE / "facts.json").read_text())
@@ -48,7 +49,9 @@ def upgraded(tmp_path: Path) -> Iterator[Flask]:
         testing=True,
         **CHEAP,  # type: ignore[arg-type]
     )
-    migrations.upgrade(config.database_url)
+    # The upgrade path an operator runs: `hotline init` migrates, then seals
+    # what the migrations could not (they cannot read keys/).
+    initialise(config)
     app = create_app(config)
     yield app
     app.extensions["hotline"].database.dispose()

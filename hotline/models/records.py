@@ -38,6 +38,10 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_link: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(Integer)
+    #: HMAC(audit_key, count ‖ last_link): trimming the newest events and
+    #: rewriting the head to match is detected without keys/. NULL only on a
+    #: head made before revision 0005 until ``hotline init`` seals it.
+    seal: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Notification(Base):
