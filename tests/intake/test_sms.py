@@ -33,7 +33,7 @@ from hotline.admin.designations import queue_key_from_recovery
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import load_secrets, recovery_private_key
 from hotline.intake.sms import gsm
-from hotline.intake.sms.commands import MENU, keyword
+from hotline.intake.sms.commands import KEYWORDS, MENU, keyword
 from hotline.intake.sms.texts import STATUS_PIECES, Texts
 from hotline.intake.sms.thread import ThreadState, open_state, read_thread, seal_state, thread_keys
 from hotline.models import Attachment, Disclosure, Message, Queue, Reporter, SealedKey, SmsThread
@@ -434,6 +434,47 @@ def test_the_webhook_needs_no_csrf_token_but_the_web_forms_still_do(
 
 
 # --- CANCEL, DONE, expiry -----------------------------------------------------------------
+
+
+ORNAMENTS = ["{} ✅", "{}!", "👍 {}", "{} 🙏🏽.", "¡{}!!", "{} ✔️ 😊", "«{}»", "{} 🎉🎉"]
+LANGUAGE_CODES = ("en", "fr", "rw", "sw", "ar")
+
+
+@pytest.mark.parametrize("language", LANGUAGE_CODES)
+def test_emoji_and_punctuation_around_done_are_not_report_text(
+    phone: Phone, dbs: Session, initialised: Initialised, language: str
+) -> None:
+    for n, word in enumerate(KEYWORDS["done"][language]):
+        for i, ornament in enumerate(ORNAMENTS):
+            phone = Phone(phone.client, number=f"+25078810{n}{i:03d}")  # under the rate limit
+            first, _ = phone.send("2 " + REPORT)
+            closing = phone.send(ornament.format(word))
+            assert codename_in(closing[0]) == codename_in(first), (ornament.format(word), closing)
+            assert count(dbs, SmsThread) == 0
+    for disclosure in dbs.scalars(select(Disclosure)):
+        assert read_case(dbs, initialised, disclosure) == [REPORT]
+
+
+@pytest.mark.parametrize("language", LANGUAGE_CODES)
+def test_emoji_and_punctuation_around_cancel_still_cancel(
+    phone: Phone, dbs: Session, language: str
+) -> None:
+    for n, word in enumerate(KEYWORDS["cancel"][language]):
+        for i, ornament in enumerate(ORNAMENTS):
+            phone = Phone(phone.client, number=f"+25078810{n}{i:03d}")  # under the rate limit
+            phone.send("2 " + REPORT)
+            assert count(dbs, Disclosure) == 1
+            phone.one(ornament.format(word))
+            dbs.expire_all()
+            assert count(dbs, Disclosure) == 0, ornament.format(word)
+
+
+def test_words_of_report_text_around_a_command_keep_it_report_text(
+    phone: Phone, dbs: Session, initialised: Initialised
+) -> None:
+    phone.send("2 " + REPORT)
+    phone.send("DONE, then he left ✅")
+    assert read_case(dbs, initialised, only_disclosure(dbs)) == [REPORT, "DONE, then he left ✅"]
 
 
 @pytest.mark.parametrize("cancel", ["CANCEL", "annuler", "HAGARIKA", "ghairi", "الغاء"])
