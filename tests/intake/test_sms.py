@@ -946,3 +946,52 @@ def test_the_rate_limit_is_per_sender_and_forgeries_do_not_count(phone: Phone) -
     assert twiml_messages(response.get_data(as_text=True)) == []
     # Another sender is not affected.
     assert Phone(client, number="+250788000555").one("hi")
+
+
+# --- replays (issue 16, item 6) ---------------------------------------------------------
+
+
+def replay(phone: Phone, params: dict[str, str]) -> list[str]:
+    """Send a captured, validly signed request again, exactly as it was."""
+    response = signed_post(phone.client, params)
+    assert response.status_code == 200
+    return twiml_messages(response.get_data(as_text=True))
+
+
+def test_a_replayed_reply_files_nothing_the_second_time(
+    phone: Phone, dbs: Session, initialised: Initialised
+) -> None:
+    first, _ = phone.send("2 " + REPORT)
+    codename = codename_in(first)
+    phone.send("DONE")
+    captured = phone.params(f"REPLY {codename} The lorry came back on Friday")
+    assert replay(phone, captured)
+    disclosure = only_disclosure(dbs)
+    assert len(read_case(dbs, initialised, disclosure)) == 2
+    assert replay(phone, captured) == []
+    assert replay(Phone(phone.client, number="+250788000777"), captured) == []
+    dbs.expire_all()
+    assert len(read_case(dbs, initialised, only_disclosure(dbs))) == 2
+
+
+def test_a_replayed_cancel_deletes_nothing_the_second_time(phone: Phone, dbs: Session) -> None:
+    phone.send("2 " + REPORT)
+    captured = phone.params("CANCEL")
+    assert replay(phone, captured)
+    assert count(dbs, Disclosure) == 0
+    phone.send("2 " + REPORT)
+    assert count(dbs, Disclosure) == 1
+    assert replay(phone, captured) == []
+    dbs.expire_all()
+    assert count(dbs, Disclosure) == 1
+
+
+def test_the_database_keeps_no_trace_of_message_sids(
+    phone: Phone, dbs: Session, initialised: Initialised
+) -> None:
+    sid = "SM" + "ab12" * 8
+    phone.send("2 " + REPORT, MessageSid=sid)
+    digest = load_secrets(initialised.config.keys_dir).keyed_hash("sms-message-sid", sid)
+    dump = dump_database(initialised.config)
+    assert_absent(sid.encode(), dump)
+    assert_absent(digest.encode(), dump)
