@@ -33,7 +33,7 @@ from hotline.admin.designations import queue_key_from_recovery
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import load_secrets, recovery_private_key
 from hotline.intake.sms import gsm
-from hotline.intake.sms.commands import MENU, keyword
+from hotline.intake.sms.commands import KEYWORDS, MENU, keyword
 from hotline.intake.sms.texts import STATUS_PIECES, Texts
 from hotline.intake.sms.thread import ThreadState, open_state, read_thread, seal_state, thread_keys
 from hotline.models import Attachment, Disclosure, Message, Queue, Reporter, SealedKey, SmsThread
@@ -434,6 +434,47 @@ def test_the_webhook_needs_no_csrf_token_but_the_web_forms_still_do(
 
 
 # --- CANCEL, DONE, expiry -----------------------------------------------------------------
+
+
+ORNAMENTS = ["{} ✅", "{}!", "👍 {}", "{} 🙏🏽.", "¡{}!!", "{} ✔️ 😊", "«{}»", "{} 🎉🎉"]
+LANGUAGE_CODES = ("en", "fr", "rw", "sw", "ar")
+
+
+@pytest.mark.parametrize("language", LANGUAGE_CODES)
+def test_emoji_and_punctuation_around_done_are_not_report_text(
+    phone: Phone, dbs: Session, initialised: Initialised, language: str
+) -> None:
+    for n, word in enumerate(KEYWORDS["done"][language]):
+        for i, ornament in enumerate(ORNAMENTS):
+            phone = Phone(phone.client, number=f"+25078810{n}{i:03d}")  # under the rate limit
+            first, _ = phone.send("2 " + REPORT)
+            closing = phone.send(ornament.format(word))
+            assert codename_in(closing[0]) == codename_in(first), (ornament.format(word), closing)
+            assert count(dbs, SmsThread) == 0
+    for disclosure in dbs.scalars(select(Disclosure)):
+        assert read_case(dbs, initialised, disclosure) == [REPORT]
+
+
+@pytest.mark.parametrize("language", LANGUAGE_CODES)
+def test_emoji_and_punctuation_around_cancel_still_cancel(
+    phone: Phone, dbs: Session, language: str
+) -> None:
+    for n, word in enumerate(KEYWORDS["cancel"][language]):
+        for i, ornament in enumerate(ORNAMENTS):
+            phone = Phone(phone.client, number=f"+25078810{n}{i:03d}")  # under the rate limit
+            phone.send("2 " + REPORT)
+            assert count(dbs, Disclosure) == 1
+            phone.one(ornament.format(word))
+            dbs.expire_all()
+            assert count(dbs, Disclosure) == 0, ornament.format(word)
+
+
+def test_words_of_report_text_around_a_command_keep_it_report_text(
+    phone: Phone, dbs: Session, initialised: Initialised
+) -> None:
+    phone.send("2 " + REPORT)
+    phone.send("DONE, then he left ✅")
+    assert read_case(dbs, initialised, only_disclosure(dbs)) == [REPORT, "DONE, then he left ✅"]
 
 
 @pytest.mark.parametrize("cancel", ["CANCEL", "annuler", "HAGARIKA", "ghairi", "الغاء"])
@@ -905,3 +946,52 @@ def test_the_rate_limit_is_per_sender_and_forgeries_do_not_count(phone: Phone) -
     assert twiml_messages(response.get_data(as_text=True)) == []
     # Another sender is not affected.
     assert Phone(client, number="+250788000555").one("hi")
+
+
+# --- replays (issue 16, item 6) ---------------------------------------------------------
+
+
+def replay(phone: Phone, params: dict[str, str]) -> list[str]:
+    """Send a captured, validly signed request again, exactly as it was."""
+    response = signed_post(phone.client, params)
+    assert response.status_code == 200
+    return twiml_messages(response.get_data(as_text=True))
+
+
+def test_a_replayed_reply_files_nothing_the_second_time(
+    phone: Phone, dbs: Session, initialised: Initialised
+) -> None:
+    first, _ = phone.send("2 " + REPORT)
+    codename = codename_in(first)
+    phone.send("DONE")
+    captured = phone.params(f"REPLY {codename} The lorry came back on Friday")
+    assert replay(phone, captured)
+    disclosure = only_disclosure(dbs)
+    assert len(read_case(dbs, initialised, disclosure)) == 2
+    assert replay(phone, captured) == []
+    assert replay(Phone(phone.client, number="+250788000777"), captured) == []
+    dbs.expire_all()
+    assert len(read_case(dbs, initialised, only_disclosure(dbs))) == 2
+
+
+def test_a_replayed_cancel_deletes_nothing_the_second_time(phone: Phone, dbs: Session) -> None:
+    phone.send("2 " + REPORT)
+    captured = phone.params("CANCEL")
+    assert replay(phone, captured)
+    assert count(dbs, Disclosure) == 0
+    phone.send("2 " + REPORT)
+    assert count(dbs, Disclosure) == 1
+    assert replay(phone, captured) == []
+    dbs.expire_all()
+    assert count(dbs, Disclosure) == 1
+
+
+def test_the_database_keeps_no_trace_of_message_sids(
+    phone: Phone, dbs: Session, initialised: Initialised
+) -> None:
+    sid = "SM" + "ab12" * 8
+    phone.send("2 " + REPORT, MessageSid=sid)
+    digest = load_secrets(initialised.config.keys_dir).keyed_hash("sms-message-sid", sid)
+    dump = dump_database(initialised.config)
+    assert_absent(sid.encode(), dump)
+    assert_absent(digest.encode(), dump)

@@ -99,7 +99,40 @@ def fold(word: str) -> str:
         for c in text
         if not unicodedata.combining(c) and unicodedata.category(c) != "Cf" and c != "\u0640"
     )
-    return text.casefold().strip(TRIM)
+    return _strip_ornaments(text.casefold().strip(TRIM))
+
+
+def _is_ornament(char: str) -> bool:
+    """Punctuation, symbols (emoji among them), spaces and the marks that dress
+    an emoji (variation selectors, keycaps): nothing a command word is made of."""
+    return unicodedata.category(char)[:1] in "PSZ" or unicodedata.category(char) in ("Mn", "Me")
+
+
+def _strip_ornaments(text: str) -> str:
+    start, end = 0, len(text)
+    while start < end and _is_ornament(text[start]):
+        start += 1
+    while end > start and _is_ornament(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def command_and_rest(body: str) -> tuple[str, str]:
+    """A message's first word as commands compare it, and the text after it.
+
+    Words that are only emoji or punctuation are not read as the first word
+    ("👍 cancel!" is CANCEL), nor as text after it ("DONE ✅" is DONE): they
+    never turn a command into report text.
+    """
+    words = body.split(None, 1)
+    while words and not fold(words[0]):
+        words = words[1].split(None, 1) if len(words) > 1 else []
+    if not words:
+        return "", ""
+    rest = words[1] if len(words) > 1 else ""
+    if not any(fold(word) for word in rest.split()):
+        rest = ""
+    return fold(words[0]), rest
 
 
 def _command_table() -> dict[str, str]:
@@ -133,8 +166,8 @@ def language_of(body: str) -> str | None:
     """The language of a message's command word, when only one language has it:
     a reporter who comes back days later with "STATUT <code>" is answered in
     French although their old thread, and its language, are long gone."""
-    words = body.split(None, 1)
-    return COMMAND_LANGUAGES.get(fold(words[0])) if words else None
+    first, _rest = command_and_rest(body)
+    return COMMAND_LANGUAGES.get(first) if first else None
 
 
 def keyword(command: str, language: str) -> str:

@@ -34,7 +34,7 @@ from hotline.intake.sms.commands import (
     TRIM,
     category_and_text,
     category_only,
-    fold,
+    command_and_rest,
     language_of,
 )
 from hotline.intake.sms.texts import Texts, paged
@@ -91,11 +91,9 @@ class Dialogue:
         return replies
 
     def _respond(self, body: str, media: Sequence[Upload]) -> list[str]:
-        words = body.split(None, 1)
-        first = fold(words[0]) if words else ""
-        rest = words[1] if len(words) > 1 else ""
+        first, rest = command_and_rest(body)
         command = COMMANDS.get(first)
-        whole = command if len(words) == 1 else None
+        whole = command if not rest else None
         in_report = self.state.category is not None
 
         if whole is not None and whole.startswith("lang:"):

@@ -29,7 +29,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.datastructures import MultiDict
@@ -40,6 +40,7 @@ from hotline.extensions import csrf, limiter
 from hotline.instance import current, db_session
 from hotline.intake.service import Upload
 from hotline.intake.sms.dialogue import handle
+from hotline.intake.sms.replays import seen_messages
 from hotline.intake.sms.thread import thread_keys
 
 blueprint = Blueprint("sms", __name__)
@@ -193,6 +194,10 @@ def twilio_webhook() -> Response:
     form = request.form
     sender = form.get("From", "").strip()
     if not sender:
+        return _twiml([])
+    message_sid = form.get("MessageSid", "")
+    if message_sid and not seen_messages(current_app).first_delivery(instance.secrets, message_sid):
+        # A replayed (or doubly delivered) request: answered once already.
         return _twiml([])
     api = TwilioApi.from_config(instance.config)
     urls = _media_urls(form, api)
