@@ -7,6 +7,7 @@ secret is wrapped the same way, so the database alone yields neither factor.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from dataclasses import dataclass
@@ -144,6 +145,20 @@ def enrol_totp(officer: Officer, unlocked: UnlockedOfficer, secret: bytes) -> Un
     officer.wrapped_totp_secret = wrap(unlocked.kek, secret, f"officer-totp|{officer.id}")
     officer.totp_enrolled = True
     return UnlockedOfficer(officer.id, unlocked.private_key, secret, unlocked.kek)
+
+
+def verify_decoy_code(code: str, *, now: float | None = None) -> None:
+    """Spend what :func:`accept_totp` spends checking a code that is wrong, with
+    a throwaway secret and no database: a refused password then costs what a
+    refused code costs, so the time of a refusal does not tell an attacker that
+    they got the password right."""
+    now = time.time() if now is None else now
+    code = "".join(ch for ch in code if ch.isdigit()).rjust(TOTP_DIGITS, "0")[:TOTP_DIGITS]
+    generator = totp(secrets.token_bytes(20))
+    current = int(now) // TOTP_STEP
+    for step in (current - 1, current, current + 1):
+        with contextlib.suppress(InvalidToken):
+            generator.verify(code.encode(), step * TOTP_STEP)
 
 
 def totp(secret: bytes) -> TOTP:

@@ -8,7 +8,8 @@ import threading
 import pytest
 from flask import Flask
 
-from hotline.auth import service
+from hotline.auth import officers, service
+from hotline.crypto import keyring
 from tests.helpers.officers import OfficerLogin, sign_in
 
 CONCURRENT = 24
@@ -73,3 +74,32 @@ def test_a_right_sign_in_refunds_the_accounts_attempts(app: Flask, make_officer:
     sign_in(app.test_client(), login)  # the fifth attempt, refunded with the others
     assert [_wrong(app, login.username) for _ in range(5)] == [401] * 5
     assert _wrong(app, login.username) == 429
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_the_code_is_checked_whatever_the_password(
+    app: Flask, make_officer: object, monkeypatch: pytest.MonkeyPatch, known: bool
+) -> None:
+    """Constant work: an unknown username and a wrong password cost the TOTP
+    check a right password with a wrong code costs (and the Argon2 one)."""
+    login: OfficerLogin = make_officer("kamanzi", ["internal_audit"])  # type: ignore[operator]
+    made: list[int] = []
+    real = officers.totp
+
+    def counted(secret: bytes) -> object:
+        made.append(1)
+        return real(secret)
+
+    derived: list[int] = []
+    real_kek = keyring.password_kek
+
+    def kek(*args: object) -> bytes:
+        derived.append(1)
+        return real_kek(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(officers, "totp", counted)
+    monkeypatch.setattr(service, "password_kek", kek)
+    username = login.username if known else "nobody-here"
+    assert _wrong(app, username) == 401
+    assert len(made) == 1  # the code check
+    assert len(derived) == 1  # the key derivation a right password costs
