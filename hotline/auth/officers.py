@@ -20,12 +20,17 @@ from cryptography.hazmat.primitives.twofactor import InvalidToken
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.crypto.keyring import Argon2Params, password_kek, unwrap, wrap
 from hotline.models import Officer
 
 MIN_PASSWORD_LENGTH = 12
+#: The least zxcvbn score (0-4) a password needs.
+MIN_PASSWORD_SCORE = 3
+#: zxcvbn's matching is quadratic: score a long password's first characters only.
+_ZXCVBN_MAX_CHARS = 100
 TOTP_STEP = 30
 TOTP_DIGITS = 6
 
@@ -62,6 +67,13 @@ def check_password_strength(password: str, username: str = "") -> None:
         raise WeakPassword(f"Passwords have at least {MIN_PASSWORD_LENGTH} characters.")
     if username and username.casefold() in password.casefold():
         raise WeakPassword("The password must not contain the username.")
+    # zxcvbn (offline: its dictionaries ship with it) scores 0-4; under 3 a
+    # password such as "aaaaaaaaaaaa" or "password1234" falls to guessing,
+    # and an officer's password wraps the keys of every queue they read.
+    if zxcvbn(password[:_ZXCVBN_MAX_CHARS], user_inputs=[username])["score"] < MIN_PASSWORD_SCORE:
+        raise WeakPassword(
+            "The password is too easy to guess: use several unrelated words or a password manager."
+        )
 
 
 def generate_password() -> str:

@@ -103,3 +103,16 @@ def test_the_code_is_checked_whatever_the_password(
     assert _wrong(app, username) == 401
     assert len(made) == 1  # the code check
     assert len(derived) == 1  # the key derivation a right password costs
+
+
+@pytest.mark.parametrize(
+    "password", ["aaaaaaaaaaaa", "password1234", "123456789012", "qwertyuiopas", "short"]
+)
+def test_weak_passwords_are_refused(password: str) -> None:
+    with pytest.raises(officers.WeakPassword):
+        officers.check_password_strength(password, "kamanzi")
+
+
+@pytest.mark.parametrize("password", ["correct-horse-7-battery", "Umuganda kwa Nyabugogo 1994"])
+def test_strong_passwords_pass(password: str) -> None:
+    officers.check_password_strength(password, "kamanzi")
