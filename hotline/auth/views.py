@@ -40,7 +40,7 @@ from hotline.auth.session import (
     set_officer_cookie,
 )
 from hotline.crypto.keypairs import PrivateKey
-from hotline.extensions import limiter
+from hotline.extensions import limiter, limiter_key
 from hotline.instance import current, db_session
 from hotline.models import Officer
 
@@ -55,23 +55,40 @@ def _login_limit_key() -> str:
 
 #: Sign-in attempts an account may make in a moving minute.
 LOGIN_LIMIT = parse_limit("5/minute")
+#: Failed sign-ins one client address may make in a moving minute (any accounts).
+ADDRESS_LIMIT = parse_limit("20/minute")
+#: Sign-in attempts the whole instance takes in a moving minute, right or wrong:
+#: a ceiling on guessing spread over many accounts and addresses.
+GLOBAL_LIMIT = parse_limit("120/minute")
 
 
-def _charge_attempt() -> str | None:
-    """Charge one attempt to the account *before* checking it, atomically in the
-    limiter's storage; None when the account has none left.
+def _charge_attempt() -> list[tuple[str, str]] | None:
+    """Charge one attempt to the account, the client address and the instance
+    *before* checking it, atomically in the limiter's storage; None when any
+    of them has none left. Returns what a right sign-in refunds.
 
     Charged before, not counted after: 24 concurrent wrong sign-ins once all
     passed a check made before any of them was counted, and 12 were evaluated.
     """
     # The instance's prefix, as flask-limiter's own keys carry it (a shared Redis).
-    key = current().config.redis_prefix + _login_limit_key()
-    return key if limiter.limiter.hit(LOGIN_LIMIT, "officer-login", key) else None
+    prefix = current().config.redis_prefix
+    account = ("officer-login", prefix + _login_limit_key())
+    address = ("officer-login-address", prefix + limiter_key())
+    if not limiter.limiter.hit(LOGIN_LIMIT, *account):
+        return None
+    if not limiter.limiter.hit(ADDRESS_LIMIT, *address):
+        return None
+    if not limiter.limiter.hit(GLOBAL_LIMIT, "officer-login-all", prefix):
+        return None
+    return [account, address]
 
 
-def _refund_attempts(key: str) -> None:
-    """A right password and code refund the account's attempts."""
-    limiter.limiter.clear(LOGIN_LIMIT, "officer-login", key)
+def _refund_attempts(charged: list[tuple[str, str]]) -> None:
+    """A right password and code refund the account's and the address's
+    attempts (never the instance's: one account must not reset everyone's)."""
+    account, address = charged
+    limiter.limiter.clear(LOGIN_LIMIT, *account)
+    limiter.limiter.clear(ADDRESS_LIMIT, *address)
 
 
 def _start_session(officer: Officer, private_key: PrivateKey) -> WerkzeugResponse:

@@ -116,3 +116,10 @@ def test_weak_passwords_are_refused(password: str) -> None:
 @pytest.mark.parametrize("password", ["correct-horse-7-battery", "Umuganda kwa Nyabugogo 1994"])
 def test_strong_passwords_pass(password: str) -> None:
     officers.check_password_strength(password, "kamanzi")
+
+
+def test_one_address_is_limited_across_accounts(app: Flask) -> None:
+    """Guessing spread over many usernames from one address is limited too."""
+    statuses = [_wrong(app, f"guess{number}") for number in range(22)]
+    assert statuses[:20] == [401] * 20
+    assert statuses[20:] == [429, 429]
