@@ -26,7 +26,7 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
     With ``require_keys`` (the web server), missing or unreadable ``keys/`` stop
     the start with a clear message instead of failing on the first report.
     """
-    from hotline import errors, languages
+    from hotline import control_characters, errors, languages
     from hotline.extensions import babel, csrf, limiter
     from hotline.instance import EXTENSION, build_instance, close_db_session
     from hotline.routing import load_policy
@@ -77,6 +77,7 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
     app.teardown_appcontext(close_db_session)
     app.after_request(_security_headers)
     errors.init_app(app)
+    control_characters.init_app(app)
 
     from hotline.health import blueprint as health
 

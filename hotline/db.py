@@ -1,14 +1,17 @@
 """The database: one engine per application, one session per request.
 
 SQLite (the embedded default) runs in WAL mode with a busy timeout so that
-several threads of one gunicorn worker can write without "database is locked".
+several threads of one gunicorn worker can write without "database is locked";
+a ``FOR UPDATE`` read begins the transaction IMMEDIATE there (SQLite has no row
+locks), and the database file is created 0600.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -26,7 +29,7 @@ from sqlalchemy import (
     insert,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker, validates
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker, validates
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -109,11 +112,39 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 (owner only) if it does not exist yet.
+
+    It holds password-wrapped officer keys; SQLite gives the ``-wal`` and
+    ``-shm`` files the mode of the database file, so they are 0600 too.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _lock_for_update(state: ORMExecuteState) -> None:
+    """On SQLite, ``SELECT ... FOR UPDATE`` takes the write lock first.
+
+    SQLite ignores FOR UPDATE, and the driver begins a transaction only at the
+    first write, so two writers could both read the audit head and then both
+    insert the same event id (``UNIQUE constraint failed: audit_events.id``).
+    A transaction that has not written yet begins IMMEDIATE here instead
+    (waiting out the busy timeout), so what it reads stays true until it
+    commits. One that has written already holds the lock.
+    """
+    if not state.is_select or getattr(state.statement, "_for_update_arg", None) is None:
+        return
+    driver = state.session.connection().connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        driver.execute("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -127,6 +158,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if self.is_sqlite:
+            event.listen(self.sessions, "do_orm_execute", _lock_for_update)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

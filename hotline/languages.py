@@ -1,4 +1,4 @@
-"""The language of every page: chosen per request, remembered in a cookie, shown in
+"""The language of every page: chosen per request, remembered in a session cookie, shown in
 the templates with its direction; the procedure's vocabulary is a template global,
 so each term shows its label in that language.
 
@@ -62,12 +62,18 @@ def select_locale() -> str:
 
 
 def remember_language(response: Response) -> Response:
+    """Remember a chosen language until the browser closes, and no longer.
+
+    A session cookie (no Expires, no Max-Age): a reporter's browser may be
+    shared or their employer's, and a lasting ``lang=rw`` on it would say that
+    someone chose a language on the hotline. The footer promises no cookie that
+    identifies anyone; this one ends with the browser.
+    """
     wanted = request.args.get("lang")
     if wanted in current().config.languages and request.cookies.get(LANG_COOKIE) != wanted:
         response.set_cookie(
             LANG_COOKIE,
             str(wanted),
-            max_age=365 * 86400,
             httponly=True,
             samesite="Lax",
             secure=not current().config.insecure_cookies,

@@ -7,6 +7,7 @@ secret is wrapped the same way, so the database alone yields neither factor.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from dataclasses import dataclass
@@ -19,12 +20,17 @@ from cryptography.hazmat.primitives.twofactor import InvalidToken
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.crypto.keyring import Argon2Params, password_kek, unwrap, wrap
 from hotline.models import Officer
 
 MIN_PASSWORD_LENGTH = 12
+#: The least zxcvbn score (0-4) a password needs.
+MIN_PASSWORD_SCORE = 3
+#: zxcvbn's matching is quadratic: score a long password's first characters only.
+_ZXCVBN_MAX_CHARS = 100
 TOTP_STEP = 30
 TOTP_DIGITS = 6
 
@@ -61,6 +67,13 @@ def check_password_strength(password: str, username: str = "") -> None:
         raise WeakPassword(f"Passwords have at least {MIN_PASSWORD_LENGTH} characters.")
     if username and username.casefold() in password.casefold():
         raise WeakPassword("The password must not contain the username.")
+    # zxcvbn (offline: its dictionaries ship with it) scores 0-4; under 3 a
+    # password such as "aaaaaaaaaaaa" or "password1234" falls to guessing,
+    # and an officer's password wraps the keys of every queue they read.
+    if zxcvbn(password[:_ZXCVBN_MAX_CHARS], user_inputs=[username])["score"] < MIN_PASSWORD_SCORE:
+        raise WeakPassword(
+            "The password is too easy to guess: use several unrelated words or a password manager."
+        )
 
 
 def generate_password() -> str:
@@ -144,6 +157,20 @@ def enrol_totp(officer: Officer, unlocked: UnlockedOfficer, secret: bytes) -> Un
     officer.wrapped_totp_secret = wrap(unlocked.kek, secret, f"officer-totp|{officer.id}")
     officer.totp_enrolled = True
     return UnlockedOfficer(officer.id, unlocked.private_key, secret, unlocked.kek)
+
+
+def verify_decoy_code(code: str, *, now: float | None = None) -> None:
+    """Spend what :func:`accept_totp` spends checking a code that is wrong, with
+    a throwaway secret and no database: a refused password then costs what a
+    refused code costs, so the time of a refusal does not tell an attacker that
+    they got the password right."""
+    now = time.time() if now is None else now
+    code = "".join(ch for ch in code if ch.isdigit()).rjust(TOTP_DIGITS, "0")[:TOTP_DIGITS]
+    generator = totp(secrets.token_bytes(20))
+    current = int(now) // TOTP_STEP
+    for step in (current - 1, current, current + 1):
+        with contextlib.suppress(InvalidToken):
+            generator.verify(code.encode(), step * TOTP_STEP)
 
 
 def totp(secret: bytes) -> TOTP:

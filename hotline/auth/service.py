@@ -38,9 +38,10 @@ from hotline.auth.officers import (
     password_hasher,
     provisioning_uri,
     unlock,
+    verify_decoy_code,
 )
 from hotline.crypto.keypairs import PrivateKey
-from hotline.crypto.keyring import Argon2Params, WrongPassword
+from hotline.crypto.keyring import Argon2Params, WrongPassword, password_kek
 from hotline.models import Officer, Queue
 
 
@@ -73,6 +74,17 @@ def _verify_decoy(password: str, params: Argon2Params) -> None:
     time a refusal takes does not tell whether the username exists."""
     with contextlib.suppress(VerificationError):
         password_hasher(params).verify(_decoy_hash(params), password)
+
+
+def _spend_unlock(password: str, params: Argon2Params, code: str) -> None:
+    """The work of unwrapping an officer's keys and checking a code, for nothing:
+    the time of a refusal tells neither that the username exists nor that the
+    password was right."""
+    password_kek(password, _DECOY_SALT, params)
+    verify_decoy_code(code)
+
+
+_DECOY_SALT = secrets.token_bytes(16)
 
 
 @dataclass(frozen=True, repr=False)
@@ -108,10 +120,17 @@ def sign_in(
     officer = session.scalar(select(Officer).where(Officer.username == username.strip()))
     if officer is None or not officer.active:
         _verify_decoy(password, params)
+        _spend_unlock(password, params, code)
         raise SignInFailed
     try:
         unlocked = unlock(officer, password)
+    except SignInFailed:
+        # A wrong password costs what a right one with a wrong code costs: the
+        # key derivation that unwraps the keys, and the code check.
+        _spend_unlock(password, Argon2Params.decode(officer.key_params), code)
+        raise
     except WrongPassword:
+        verify_decoy_code(code)
         raise SignInFailed from None
     if officer.totp_enrolled:
         secret = unlocked.totp_secret

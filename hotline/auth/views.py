@@ -11,8 +11,18 @@ import io
 from typing import Any
 
 import segno
-from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from limits import parse as parse_limit
 from markupsafe import Markup
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -30,7 +40,7 @@ from hotline.auth.session import (
     set_officer_cookie,
 )
 from hotline.crypto.keypairs import PrivateKey
-from hotline.extensions import limiter
+from hotline.extensions import limiter, limiter_key
 from hotline.instance import current, db_session
 from hotline.models import Officer
 
@@ -43,8 +53,42 @@ def _login_limit_key() -> str:
     return "officer-login:" + current().secrets.keyed_hash("officer-login", username)[:32]
 
 
-def _failed(response: Response) -> bool:
-    return response.status_code == 401
+#: Sign-in attempts an account may make in a moving minute.
+LOGIN_LIMIT = parse_limit("5/minute")
+#: Failed sign-ins one client address may make in a moving minute (any accounts).
+ADDRESS_LIMIT = parse_limit("20/minute")
+#: Sign-in attempts the whole instance takes in a moving minute, right or wrong:
+#: a ceiling on guessing spread over many accounts and addresses.
+GLOBAL_LIMIT = parse_limit("120/minute")
+
+
+def _charge_attempt() -> list[tuple[str, str]] | None:
+    """Charge one attempt to the account, the client address and the instance
+    *before* checking it, atomically in the limiter's storage; None when any
+    of them has none left. Returns what a right sign-in refunds.
+
+    Charged before, not counted after: 24 concurrent wrong sign-ins once all
+    passed a check made before any of them was counted, and 12 were evaluated.
+    """
+    # The instance's prefix, as flask-limiter's own keys carry it (a shared Redis).
+    prefix = current().config.redis_prefix
+    account = ("officer-login", prefix + _login_limit_key())
+    address = ("officer-login-address", prefix + limiter_key())
+    if not limiter.limiter.hit(LOGIN_LIMIT, *account):
+        return None
+    if not limiter.limiter.hit(ADDRESS_LIMIT, *address):
+        return None
+    if not limiter.limiter.hit(GLOBAL_LIMIT, "officer-login-all", prefix):
+        return None
+    return [account, address]
+
+
+def _refund_attempts(charged: list[tuple[str, str]]) -> None:
+    """A right password and code refund the account's and the address's
+    attempts (never the instance's: one account must not reset everyone's)."""
+    account, address = charged
+    limiter.limiter.clear(LOGIN_LIMIT, *account)
+    limiter.limiter.clear(ADDRESS_LIMIT, *address)
 
 
 def _start_session(officer: Officer, private_key: PrivateKey) -> WerkzeugResponse:
@@ -61,11 +105,13 @@ def _start_session(officer: Officer, private_key: PrivateKey) -> WerkzeugRespons
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit("5/minute", key_func=_login_limit_key, methods=["POST"], deduct_when=_failed)
 def login() -> Response | WerkzeugResponse:
     form = LoginForm()
     if request.method == "GET" or not form.validate_on_submit():
         return make_response(render_template("officer/login.html", form=form), 200)
+    charged = _charge_attempt()
+    if charged is None:
+        abort(429)
     session = db_session()
     try:
         signed_in = service.sign_in(
@@ -81,6 +127,7 @@ def login() -> Response | WerkzeugResponse:
         return make_response(render_template("officer/login.html", form=form), 401)
     # The accepted code's time step is stored now, whatever happens next.
     session.commit()
+    _refund_attempts(charged)
     if signed_in.needs_setup:
         response = redirect(url_for("auth.setup"), code=303)
         setup_cookie = open_setup_session(service.begin_setup(signed_in))

@@ -100,7 +100,9 @@ def list_cases(
             Disclosure.acknowledged_on.is_(None), Disclosure.acknowledgement_due < today()
         )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, page)
+    # Clamped to the pages there are: ?page=99999999999999999999 overflowed the
+    # database's OFFSET (a 500) and a page past the end showed an empty queue.
+    page = min(max(1, page), max(1, -(-total // PAGE_SIZE)))
     rows = session.scalars(
         # Both descending, so ix_disclosures_received_id serves it read backwards.
         query.order_by(Disclosure.received_on.desc(), Disclosure.id.desc())

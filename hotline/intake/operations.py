@@ -52,7 +52,8 @@ def link_to_referenced_case(session: Session, disclosure_id: str, referenced: Di
 
 
 def already_seen(session: Session, message_hash: str) -> bool:
-    """Whether a message with this keyed hash (an e-mail's Message-ID) was filed before."""
+    """Whether a message with this keyed digest (of an e-mail's content and
+    Message-IDs, see ``intake.email.ingest.message_hash``) was filed before."""
     return session.get(EmailSeen, message_hash) is not None
 
 

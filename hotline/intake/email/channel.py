@@ -92,7 +92,7 @@ class EmailChannel:
     def _seen_before(self, raw: bytes) -> bool:
         parsed = parse(raw, local_part=self.local_part)
         with self.database.sessions() as session:
-            seen = ingest.message_hash(self.secrets, parsed.message_id, raw)
+            seen = ingest.message_hash(self.secrets, parsed)
             return already_seen(session, seen)
 
     def acknowledge_receipt(self, result: IngestResult) -> bool:

@@ -1,7 +1,7 @@
 """Reading the few headers the e-mail channel uses, and keeping all others out.
 
 Only Subject, From (the sender, sealed to the custodian alone), the recipient
-headers (for a plus address), Message-ID (for de-duplication) and
+headers (for a plus address), Message-ID and Resent-Message-ID (for de-duplication) and
 Content-Language are read. Received, X-Originating-IP, X-Mailer and the rest
 are never returned; :func:`repair_header_block` exists so that a broken header
 line cannot push them into the body, where they would become report text.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from email.header import decode_header
 from email.message import Message
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 
 from hotline.intake.email.charsets import decode_bytes
 from hotline.intake.email.defects import Defects
@@ -198,22 +198,58 @@ def _bare_address(address: str) -> str | None:
     return f"{local}@{domain.lower()}"
 
 
-def sender_address(msg: Message, defects: Defects) -> str | None:
+#: The one address between angle brackets of a From value (RFC 5322 angle-addr).
+_ANGLE_ADDRESS = re.compile(r"<([^<>]*)>")
+
+
+def sender_address(msg: Message, defects: Defects) -> tuple[str | None, bool]:
+    """The sender's address, and whether it may be answered.
+
+    The address is taken only from the angle brackets of the From value (or
+    from a From that is nothing but an address): a display name is never read
+    for an address, so ``From: colleague@revenue.example <attacker@attacker.example>``
+    yields the attacker's address, not the colleague's. It may be answered
+    (an acknowledgement sent to it) only when the From header is well formed:
+    one mailbox, no defect. A malformed From is sealed but never answered, so a
+    forged header cannot aim the acknowledgement (which carries the codename)
+    at someone else.
+    """
+    raw = raw_header_values(msg, "From")
+    if len(raw) != 1:
+        return (_angle_or_bare(raw[0]) if raw else None), False
+    value = unsurrogate(raw[0])
+    address = _angle_or_bare(value)
     try:
         header = msg.get("From")
-        if header is None:
-            return None
-        defects.extend(getattr(header, "defects", ()))
-        for address in getattr(header, "addresses", ()):
-            # Raw 8-bit bytes in the address come through as surrogates,
-            # which cannot be encoded for sealing.
-            return _bare_address(unsurrogate(str(address.addr_spec)))
-    except Exception:  # fall back to the tolerant compat32 parser
+        header_defects = list(getattr(header, "defects", ()))
+        defects.extend(header_defects)
+        parsed = [unsurrogate(str(a.addr_spec)) for a in getattr(header, "addresses", ())]
+    except Exception:  # the header registry can fail on hostile input
         defects.add("HeaderParseError")
-    raw = raw_header_values(msg, "From")
-    if not raw:
+        return address, False
+    well_formed = (
+        address is not None
+        and not header_defects
+        and len(parsed) == 1
+        and _bare_address(parsed[0]) == address
+    )
+    return address, well_formed
+
+
+def _angle_or_bare(value: str) -> str | None:
+    """The address between the only pair of angle brackets (or after an
+    unclosed one), or the whole value when it is a bare address (a trailing
+    comment allowed); None otherwise. Never an address from a display name."""
+    value = re.sub(r"\s+", " ", unsurrogate(value)).strip()
+    angles = _ANGLE_ADDRESS.findall(value)
+    if angles:
+        return _bare_address(angles[0]) if len(angles) == 1 else None
+    if value.count("<") == 1 and ">" not in value:  # "Name <a@b.example": unclosed
+        return _bare_address(value.split("<", 1)[1])
+    if "<" in value or ">" in value:
         return None
-    return _bare_address(parseaddr(unsurrogate(raw[0]))[1])
+    bare = re.sub(r"\s*\([^()]*\)\s*$", "", value)  # "a@b.example (Name)"
+    return _bare_address(bare)
 
 
 _RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
@@ -229,8 +265,9 @@ def recipients(msg: Message) -> list[str]:
         return [token for value in raw for token in re.split(r"[\s,;<>]+", value) if "@" in token]
 
 
-def message_id(msg: Message) -> str | None:
-    raw = raw_header_values(msg, "Message-ID")
+def message_id(msg: Message, name: str = "Message-ID") -> str | None:
+    """The first Message-ID (or ``Resent-Message-ID``, by ``name``), cleaned."""
+    raw = raw_header_values(msg, name)
     if not raw:
         return None
     value = clean_line(unsurrogate(raw[0]), _MAX_MESSAGE_ID_CHARS)

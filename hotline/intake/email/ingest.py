@@ -98,17 +98,34 @@ class IngestResult:
         return f"IngestResult({self.outcome})"
 
 
-def message_hash(secrets: InstanceSecrets, message_id: str | None, raw: bytes) -> str:
-    """The keyed hash that recognises a message seen before.
+def message_hash(secrets: InstanceSecrets, parsed: ParsedEmail) -> str:
+    """The keyed digest that recognises a message filed before.
 
-    The Message-ID identifies a message across MTA retries and across copies
-    delivered to several of our addresses; a message without one is recognised
-    by its exact bytes. Keyed with the pepper, so the table cannot be checked
-    against a guessed Message-ID by someone holding the database alone.
+    It covers what is filed (sender, subject, text, every attachment) with the
+    Message-ID and the ``Resent-Message-ID``: an MTA retry, or a copy delivered
+    to several of our addresses with other envelope headers, is the same
+    message; a message that merely reuses another's Message-ID (planted, or a
+    careless client) is not, and neither is a resent (forwarded) copy. The
+    Message-ID alone is chosen by the sender, so trusting it would let anyone
+    suppress a report whose Message-ID they know or guess. Keyed with the
+    pepper, so the table cannot be checked against a guessed message by
+    someone holding the database alone.
     """
-    if message_id:
-        return secrets.keyed_hash("email-message-id", message_id)
-    return secrets.keyed_hash("email-message-raw", hashlib.sha256(raw).hexdigest())
+    digest = hashlib.sha256()
+    fields = [
+        parsed.message_id or "",
+        parsed.resent_message_id or "",
+        parsed.sender or "",
+        parsed.subject,
+        parsed.text,
+    ]
+    for value in fields:
+        encoded = value.encode("utf-8", "surrogatepass")
+        digest.update(len(encoded).to_bytes(8, "big") + encoded)
+    for attachment in parsed.attachments:
+        for part in (attachment.name.encode("utf-8", "surrogatepass"), attachment.content):
+            digest.update(len(part).to_bytes(8, "big") + part)
+    return secrets.keyed_hash("email-message-content", digest.hexdigest())
 
 
 def _report_text(parsed: ParsedEmail) -> str:
@@ -178,14 +195,16 @@ def ingest(
     being filed concurrently: the caller rolls back and reports a duplicate.
     """
     parsed = parse(raw, local_part=local_part)
-    seen = message_hash(secrets, parsed.message_id, raw)
+    seen = message_hash(secrets, parsed)
     if already_seen(session, seen):
         return IngestResult(DUPLICATE)
     # Written first: a concurrent copy of this message blocks here (PostgreSQL)
     # or fails its commit, instead of filing twice.
     record_seen(session, seen)
 
-    reply_to = None if is_automated(raw, parsed.sender) else parsed.sender
+    # Only a well-formed From is answered: the acknowledgement carries the codename.
+    answerable = parsed.sender_answerable and not is_automated(raw, parsed.sender)
+    reply_to = parsed.sender if answerable else None
     text = _report_text(parsed)
     uploads = [Upload(a.name, a.claimed_type, a.content) for a in parsed.attachments]
     keys, codes = _reporter_codes(session, kdf, parsed, text)

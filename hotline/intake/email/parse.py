@@ -100,10 +100,14 @@ class ParsedEmail:
     text: str
     subject: str
     sender: str | None
+    #: Whether ``sender`` came from a well-formed From and may be answered.
+    sender_answerable: bool
     category: Category
     codename: str | None
     case_reference: str | None
     message_id: str | None
+    #: The ``Resent-Message-ID`` of a forwarded (resent) copy, if any.
+    resent_message_id: str | None = None
     attachments: tuple[EmailAttachment, ...] = field(default=())
     defects: tuple[str, ...] = field(default=())
     #: The first language the message's Content-Language names ("fr" for
@@ -174,6 +178,7 @@ def parse(raw: bytes, *, local_part: str = "report") -> ParsedEmail:
     _check_first_line(data)
     defects = Defects()
     data = repair_header_block(data, defects)
+    repaired = bool(defects.as_tuple())
     msg = _parse_message(data, defects)
     if msg is None:
         text = _body_only(data, defects)
@@ -186,6 +191,7 @@ def parse(raw: bytes, *, local_part: str = "report") -> ParsedEmail:
             text=_truncate(text),
             subject="",
             sender=None,
+            sender_answerable=False,
             category=Category.OTHER,
             codename=codename,
             case_reference=None,
@@ -198,7 +204,7 @@ def parse(raw: bytes, *, local_part: str = "report") -> ParsedEmail:
         raise NotAnEmail("no message headers")
 
     subject = clean_line(header_text(msg, "Subject", defects) or "", _MAX_SUBJECT_CHARS)
-    sender = sender_address(msg, defects)
+    sender, answerable = sender_address(msg, defects)
     collected = Walk(defects)
     walk_tree(msg, collected, 0, 0, attachments_only=False)
 
@@ -221,10 +227,13 @@ def parse(raw: bytes, *, local_part: str = "report") -> ParsedEmail:
         text=_truncate(text),
         subject=subject,
         sender=sender,
+        # A header block that needed repair is not trusted for a reply either.
+        sender_answerable=answerable and not repaired,
         category=detect_category(recipients(msg), subject, local_part),
         codename=codename,
         case_reference=find_case_reference(subject),
         message_id=message_id(msg),
+        resent_message_id=message_id(msg, "Resent-Message-ID"),
         attachments=tuple(attachments),
         defects=defects.as_tuple(),
         language=content_language(msg),
