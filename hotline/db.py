@@ -143,9 +143,17 @@ def _lock_for_update(state: ORMExecuteState) -> None:
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            _create_private(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": 15})
+        if parsed.database and parsed.database != ":memory:":
+            path = Path(parsed.database)
+
+            # At the first connection, not when the engine is made: a command
+            # that fails before it touches the database (init without keys/)
+            # must leave no database file behind.
+            def private_file(*_args: Any) -> None:
+                _create_private(path)
+
+            event.listen(engine, "do_connect", private_file)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
