@@ -49,7 +49,7 @@ def refuse_control_characters() -> Response | None:
 
 
 def visible_controls(value: object) -> Markup:
-    """A template filter: the text escaped, each direction control shown as ⟨U+XXXX⟩."""
+    """A template filter: the text escaped, direction controls shown as code points (⟨U+202E⟩)."""
     if value is None:
         return Markup("")
     text = str(escape(value))

@@ -41,9 +41,9 @@ from hotline.sealing.recipients import reporter_recipient
 from tests.helpers.desk import queue_keys
 from tests.helpers.email import CODE, CORPUS, corpus, make_message, read_case
 from tests.helpers.instance import Initialised
+from tests.helpers.servers import PUBLIC_URL
 from tests.helpers.stored import assert_absent, dump_database
 
-PUBLIC_URL = "https://hotline.example.org"
 MAIL_FROM = "Hotline <report@rra.example>"
 
 #: Every corpus message that is a message, and the category it must get.
@@ -70,16 +70,6 @@ NOT_MESSAGES = ("17_not_an_email_binary.eml", "18_empty.eml")
 ROUTE_HEADERS = ("Received", "X-Originating-IP", "X-Mailer", "User-Agent", "Message-ID")
 IPV4 = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
 # --- fixtures and keys ------------------------------------------------------------------
-
-
-@pytest.fixture
-def email_app(initialised: Initialised) -> Iterator[Flask]:
-    """The instance with acknowledgements off: the SMTP side is tests/intake/test_smtp.py."""
-    app = create_app(
-        initialised.config.with_changes(public_url=PUBLIC_URL, email_acknowledgement=False)
-    )
-    yield app
-    app.extensions["hotline"].database.dispose()
 
 
 @pytest.fixture

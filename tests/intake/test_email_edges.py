@@ -16,7 +16,6 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotline import create_app
 from hotline.intake.email.channel import EmailChannel
 from hotline.intake.email.cli import build_channel
 from hotline.intake.email.ingest import DUPLICATE, FILED
@@ -26,19 +25,10 @@ from hotline.sealing.items import read_contact
 from tests.helpers.desk import queue_keys
 from tests.helpers.email import make_message
 from tests.helpers.instance import Initialised
+from tests.helpers.servers import PUBLIC_URL
 from tests.helpers.stored import assert_absent, dump_database
 
-PUBLIC_URL = "https://hotline.example.org"
 MAIL_FROM = "Hotline <hotline@rra.example>"
-
-
-@pytest.fixture
-def email_app(initialised: Initialised) -> Iterator[Flask]:
-    app = create_app(
-        initialised.config.with_changes(public_url=PUBLIC_URL, email_acknowledgement=False)
-    )
-    yield app
-    app.extensions["hotline"].database.dispose()
 
 
 @dataclasses.dataclass
