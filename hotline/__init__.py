@@ -95,12 +95,14 @@ def _register_channels(app: Flask) -> None:
     from hotline.auth.views import blueprint as auth
     from hotline.desk.views import register as register_desk
     from hotline.intake.sms.twilio import register as register_sms
+    from hotline.intake.ussd.africastalking import register as register_ussd
     from hotline.intake.web import register as register_web
     from hotline.register.views import register_blueprint as register_codename_register
     from hotline.transparency.views import register as register_transparency
 
     register_web(app)
     register_sms(app)
+    register_ussd(app)
     app.register_blueprint(auth)
     register_desk(app)
     register_admin(app)

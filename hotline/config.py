@@ -6,6 +6,7 @@ Nothing here runs at import time: :func:`Config.from_env` is called by
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -52,6 +53,19 @@ def _language(env: Mapping[str, str], name: str, defaults: Config) -> str:
     return raw
 
 
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of addresses or CIDR networks, checked now."""
+    found = []
+    for item in (env.get(name) or "").split(","):
+        if not item.strip():
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+        except ValueError:
+            raise ConfigError(f"{name}: {item.strip()!r} is not an address or network") from None
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything the application reads from its environment, typed and frozen."""
@@ -74,6 +88,11 @@ class Config:
     twilio_auth_token: str | None = None
     twilio_account_sid: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
+    #: The secret in Africa's Talking's callback URLs (``?token=``): the gateway
+    #: does not sign its callbacks. Unset, every callback is refused.
+    africastalking_token: str | None = None
+    #: Addresses Africa's Talking calls from (CIDRs); empty allows any.
+    africastalking_sources: tuple[str, ...] = ()
     #: Reverse proxies in front of the app: their X-Forwarded-For/-Proto are
     #: trusted this many hops deep (0: none, the client connects directly).
     proxy_hops: int = 0
@@ -112,6 +131,8 @@ class Config:
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
             twilio_api_base=env.get("HOTLINE_TWILIO_API_BASE") or defaults.twilio_api_base,
+            africastalking_token=env.get("HOTLINE_AFRICASTALKING_TOKEN") or None,
+            africastalking_sources=_networks(env, "HOTLINE_AFRICASTALKING_SOURCES"),
             insecure_cookies=_flag(env.get("HOTLINE_INSECURE_COOKIES"), False),
             proxy_hops=_int(env, "HOTLINE_PROXY_HOPS", defaults.proxy_hops),
             max_report_chars=_int(env, "HOTLINE_MAX_REPORT_CHARS", defaults.max_report_chars),

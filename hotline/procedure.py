@@ -108,6 +108,7 @@ class Channel(Term):
     SMS = "sms"
     EMAIL = "email"
     VOICE = "voice"
+    USSD = "ussd"
 
 
 class RefusalReason(Term):
@@ -236,6 +237,7 @@ _LABELS: Mapping[type[Term], Mapping[Term, LazyString]] = {
         Channel.SMS: _l("SMS"),
         Channel.EMAIL: _l("E-mail"),
         Channel.VOICE: _l("Telephone"),
+        Channel.USSD: _l("USSD"),
     },
     RequestStatus: {
         RequestStatus.PENDING: _l("waiting for the custodian"),

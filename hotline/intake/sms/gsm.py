@@ -15,6 +15,8 @@ segments; in UCS-2 a character outside the Basic Multilingual Plane takes two
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 #: GSM 03.38 basic character set (the 7-bit default alphabet); "\x1b" (the
 #: escape to the extension table) is not a character a text can carry.
 BASIC = frozenset(
@@ -82,7 +84,7 @@ def _page(chunk: str, hint: str) -> str:
     return f"{chunk.rstrip()}\n{hint}"
 
 
-def _longest_prefix(text: str, hint: str) -> int:
+def _longest_prefix(text: str, hint: str, fits: Callable[[str], bool]) -> int:
     """The largest n for which ``text[:n]`` with the hint still fits (binary search:
     a longer prefix never fits when a shorter one does not)."""
     low, high = 0, len(text)
@@ -95,18 +97,19 @@ def _longest_prefix(text: str, hint: str) -> int:
     return low
 
 
-def paginate(text: str, hint: str) -> list[str]:
+def paginate(text: str, hint: str, fits: Callable[[str], bool] = fits) -> list[str]:
     """Cut text into replies that each fit; every page but the last ends with hint.
 
     Cuts fall at a line break or space when one is in the second half of the
-    page, so words are not broken where it can be avoided.
+    page, so words are not broken where it can be avoided. ``fits`` says what
+    one page may hold: an SMS reply by default, a USSD screen for USSD.
     """
     if fits(text):
         return [text]
     pages: list[str] = []
     rest = text
     while not fits(rest):
-        cut = _longest_prefix(rest, hint)
+        cut = _longest_prefix(rest, hint, fits)
         if cut == 0:
             raise ValueError("the paging hint alone does not fit in one reply")
         if cut < len(rest) and not rest[cut].isspace():

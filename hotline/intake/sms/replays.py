@@ -25,11 +25,16 @@ REPLAY_WINDOW_SECONDS = 24 * 60 * 60
 
 
 class SeenMessages:
-    """The keyed hashes of MessageSids already answered, each until it expires."""
+    """The keyed hashes of deliveries already answered, each until it expires.
 
-    def __init__(self, redis: Any, prefix: str) -> None:
+    ``purpose`` keeps channels apart: SMS remembers MessageSids, USSD the
+    sessions whose report was filed.
+    """
+
+    def __init__(self, redis: Any, prefix: str, purpose: str = "sms") -> None:
         self._redis = redis
-        self._prefix = f"{prefix}:sms-seen:"
+        self._prefix = f"{prefix}:{purpose}-seen:"
+        self._purpose = purpose
         self._memory: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -39,7 +44,7 @@ class SeenMessages:
         Recorded before the message is handled, atomically, so two copies sent
         at once are not both answered.
         """
-        digest = secrets.keyed_hash("sms-message-sid", message_sid)
+        digest = secrets.keyed_hash(f"{self._purpose}-message-sid", message_sid)
         if self._redis is not None:
             added = self._redis.set(self._prefix + digest, b"1", nx=True, ex=REPLAY_WINDOW_SECONDS)
             return bool(added)
@@ -53,11 +58,12 @@ class SeenMessages:
             return True
 
 
-def seen_messages(app: Flask) -> SeenMessages:
-    """The app's record of answered deliveries."""
-    seen = app.extensions.get("hotline-sms-seen")
+def seen_messages(app: Flask, purpose: str = "sms") -> SeenMessages:
+    """The app's record of answered deliveries of one channel."""
+    name = f"hotline-{purpose}-seen"
+    seen = app.extensions.get(name)
     if not isinstance(seen, SeenMessages):
         instance = app.extensions[EXTENSION]
-        fresh = SeenMessages(instance.redis, instance.config.redis_prefix)
-        seen = cast(SeenMessages, app.extensions.setdefault("hotline-sms-seen", fresh))
+        fresh = SeenMessages(instance.redis, instance.config.redis_prefix, purpose)
+        seen = cast(SeenMessages, app.extensions.setdefault(name, fresh))
     return seen
