@@ -94,6 +94,7 @@ def _register_channels(app: Flask) -> None:
     from hotline.admin.views import register_blueprint as register_admin
     from hotline.auth.views import blueprint as auth
     from hotline.desk.views import register as register_desk
+    from hotline.intake.sms.africastalking import register as register_sms_africastalking
     from hotline.intake.sms.twilio import register as register_sms
     from hotline.intake.ussd.africastalking import register as register_ussd
     from hotline.intake.web import register as register_web
@@ -102,6 +103,7 @@ def _register_channels(app: Flask) -> None:
 
     register_web(app)
     register_sms(app)
+    register_sms_africastalking(app)
     register_ussd(app)
     app.register_blueprint(auth)
     register_desk(app)

@@ -93,6 +93,12 @@ class Config:
     africastalking_token: str | None = None
     #: Addresses Africa's Talking calls from (CIDRs); empty allows any.
     africastalking_sources: tuple[str, ...] = ()
+    #: The account that sends SMS replies; without it, SMS callbacks are filed unanswered.
+    africastalking_username: str | None = None
+    africastalking_api_key: str | None = None
+    #: The short code or sender id replies come from (the account's default when unset).
+    africastalking_sender: str | None = None
+    africastalking_api_base: str = "https://api.africastalking.com"
     #: Reverse proxies in front of the app: their X-Forwarded-For/-Proto are
     #: trusted this many hops deep (0: none, the client connects directly).
     proxy_hops: int = 0
@@ -133,6 +139,12 @@ class Config:
             twilio_api_base=env.get("HOTLINE_TWILIO_API_BASE") or defaults.twilio_api_base,
             africastalking_token=env.get("HOTLINE_AFRICASTALKING_TOKEN") or None,
             africastalking_sources=_networks(env, "HOTLINE_AFRICASTALKING_SOURCES"),
+            africastalking_username=env.get("HOTLINE_AFRICASTALKING_USERNAME") or None,
+            africastalking_api_key=env.get("HOTLINE_AFRICASTALKING_API_KEY") or None,
+            africastalking_sender=env.get("HOTLINE_AFRICASTALKING_SENDER") or None,
+            africastalking_api_base=(
+                env.get("HOTLINE_AFRICASTALKING_API_BASE") or defaults.africastalking_api_base
+            ),
             insecure_cookies=_flag(env.get("HOTLINE_INSECURE_COOKIES"), False),
             proxy_hops=_int(env, "HOTLINE_PROXY_HOPS", defaults.proxy_hops),
             max_report_chars=_int(env, "HOTLINE_MAX_REPORT_CHARS", defaults.max_report_chars),

@@ -109,6 +109,7 @@ class Channel(Term):
     EMAIL = "email"
     VOICE = "voice"
     USSD = "ussd"
+    WHATSAPP = "whatsapp"
 
 
 class RefusalReason(Term):
@@ -238,6 +239,7 @@ _LABELS: Mapping[type[Term], Mapping[Term, LazyString]] = {
         Channel.EMAIL: _l("E-mail"),
         Channel.VOICE: _l("Telephone"),
         Channel.USSD: _l("USSD"),
+        Channel.WHATSAPP: _l("WhatsApp"),
     },
     RequestStatus: {
         RequestStatus.PENDING: _l("waiting for the custodian"),

@@ -14,6 +14,7 @@ import json
 import re
 import secrets
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,7 +38,7 @@ from hotline.intake.sms.commands import KEYWORDS, MENU, keyword
 from hotline.intake.sms.texts import STATUS_PIECES, Texts
 from hotline.intake.sms.thread import ThreadState, open_state, read_thread, seal_state, thread_keys
 from hotline.models import Attachment, Disclosure, Message, Queue, Reporter, SealedKey, SmsThread
-from hotline.procedure import LANGUAGES, AuthorKind, Outcome, RewardState, Status
+from hotline.procedure import LANGUAGES, AuthorKind, Channel, Outcome, RewardState, Status
 from hotline.sealing.items import read_attachment, read_message
 from hotline.sealing.recipients import queue_recipient
 from hotline.sealing.store import store_message
@@ -75,13 +76,57 @@ def signed_post(
     return client.post("/sms/twilio", data=params, headers={"X-Twilio-Signature": signature})
 
 
+class FakeAfricasTalking:
+    """Africa's Talking's messaging API on 127.0.0.1: records every SMS sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, str]] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                fields = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+                fields["apiKey"] = self.headers.get("apiKey") or ""
+                fake.sent.append(fields)
+                payload = b'{"SMSMessageData": {"Recipients": [{"status": "Success"}]}}'
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+AT_TOKEN = "at-" + "5e" * 16
+AT_API_KEY = "atsk_" + "9c" * 16
+
+
 @dataclass
 class Phone:
-    """One reporter's phone: every message is a fresh, signed Twilio request."""
+    """One reporter's phone: every message is a fresh request from the gateway,
+    Twilio (signed; replies in the TwiML) or Africa's Talking (the URL's token;
+    replies sent through its messaging API)."""
 
     client: FlaskClient
     number: str = PHONE
     sent: list[str] = field(default_factory=list)
+    africastalking: FakeAfricasTalking | None = None
+
+    def other(self, number: str) -> Phone:
+        """Another phone on the same gateway."""
+        return Phone(self.client, number, africastalking=self.africastalking)
 
     def params(self, body: str, **extra: str) -> dict[str, str]:
         return {
@@ -98,12 +143,36 @@ class Phone:
             **extra,
         }
 
+    def _send_africastalking(self, gateway: FakeAfricasTalking, body: str) -> list[str]:
+        before = len(gateway.sent)
+        response = self.client.post(
+            "/sms/africastalking",
+            query_string={"token": AT_TOKEN},
+            data={
+                "from": self.number,
+                "to": "21212",
+                "text": body,
+                "date": "2026-12-03 06:40:00",
+                "id": secrets.token_hex(16),
+                "linkId": "",
+                "networkCode": "63510",
+            },
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.get_data() == b""
+        new = gateway.sent[before:]
+        assert all(m["to"] == self.number and m["apiKey"] == AT_API_KEY for m in new)
+        return [m["message"] for m in new]
+
     def send(self, body: str, **extra: str) -> list[str]:
         self.sent.append(body)
-        response = signed_post(self.client, self.params(body, **extra))
-        assert response.status_code == 200, response.get_data(as_text=True)
-        assert response.mimetype == "text/xml"
-        replies = twiml_messages(response.get_data(as_text=True))
+        if self.africastalking is not None:
+            replies = self._send_africastalking(self.africastalking, body)
+        else:
+            response = signed_post(self.client, self.params(body, **extra))
+            assert response.status_code == 200, response.get_data(as_text=True)
+            assert response.mimetype == "text/xml"
+            replies = twiml_messages(response.get_data(as_text=True))
         for reply in replies:
             assert gsm.fits(reply), reply
         return replies
@@ -121,16 +190,40 @@ def codename_in(text: str) -> str:
 
 
 @pytest.fixture
-def sms_app(initialised: Initialised) -> Iterator[Flask]:
+def africastalking() -> Iterator[FakeAfricasTalking]:
+    fake = FakeAfricasTalking()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def sms_app(initialised: Initialised, africastalking: FakeAfricasTalking) -> Iterator[Flask]:
     app = create_app(
-        initialised.config.with_changes(twilio_auth_token=TOKEN, public_url=PUBLIC_URL)
+        initialised.config.with_changes(
+            twilio_auth_token=TOKEN,
+            public_url=PUBLIC_URL,
+            africastalking_token=AT_TOKEN,
+            africastalking_username="hotline",
+            africastalking_api_key=AT_API_KEY,
+            africastalking_api_base=africastalking.base,
+        )
     )
     yield app
     app.extensions["hotline"].database.dispose()
 
 
+@pytest.fixture(params=["twilio", "africastalking"])
+def phone(
+    request: pytest.FixtureRequest, sms_app: Flask, africastalking: FakeAfricasTalking
+) -> Phone:
+    """The dialogue's tests run through both gateways."""
+    gateway = africastalking if request.param == "africastalking" else None
+    return Phone(sms_app.test_client(), africastalking=gateway)
+
+
 @pytest.fixture
-def phone(sms_app: Flask) -> Phone:
+def twilio_phone(sms_app: Flask) -> Phone:
+    """For what only Twilio does: signatures, MessageSids, MMS."""
     return Phone(sms_app.test_client())
 
 
@@ -382,8 +475,9 @@ def test_after_a_category_every_message_is_filed(
 
 
 def test_forged_or_missing_signatures_are_refused_and_store_nothing(
-    phone: Phone, sms_app: Flask, dbs: Session
+    twilio_phone: Phone, sms_app: Flask, dbs: Session
 ) -> None:
+    phone = twilio_phone
     client = sms_app.test_client()
     params = phone.params("2 " + REPORT)
     attempts = [
@@ -446,7 +540,7 @@ def test_emoji_and_punctuation_around_done_are_not_report_text(
 ) -> None:
     for n, word in enumerate(KEYWORDS["done"][language]):
         for i, ornament in enumerate(ORNAMENTS):
-            phone = Phone(phone.client, number=f"+25078810{n}{i:03d}")  # under the rate limit
+            phone = phone.other(f"+25078810{n}{i:03d}")  # under the rate limit
             first, _ = phone.send("2 " + REPORT)
             closing = phone.send(ornament.format(word))
             assert codename_in(closing[0]) == codename_in(first), (ornament.format(word), closing)
@@ -461,7 +555,7 @@ def test_emoji_and_punctuation_around_cancel_still_cancel(
 ) -> None:
     for n, word in enumerate(KEYWORDS["cancel"][language]):
         for i, ornament in enumerate(ORNAMENTS):
-            phone = Phone(phone.client, number=f"+25078810{n}{i:03d}")  # under the rate limit
+            phone = phone.other(f"+25078810{n}{i:03d}")  # under the rate limit
             phone.send("2 " + REPORT)
             assert count(dbs, Disclosure) == 1
             phone.one(ornament.format(word))
@@ -482,7 +576,7 @@ def test_cancel_destroys_what_the_thread_filed(
     phone: Phone, dbs: Session, initialised: Initialised, cancel: str
 ) -> None:
     # Someone else's report must survive.
-    other = Phone(phone.client, number="+250788000999")
+    other = phone.other("+250788000999")
     other.send("1 Smuggled sugar at Kagitumba")
     kept = only_disclosure(dbs)
 
@@ -529,7 +623,7 @@ def test_done_without_a_report_ends_the_thread(phone: Phone, dbs: Session) -> No
 def test_expired_threads_are_ignored_and_swept(
     phone: Phone, dbs: Session, initialised: Initialised
 ) -> None:
-    other = Phone(phone.client, number="+250788000777")
+    other = phone.other("+250788000777")
     other.one("2")
     phone.one("1")
     assert count(dbs, SmsThread) == 2
@@ -935,7 +1029,8 @@ def test_an_unreachable_twilio_api_never_fails_the_webhook(initialised: Initiali
 # --- rate limit ---------------------------------------------------------------------------------
 
 
-def test_the_rate_limit_is_per_sender_and_forgeries_do_not_count(phone: Phone) -> None:
+def test_the_rate_limit_is_per_sender_and_forgeries_do_not_count(twilio_phone: Phone) -> None:
+    phone = twilio_phone
     client = phone.client
     for _ in range(25):  # unsigned requests in the reporter's name
         client.post("/sms/twilio", data=phone.params("hi"))
@@ -959,8 +1054,9 @@ def replay(phone: Phone, params: dict[str, str]) -> list[str]:
 
 
 def test_a_replayed_reply_files_nothing_the_second_time(
-    phone: Phone, dbs: Session, initialised: Initialised
+    twilio_phone: Phone, dbs: Session, initialised: Initialised
 ) -> None:
+    phone = twilio_phone
     first, _ = phone.send("2 " + REPORT)
     codename = codename_in(first)
     phone.send("DONE")
@@ -969,12 +1065,15 @@ def test_a_replayed_reply_files_nothing_the_second_time(
     disclosure = only_disclosure(dbs)
     assert len(read_case(dbs, initialised, disclosure)) == 2
     assert replay(phone, captured) == []
-    assert replay(Phone(phone.client, number="+250788000777"), captured) == []
+    assert replay(phone.other("+250788000777"), captured) == []
     dbs.expire_all()
     assert len(read_case(dbs, initialised, only_disclosure(dbs))) == 2
 
 
-def test_a_replayed_cancel_deletes_nothing_the_second_time(phone: Phone, dbs: Session) -> None:
+def test_a_replayed_cancel_deletes_nothing_the_second_time(
+    twilio_phone: Phone, dbs: Session
+) -> None:
+    phone = twilio_phone
     phone.send("2 " + REPORT)
     captured = phone.params("CANCEL")
     assert replay(phone, captured)
@@ -987,11 +1086,81 @@ def test_a_replayed_cancel_deletes_nothing_the_second_time(phone: Phone, dbs: Se
 
 
 def test_the_database_keeps_no_trace_of_message_sids(
-    phone: Phone, dbs: Session, initialised: Initialised
+    twilio_phone: Phone, dbs: Session, initialised: Initialised
 ) -> None:
+    phone = twilio_phone
     sid = "SM" + "ab12" * 8
     phone.send("2 " + REPORT, MessageSid=sid)
     digest = load_secrets(initialised.config.keys_dir).keyed_hash("sms-message-sid", sid)
     dump = dump_database(initialised.config)
     assert_absent(sid.encode(), dump)
     assert_absent(digest.encode(), dump)
+
+
+# --- Africa's Talking (issue 18, item 2) -----------------------------------------------
+
+
+@pytest.mark.parametrize("token", [None, "", "at-wrong", AT_TOKEN + "0", AT_TOKEN.upper()])
+def test_an_africastalking_callback_without_the_token_gets_403_and_files_nothing(
+    sms_app: Flask, dbs: Session, africastalking: FakeAfricasTalking, token: str | None
+) -> None:
+    response = sms_app.test_client().post(
+        "/sms/africastalking",
+        query_string={"token": token} if token is not None else {},
+        data={"from": PHONE, "to": "21212", "text": "2 " + REPORT, "id": "ATXid_1"},
+    )
+    assert response.status_code == 403
+    assert count(dbs, Disclosure) == 0
+    assert africastalking.sent == []
+
+
+def test_a_repeated_africastalking_message_id_files_nothing_more(
+    sms_app: Flask, dbs: Session, africastalking: FakeAfricasTalking
+) -> None:
+    data = {"from": PHONE, "to": "21212", "text": "2 " + REPORT, "id": "ATXid_" + "4d" * 16}
+    client = sms_app.test_client()
+    for _ in range(3):
+        response = client.post("/sms/africastalking", query_string={"token": AT_TOKEN}, data=data)
+        assert response.status_code == 200
+    assert count(dbs, Disclosure) == 1
+    assert len(africastalking.sent) == 2  # the filed reply and how to check: once
+
+
+def test_without_an_africastalking_account_messages_are_filed_unanswered(
+    initialised: Initialised, dbs: Session, africastalking: FakeAfricasTalking
+) -> None:
+    app = create_app(initialised.config.with_changes(africastalking_token=AT_TOKEN))
+    try:
+        phone = Phone(app.test_client(), africastalking=africastalking)
+        assert phone.send("2 " + REPORT) == []
+    finally:
+        app.extensions["hotline"].database.dispose()
+    assert count(dbs, Disclosure) == 1
+
+
+# --- WhatsApp (issue 18, item 3) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGE_CODES)
+def test_a_whatsapp_dialogue_files_a_whatsapp_case_and_speaks_of_a_chat(
+    twilio_phone: Phone, dbs: Session, initialised: Initialised, language: str
+) -> None:
+    phone = twilio_phone.other("whatsapp:" + PHONE)
+    if language != "en":
+        phone.send(language.upper())
+    first, _how = phone.send(f"2 {REPORT}")
+    sms_texts = Texts(language)
+    chat_texts = Texts(language, chat=True)
+    with twilio_phone.client.application.test_request_context():
+        filed_sms = sms_texts.filed_first(codename_in(first), "HL-XXXX-XXXX")
+        filed_chat = chat_texts.filed_first(codename_in(first), "HL-XXXX-XXXX")
+        finished_chat = chat_texts.done(codename_in(first), "HL-XXXX-XXXX")
+    assert filed_chat != filed_sms
+    disclosure = only_disclosure(dbs)
+    assert first == filed_chat.replace("HL-XXXX-XXXX", disclosure.reference)
+    assert disclosure.channel == Channel.WHATSAPP
+    done, _how = phone.send(keyword("done", language))
+    assert done == finished_chat.replace("HL-XXXX-XXXX", disclosure.reference)
+    dump = dump_database(initialised.config)
+    assert_absent(PHONE_DIGITS.encode(), dump)
+    assert_absent(b"whatsapp:", dump)

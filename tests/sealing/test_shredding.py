@@ -118,7 +118,7 @@ def test_a_cancelled_sms_report_is_gone_from_the_database_files(
     sms_app: Flask, phone: Phone, initialised: Initialised, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="hotline.sealing.shredding")
-    other = Phone(phone.client, number="+250788000999")
+    other = phone.other("+250788000999")
     other.send("1 Smuggled sugar at Kagitumba")
     phone.send("2 " + SMS_REPORT)
     phone.one("He works the night shift, plate RAB 123 C")

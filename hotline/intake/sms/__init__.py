@@ -1,7 +1,9 @@
 """The SMS channel: a report by text message from a feature phone.
 
-``twilio`` is the webhook (``POST /sms/twilio``: signature, media, clean-up at
-Twilio); ``dialogue`` decides what one message means for the thread and files
+``gateway`` is the one path a message takes whatever the gateway; ``twilio``
+(``POST /sms/twilio``: signature, media, clean-up at Twilio; WhatsApp too) and
+``africastalking`` (``POST /sms/africastalking``: the URL's token, replies through
+its API) are the webhooks; ``dialogue`` decides what one message means for the thread and files
 it; ``commands`` reads command words, menu digits and typed codenames;
 ``texts`` holds every reply, translated and paged; ``thread`` keys, seals and
 expires what a thread remembers; ``gsm`` counts GSM-7 and UCS-2 segments.

@@ -71,9 +71,11 @@ class Dialogue:
         kdf: CodenameKdf,
         limits: Limits,
         public_url: str,
+        channel: Channel = Channel.SMS,
     ) -> None:
         self.session = session
         self.state = state
+        self.channel = channel
         self.policy = policy
         self.kdf = kdf
         self.limits = limits
@@ -82,7 +84,7 @@ class Dialogue:
 
     @property
     def texts(self) -> Texts:
-        return Texts(self.state.language)
+        return Texts(self.state.language, chat=self.channel == Channel.WHATSAPP)
 
     def respond(self, body: str, media: Sequence[Upload], media_failed: int) -> list[str]:
         replies = self._respond(body.replace("\r\n", "\n").strip(), media)
@@ -167,7 +169,7 @@ class Dialogue:
                     Draft(
                         category=category,
                         text=text,
-                        channel=Channel.SMS,
+                        channel=self.channel,
                         attachments=media,
                         codename_kind="digits",
                     ),
@@ -358,6 +360,7 @@ def handle(
     body: str,
     media: Sequence[Upload] = (),
     media_failed: int = 0,
+    channel: Channel = Channel.SMS,
     policy: Policy,
     kdf: CodenameKdf,
     limits: Limits,
@@ -375,7 +378,13 @@ def handle(
     if state is None:
         state = ThreadState(language=language_of(body) or DEFAULT_LANGUAGE)
     dialogue = Dialogue(
-        session, state, policy=policy, kdf=kdf, limits=limits, public_url=public_url
+        session,
+        state,
+        policy=policy,
+        kdf=kdf,
+        limits=limits,
+        public_url=public_url,
+        channel=channel,
     )
     replies = dialogue.respond(body, media, media_failed)
     if dialogue.closed or state.is_blank():

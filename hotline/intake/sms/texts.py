@@ -66,8 +66,10 @@ class Texts:
     an Arabic command word makes it UCS-2 (tests/intake/test_sms.py checks).
     """
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, *, chat: bool = False) -> None:
         self.language = language
+        #: WhatsApp: the reporter deletes a chat, not an SMS thread.
+        self.chat = chat
 
     def kw(self, command: str) -> str:
         return keyword(command, self.language)
@@ -125,13 +127,18 @@ class Texts:
 
     @_localised
     def filed_first(self, code: str, reference: str) -> str:
+        values = {"reference": reference, "code": code}
+        values |= {"done": self.kw("done"), "cancel": self.kw("cancel")}
+        if self.chat:
+            return _(
+                "Filed as %(reference)s. Your code: %(code)s. Write it down, then delete this "
+                "chat. Send more details, %(done)s when finished, %(cancel)s to delete.",
+                **values,
+            )
         return _(
             "Filed as %(reference)s. Your code: %(code)s. Write it down, then delete this "
             "SMS thread. Send more details, %(done)s when finished, %(cancel)s to delete.",
-            reference=reference,
-            code=code,
-            done=self.kw("done"),
-            cancel=self.kw("cancel"),
+            **values,
         )
 
     @_localised
@@ -152,6 +159,13 @@ class Texts:
 
     @_localised
     def done(self, code: str, reference: str) -> str:
+        if self.chat:
+            return _(
+                "Thank you. Report %(reference)s is filed. Your code: %(code)s. Keep it "
+                "secret and delete this chat now.",
+                reference=reference,
+                code=code,
+            )
         return _(
             "Thank you. Report %(reference)s is filed. Your code: %(code)s. Keep it "
             "secret and delete this SMS thread now.",
@@ -161,10 +175,17 @@ class Texts:
 
     @_localised
     def finished(self) -> str:
+        if self.chat:
+            return _("Finished. Please delete this chat.")
         return _("Finished. Please delete this SMS thread.")
 
     @_localised
     def cancelled(self) -> str:
+        if self.chat:
+            return _(
+                "Cancelled: the report from this conversation is deleted. Please delete "
+                "this chat too."
+            )
         return _(
             "Cancelled: the report from this conversation is deleted. Please delete "
             "this SMS thread too."
@@ -234,6 +255,11 @@ class Texts:
 
     @_localised
     def reply_added(self, reference: str) -> str:
+        if self.chat:
+            return _(
+                "Added to report %(reference)s. Delete this chat now: it holds your code.",
+                reference=reference,
+            )
         return _(
             "Added to report %(reference)s. Delete this SMS thread now: it holds your code.",
             reference=reference,
@@ -278,6 +304,8 @@ class Texts:
 
     @_localised
     def delete_after_reading(self) -> str:
+        if self.chat:
+            return _("Delete this chat after reading.")
         return _("Delete this SMS thread after reading.")
 
 

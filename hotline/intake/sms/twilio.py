@@ -22,14 +22,13 @@ Security notes, since a reporter found out can lose a job or a life:
 from __future__ import annotations
 
 import base64
-import mimetypes
 import re
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, g, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.datastructures import MultiDict
@@ -37,11 +36,8 @@ from werkzeug.exceptions import TooManyRequests
 
 from hotline.config import Config
 from hotline.extensions import csrf, limiter
-from hotline.instance import current, db_session
-from hotline.intake.service import Upload
-from hotline.intake.sms.dialogue import handle
-from hotline.intake.sms.replays import seen_messages
-from hotline.intake.sms.thread import thread_keys
+from hotline.instance import current
+from hotline.intake.sms.gateway import Inbound, Media, receive
 
 blueprint = Blueprint("sms", __name__)
 
@@ -154,35 +150,39 @@ class TwilioApi:
         return self._best_effort(req)
 
 
-def _media_urls(form: MultiDict[str, str], api: TwilioApi) -> list[tuple[str, str | None]]:
-    """The trusted media URLs of this message with the type Twilio claims."""
+@dataclass(frozen=True)
+class TwilioGateway:
+    """Twilio as the dialogue's gateway: media from its API, copies deleted there."""
+
+    api: TwilioApi
+    name: str = "sms"
+
+    def fetch(self, media: Media, max_bytes: int) -> tuple[bytes, str | None]:
+        return self.api.fetch(media.url, max_bytes)
+
+    def clean_up(self, inbound: Inbound) -> None:
+        for media in inbound.media:
+            self.api.delete_media(media.url)
+        self.api.redact_body(inbound.message_id)
+
+
+def _inbound(form: MultiDict[str, str], api: TwilioApi) -> Inbound:
+    """The message in Twilio's form, with only the media URLs under the API base."""
     try:
         count = min(int(form.get("NumMedia", "0") or 0), MAX_MEDIA)
     except ValueError:
         count = 0
-    found = []
+    media = []
     for index in range(max(count, 0)):
         url = form.get(f"MediaUrl{index}", "")
         if url and api.trusted(url):
-            found.append((url, form.get(f"MediaContentType{index}") or None))
-    return found
-
-
-def _fetch_media(
-    api: TwilioApi, urls: list[tuple[str, str | None]], max_bytes: int
-) -> tuple[list[Upload], int]:
-    uploads: list[Upload] = []
-    failed = 0
-    for number, (url, claimed) in enumerate(urls, start=1):
-        try:
-            content, served = api.fetch(url, max_bytes)
-        except (OSError, ValueError):
-            failed += 1
-            continue
-        media_type = claimed or served
-        extension = mimetypes.guess_extension(media_type or "") or ""
-        uploads.append(Upload(f"sms-file-{number}{extension}", media_type, content))
-    return uploads, failed
+            media.append(Media(url, form.get(f"MediaContentType{index}") or None))
+    return Inbound(
+        sender=form.get("From", "").strip(),
+        body=form.get("Body", ""),
+        message_id=form.get("MessageSid", ""),
+        media=tuple(media),
+    )
 
 
 @blueprint.post(WEBHOOK_PATH)
@@ -190,38 +190,9 @@ def _fetch_media(
 def twilio_webhook() -> Response:
     if not _signed():
         return Response("", status=403, content_type="text/plain")
-    instance = current()
-    form = request.form
-    sender = form.get("From", "").strip()
-    if not sender:
-        return _twiml([])
-    message_sid = form.get("MessageSid", "")
-    if message_sid and not seen_messages(current_app).first_delivery(instance.secrets, message_sid):
-        # A replayed (or doubly delivered) request: answered once already.
-        return _twiml([])
-    api = TwilioApi.from_config(instance.config)
-    urls = _media_urls(form, api)
-    uploads, failed = _fetch_media(api, urls, instance.limits.max_upload_bytes)
-    sender_key, state_key = thread_keys(instance.secrets, sender)
-    session = db_session()
-    replies = handle(
-        session,
-        sender_key=sender_key,
-        state_key=state_key,
-        body=form.get("Body", ""),
-        media=uploads,
-        media_failed=failed,
-        policy=instance.policy,
-        kdf=instance.kdf,
-        limits=instance.limits,
-        public_url=instance.config.public_url,
-    )
-    session.commit()
-    # Stored (sealed) or refused: either way no copy should stay at Twilio.
-    for url, _claimed in urls:
-        api.delete_media(url)
-    api.redact_body(form.get("MessageSid", ""))
-    return _twiml(replies)
+    api = TwilioApi.from_config(current().config)
+    replies = receive(TwilioGateway(api), _inbound(request.form, api))
+    return _twiml(replies or [])
 
 
 @blueprint.errorhandler(429)

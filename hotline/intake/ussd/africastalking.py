@@ -1,10 +1,8 @@
 """The Africa's Talking USSD callback: ``POST /ussd/africastalking?token=…``.
 
-Africa's Talking does not sign its callbacks, so a request is taken only when
-the secret token in the callback URL (``HOTLINE_AFRICASTALKING_TOKEN``) matches,
-compared in constant time, and, when ``HOTLINE_AFRICASTALKING_SOURCES`` lists
-networks, only from them (the client address as ``HOTLINE_PROXY_HOPS`` trusts
-it). A refused request gets a 403 and changes nothing.
+Callbacks are authenticated as ``intake.africastalking`` says (the token in
+the URL, optionally the source network); a refused request gets a 403 and
+changes nothing.
 
 The form carries ``sessionId``, ``serviceCode``, ``phoneNumber``, ``networkCode``
 and ``text`` (every answer of the session so far, joined by ``*``). The phone
@@ -13,14 +11,12 @@ number is read only to key the rate limit (a keyed hash); nothing here logs.
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
-
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import TooManyRequests
 
 from hotline.extensions import csrf, limiter
 from hotline.instance import current, db_session
+from hotline.intake.africastalking import trusted_callback, untrusted_callback
 from hotline.intake.sms.replays import seen_messages
 from hotline.intake.ussd.dialogue import Intake, Screen, answer
 from hotline.intake.ussd.menu import inputs_of, walk
@@ -29,31 +25,6 @@ from hotline.intake.ussd.screens import Screens
 blueprint = Blueprint("ussd", __name__)
 
 CALLBACK_PATH = "/ussd/africastalking"
-
-
-def _trusted() -> bool:
-    """Whether the request carries the token and comes from an allowed network."""
-    if "ussd_trusted" not in g:
-        config = current().config
-        expected = config.africastalking_token
-        given = request.args.get("token", "")
-        trusted = bool(expected) and hmac.compare_digest(given.encode(), (expected or "").encode())
-        if trusted and config.africastalking_sources:
-            try:
-                address = ipaddress.ip_address(request.remote_addr or "")
-            except ValueError:
-                trusted = False
-            else:
-                trusted = any(
-                    address in ipaddress.ip_network(network)
-                    for network in config.africastalking_sources
-                )
-        g.ussd_trusted = trusted
-    return bool(g.ussd_trusted)
-
-
-def _untrusted() -> bool:
-    return not _trusted()
 
 
 def _rate_key() -> str:
@@ -68,9 +39,9 @@ def _reply(screen: Screen) -> Response:
 
 
 @blueprint.post(CALLBACK_PATH)
-@limiter.limit("30/minute", key_func=_rate_key, exempt_when=_untrusted)
+@limiter.limit("30/minute", key_func=_rate_key, exempt_when=untrusted_callback)
 def africastalking_ussd() -> Response:
-    if not _trusted():
+    if not trusted_callback():
         return Response("", status=403, content_type="text/plain")
     instance = current()
     session_id = request.form.get("sessionId", "")
