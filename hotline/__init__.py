@@ -97,6 +97,7 @@ def _register_channels(app: Flask) -> None:
     from hotline.intake.sms.africastalking import register as register_sms_africastalking
     from hotline.intake.sms.twilio import register as register_sms
     from hotline.intake.ussd.africastalking import register as register_ussd
+    from hotline.intake.voice.twilio import register as register_voice
     from hotline.intake.web import register as register_web
     from hotline.register.views import register_blueprint as register_codename_register
     from hotline.transparency.views import register as register_transparency
@@ -105,6 +106,7 @@ def _register_channels(app: Flask) -> None:
     register_sms(app)
     register_sms_africastalking(app)
     register_ussd(app)
+    register_voice(app)
     app.register_blueprint(auth)
     register_desk(app)
     register_admin(app)

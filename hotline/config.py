@@ -99,6 +99,9 @@ class Config:
     #: The short code or sender id replies come from (the account's default when unset).
     africastalking_sender: str | None = None
     africastalking_api_base: str = "https://api.africastalking.com"
+    #: Recorded voice prompts (``<language>/<prompt>.mp3``) for languages Twilio
+    #: cannot speak; unset, every prompt is synthesised.
+    voice_prompts_dir: Path | None = None
     #: Reverse proxies in front of the app: their X-Forwarded-For/-Proto are
     #: trusted this many hops deep (0: none, the client connects directly).
     proxy_hops: int = 0
@@ -142,6 +145,9 @@ class Config:
             africastalking_username=env.get("HOTLINE_AFRICASTALKING_USERNAME") or None,
             africastalking_api_key=env.get("HOTLINE_AFRICASTALKING_API_KEY") or None,
             africastalking_sender=env.get("HOTLINE_AFRICASTALKING_SENDER") or None,
+            voice_prompts_dir=Path(env["HOTLINE_VOICE_PROMPTS"])
+            if env.get("HOTLINE_VOICE_PROMPTS")
+            else None,
             africastalking_api_base=(
                 env.get("HOTLINE_AFRICASTALKING_API_BASE") or defaults.africastalking_api_base
             ),

@@ -46,7 +46,7 @@ STORED: dict[type[Term], list[str]] = {
     RewardState: ["not_eligible", "pending_assessment", "approved", "paid"],
     AuthorKind: ["reporter", "officer", "note", "measure"],
     LinkKind: ["related", "retaliation_for"],
-    Channel: ["web", "sms", "email", "voice"],
+    Channel: ["web", "sms", "email", "voice", "ussd", "whatsapp"],
     RequestStatus: ["pending", "approved", "refused"],
     RefusalReason: [
         "empty",

@@ -47,6 +47,7 @@ MAX_MEDIA = 10
 FETCH_TIMEOUT = 10.0
 CLEANUP_TIMEOUT = 5.0
 _MESSAGE_SID = re.compile(r"^(?:SM|MM)[0-9a-fA-F]{32}$")
+_RECORDING_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
 
 
 def _signed() -> bool:
@@ -135,6 +136,21 @@ class TwilioApi:
             return False
         resource = urllib.parse.urlsplit(url)._replace(query="", fragment="").geturl()
         return self._best_effort(self._request(resource, "DELETE"))
+
+    def recording_url(self, recording_sid: str, suffix: str = ".wav") -> str:
+        """A call recording's resource (``.wav``: its audio; ``.json``: the resource)."""
+        if not self.account_sid or not _RECORDING_SID.match(recording_sid):
+            raise ValueError("no account SID, or not a RecordingSid")
+        account = urllib.parse.quote(self.account_sid, safe="")
+        return f"{self.base}/2010-04-01/Accounts/{account}/Recordings/{recording_sid}{suffix}"
+
+    def delete_recording(self, recording_sid: str) -> bool:
+        """Delete a call recording at Twilio (needs the account SID)."""
+        try:
+            url = self.recording_url(recording_sid, ".json")
+        except ValueError:
+            return False
+        return self._best_effort(self._request(url, "DELETE"))
 
     def redact_body(self, message_sid: str) -> bool:
         """Twilio's redaction: POST an empty Body to the inbound message."""
