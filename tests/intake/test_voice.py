@@ -14,6 +14,7 @@ import urllib.parse
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from xml.etree import ElementTree
 
 import numpy as np
@@ -211,8 +212,8 @@ def test_a_follow_up_call_hears_the_officer_reply_and_records_an_answer(
 
     second = Call(call.client)
     start = second.step("/voice/twilio")
-    menu = second.step(action(start), Digits="2")
-    ask = second.step(action(menu), Digits="2")
+    menu = second.step(action(start), Digits="1")  # English
+    ask = second.step(action(menu), Digits="2")  # follow up
     status = second.step(action(ask), Digits=code)
     words = said(status)
     assert "Which border post?" in words
@@ -259,3 +260,36 @@ def test_the_caller_number_is_kept_nowhere(
     for _method, path, _auth, body in twilio.requests:
         assert CALLER.encode() not in body
         assert urllib.parse.quote(CALLER) not in path
+
+
+def test_a_caller_who_chooses_french_hears_french(call: Call, voice_app: Flask) -> None:
+    start = call.step("/voice/twilio")
+    offers = start.findall(".//Gather/Say")
+    assert [say.attrib["language"] for say in offers][:2] == ["en-GB", "fr-FR"]
+    menu = call.step(action(start), Digits="2")
+    [say] = menu.findall(".//Gather/Say")
+    assert say.attrib["language"] == "fr-FR"
+    assert "appuyez sur 1" in (say.text or "")
+
+
+def test_a_recorded_prompt_replaces_the_synthesised_one(
+    initialised: Initialised, twilio: FakeTwilio, tmp_path: Path
+) -> None:
+    (tmp_path / "rw").mkdir()
+    (tmp_path / "rw" / "menu.mp3").write_bytes(b"ID3 recorded by the operator")
+    app = create_app(
+        initialised.config.with_changes(
+            twilio_auth_token=TOKEN, public_url=PUBLIC_URL, voice_prompts_dir=tmp_path
+        )
+    )
+    try:
+        call = Call(app.test_client())
+        menu = call.step(action(call.step("/voice/twilio")), Digits="3")  # Kinyarwanda
+        [play] = menu.findall(".//Gather/Play")
+        assert play.text == f"{PUBLIC_URL}/voice/prompts/rw/menu.mp3"
+        with app.test_client().get("/voice/prompts/rw/menu.mp3") as served:
+            assert served.data == b"ID3 recorded by the operator"
+        assert app.test_client().get("/voice/prompts/rw/..%2Fsecret.mp3").status_code == 404
+        assert app.test_client().get("/voice/prompts/rw/goodbye.mp3").status_code == 404
+    finally:
+        app.extensions["hotline"].database.dispose()

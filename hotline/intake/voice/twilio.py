@@ -210,9 +210,13 @@ def _after_response(
 
 
 def _fetch(api: TwilioApi, sid: str, max_bytes: int) -> bytes | None:
+    try:
+        url = api.recording_url(sid, ".wav")
+    except ValueError:  # no account SID: nothing can be fetched
+        return None
     for attempt in range(FETCH_ATTEMPTS):
         try:
-            content, _type = api.fetch(api.recording_url(sid, ".wav"), max_bytes)
+            content, _type = api.fetch(url, max_bytes)
         except (OSError, ValueError):
             time.sleep(attempt)
             continue
