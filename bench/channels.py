@@ -31,6 +31,7 @@ from tests.helpers.client import Browser
 from tests.helpers.load import Outcome, Run
 from tests.helpers.servers import PUBLIC_URL, TWILIO_TOKEN, gunicorn
 
+RESULTS = Path(__file__).parent / "channels.md"
 RATE = 20.0
 SECONDS = 15.0
 AT_TOKEN = "bench-" + "ab" * 16
@@ -174,7 +175,12 @@ def main() -> int:
                     forget_redis()
         except Unavailable as exc:
             lines.append(f"| PostgreSQL + Redis | skipped: {exc} | | | | |")
-    print("\n".join(lines))
+    table = "\n".join(lines)
+    print(table)
+    RESULTS.write_text(
+        "# USSD and voice webhooks\n\n"
+        "Written by `python -m bench.channels`; quote figures from one run.\n\n" + table + "\n"
+    )
     return 0
 
 
