@@ -91,6 +91,17 @@ class RewardForm(Form):
     )
 
 
+class ExportForm(Form):
+    what = SelectField(
+        _l("Export"),
+        choices=[
+            SelectChoice("pdf", _l("Case file (PDF), without internal notes")),
+            SelectChoice("pdf_notes", _l("Case file (PDF), with internal notes")),
+            SelectChoice("files", _l("The case's files (zip)")),
+        ],
+    )
+
+
 def case_page_forms(case_file: CaseFile, bound: dict[str, FlaskForm]) -> dict[str, FlaskForm]:
     """Every form of the case page: the one just sent keeps what was typed."""
     forms: dict[str, FlaskForm] = {
@@ -102,6 +113,7 @@ def case_page_forms(case_file: CaseFile, bound: dict[str, FlaskForm]) -> dict[st
         "link": LinkForm(formdata=None),
         "reroute": RerouteForm(formdata=None),
         "reward": RewardForm(formdata=None),
+        "export": ExportForm(formdata=None),
     }
     forms.update(bound)
     status = forms["status"]

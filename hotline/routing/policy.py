@@ -44,6 +44,9 @@ class Policy:
     categories: dict[Category, tuple[str, ...]]
     units: dict[str, Unit]
     max_concerns: int
+    #: Officers of these queues may export a case they can open (PDF, files);
+    #: empty: every officer who can open it.
+    exporters: tuple[str, ...] = ()
 
     def route(self, category: str, concerns: Iterable[str] = ()) -> tuple[str, ...]:
         """The queues that receive a disclosure, never one the reporter excluded."""
@@ -152,6 +155,11 @@ def parse_policy(data: dict[str, object]) -> Policy:
     if not isinstance(max_concerns, int) or max_concerns < 0:
         raise PolicyError("max_concerns must be a whole number")
 
+    raw_export = data.get("export", {})
+    if not isinstance(raw_export, dict):
+        raise PolicyError("[export] must be a table")
+    exporters = known(_str_list(raw_export.get("queues", []), "[export]"), "[export]")
+
     policy = Policy(
         queues,
         custodian_slug,
@@ -159,6 +167,7 @@ def parse_policy(data: dict[str, object]) -> Policy:
         categories,
         units,
         min(max_concerns, len(units)),
+        exporters,
     )
     _check_every_route(policy)
     return policy
