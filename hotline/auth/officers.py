@@ -25,6 +25,7 @@ from zxcvbn import zxcvbn
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.crypto.keyring import Argon2Params, password_kek, unwrap, wrap
 from hotline.models import Officer
+from hotline.sealing import trust
 
 MIN_PASSWORD_LENGTH = 12
 #: The least zxcvbn score (0-4) a password needs.
@@ -111,6 +112,7 @@ def create_officer(
     )
     session.add(officer)
     session.flush()
+    trust.tag(session, officer)
     officer.wrapped_private_key = wrap(kek, private_key.raw, f"officer-key|{officer.id}")
     if totp_secret is not None:
         officer.wrapped_totp_secret = wrap(kek, totp_secret, f"officer-totp|{officer.id}")

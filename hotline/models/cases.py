@@ -21,6 +21,9 @@ class Reporter(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     kdf_version: Mapped[int] = mapped_column(Integer)
+    #: HMAC under keys/key_tag_key over this key, its owner, purpose and
+    #: version (``sealing.trust``); NULL only before ``hotline init`` upgrades.
+    key_tag: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_on: Mapped[dt.date] = mapped_column(Date, default=today)
 
 

@@ -32,6 +32,9 @@ class Officer(Base):
     key_salt: Mapped[bytes] = mapped_column(LargeBinary)
     wrapped_private_key: Mapped[bytes] = mapped_column(LargeBinary)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    #: HMAC under keys/key_tag_key over this key, its owner, purpose and
+    #: version (``sealing.trust``); NULL only before ``hotline init`` upgrades.
+    key_tag: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     #: The TOTP secret, wrapped like the private key: the database alone
     #: cannot produce a valid second factor.
     wrapped_totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)

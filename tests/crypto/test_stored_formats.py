@@ -271,7 +271,9 @@ THREAD = sms_thread.ThreadState(
 
 
 def test_the_sms_thread_keys_are_unchanged() -> None:
-    secrets = InstanceSecrets(pepper=PEPPER, secret_key=b"k" * 32, audit_key=b"a" * 32)
+    secrets = InstanceSecrets(
+        pepper=PEPPER, secret_key=b"k" * 32, audit_key=b"a" * 32, key_tag_key=b"t" * 32
+    )
     sender_key, state_key = sms_thread.thread_keys(secrets, SMS_SENDER)
     assert sender_key == SMS_SENDER_KEY
     assert state_key.hex() == SMS_STATE_KEY

@@ -42,7 +42,7 @@ class Cases:
         self.secrets = load_secrets(config.keys_dir)
         self.kdf = CodenameKdf(self.secrets.pepper, n=config.scrypt_n)
         self.limits = Limits.from_config(config)
-        self.database = Database(config.database_url)
+        self.database = Database(config.database_url, keys=lambda: self.secrets)
         self.recovery = recovery_private_key(recovery_words)
 
     def close(self) -> None:
