@@ -23,7 +23,7 @@ from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.db import Database
 from hotline.models import InstanceKey, Officer, Queue
 from hotline.routing import Policy, load_policy
-from hotline.sealing import trust
+from hotline.sealing import authorship, trust
 
 FIRST_ADMIN = "admin"
 #: The revision that added the audit head's seal; a database older than it has
@@ -75,6 +75,7 @@ def initialise(config: Config, *, recovery_file: Path | None = None) -> InitResu
                 seal_unsealed_head(session, secrets.audit_key)
             if before is not None and before < KEYS_TAGGED:
                 trust.tag_untagged(session)
+                authorship.vouch_for_stored(session)
             result = _initialise_records(session, config, policy)
             words = result.recovery_words
             if words and recovery_file is not None:

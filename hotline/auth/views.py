@@ -40,6 +40,7 @@ from hotline.auth.session import (
     set_officer_cookie,
 )
 from hotline.crypto.keypairs import PrivateKey
+from hotline.crypto.signing import SigningKey
 from hotline.extensions import limiter, limiter_key
 from hotline.instance import current, db_session
 from hotline.models import Officer
@@ -91,9 +92,11 @@ def _refund_attempts(charged: list[tuple[str, str]]) -> None:
     limiter.limiter.clear(ADDRESS_LIMIT, *address)
 
 
-def _start_session(officer: Officer, private_key: PrivateKey) -> WerkzeugResponse:
+def _start_session(
+    officer: Officer, private_key: PrivateKey, signing_key: SigningKey
+) -> WerkzeugResponse:
     session = db_session()
-    desk = service.desk_keys(session, officer, private_key)
+    desk = service.desk_keys(session, officer, private_key, signing_key)
     # Store the session before this request writes anything: on SQLite the
     # session store writes through its own connection and would wait for ours.
     cookie = open_desk_session(desk)
@@ -133,7 +136,7 @@ def login() -> Response | WerkzeugResponse:
         setup_cookie = open_setup_session(service.begin_setup(signed_in))
         set_officer_cookie(response, SETUP_COOKIE, setup_cookie)
         return response
-    return _start_session(signed_in.officer, signed_in.unlocked.private_key)
+    return _start_session(signed_in.officer, signed_in.unlocked.private_key, signed_in.signing_key)
 
 
 def _qr_svg(uri: str) -> Markup:
@@ -181,7 +184,7 @@ def setup() -> Response | WerkzeugResponse:
     session.commit()
     # Sessions opened under the old password end now.
     instance.sessions.backend.delete_for_officer(officer.id)
-    response = _start_session(officer, pending.private_key)
+    response = _start_session(officer, pending.private_key, pending.signing_key)
     response.delete_cookie(SETUP_COOKIE, path="/officer")
     return response
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from hotline.crypto.codenames import CodenameKdf, InvalidCodename, ReporterKeys
 from hotline.models import Disclosure, DisclosureLink, Message, Reporter
 from hotline.procedure import AuthorKind, Category, Outcome, RewardState, Status
+from hotline.sealing import authorship
 from hotline.sealing.items import read_attachment, read_message
 from hotline.sealing.recipients import reporter_may_read, reporter_recipient
 
@@ -67,11 +68,14 @@ def reporter_disclosures(session: Session, keys: ReporterKeys) -> list[Disclosur
         .where(Disclosure.reporter_id == keys.reporter_id)
         .order_by(Disclosure.received_on.desc(), Disclosure.reference)
     )
+    # Only what its author verifiably wrote, where they wrote it: a reply
+    # forged in the database is never shown, and raises the alarm.
+    checker = authorship.Checker(session)
     for disclosure in disclosures:
+        shown = checker.verified(m for m in disclosure.messages if reporter_may_read(m.author_kind))
         messages = [
             MessageView(m.author_kind, m.created_on, read_message(session, m, private))
-            for m in disclosure.messages
-            if reporter_may_read(m.author_kind)
+            for m in shown
         ]
         names = tuple(
             read_attachment(session, a, private, content=False).name for a in disclosure.attachments
@@ -82,9 +86,7 @@ def reporter_disclosures(session: Session, keys: ReporterKeys) -> list[Disclosur
             .where(DisclosureLink.from_id == disclosure.id)
         )
         unread = sum(
-            1
-            for m in disclosure.messages
-            if m.author_kind == AuthorKind.OFFICER and not m.reporter_read
+            1 for m in shown if m.author_kind == AuthorKind.OFFICER and not m.reporter_read
         )
         views.append(
             DisclosureView(

@@ -48,8 +48,8 @@ from hotline.procedure import (
 )
 from hotline.references import new_reference
 from hotline.routing import Policy, RoutingError
+from hotline.sealing import authorship, trust
 from hotline.sealing import recipients as readers
-from hotline.sealing import trust
 from hotline.sealing.items import FileToStore, seal_attachment, seal_contact, seal_message
 from hotline.sealing.store import insert_sealed, store_attachment, store_message
 
@@ -216,6 +216,8 @@ def submit(
         if text
         else None
     )
+    if message is not None:
+        authorship.vouch_by_server(session, message.row)
     message_id = message.id if message else None
     attachments = [
         seal_attachment(

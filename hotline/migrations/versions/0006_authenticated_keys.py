@@ -7,6 +7,11 @@ read keys/, so existing keys are left NULL and tagged by ``hotline init`` in
 the same run that applies this revision (trust on upgrade); afterwards a NULL
 tag fails like a wrong one. ``alarms`` holds the tampered rows found since.
 
+Officers gain a signing key pair (Ed25519 ‖ ML-DSA-65; made at their next
+sign-in when missing) and messages ``authenticity``: the author's signature,
+or the server's HMAC; ``hotline init`` gives every existing message the
+server's HMAC in the upgrading run (trust on upgrade).
+
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-03
@@ -29,6 +34,11 @@ def upgrade() -> None:
     for table in _TAGGED:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("key_tag", sa.LargeBinary(), nullable=True))
+    with op.batch_alter_table("officers", schema=None) as batch_op:
+        for column in ("signing_public_key", "signing_key_tag", "wrapped_signing_key"):
+            batch_op.add_column(sa.Column(column, sa.LargeBinary(), nullable=True))
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("authenticity", sa.LargeBinary(), nullable=True))
     op.create_table(
         "alarms",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -46,6 +56,11 @@ def downgrade() -> None:
     with op.batch_alter_table("alarms", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_alarms_row"))
     op.drop_table("alarms")
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_column("authenticity")
+    with op.batch_alter_table("officers", schema=None) as batch_op:
+        for column in ("wrapped_signing_key", "signing_key_tag", "signing_public_key"):
+            batch_op.drop_column(column)
     for table in reversed(_TAGGED):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("key_tag")
