@@ -44,6 +44,7 @@ from hotline.crypto.signing import SigningKey
 from hotline.extensions import limiter, limiter_key
 from hotline.instance import current, db_session
 from hotline.models import Officer
+from hotline.verification import check_keys_cheaply
 
 blueprint = Blueprint("auth", __name__, url_prefix="/officer")
 
@@ -101,6 +102,8 @@ def _start_session(
     # session store writes through its own connection and would wait for ours.
     cookie = open_desk_session(desk)
     service.record_sign_in(session, officer, audit_key=current().secrets.audit_key)
+    # The cheap checks at every sign-in: the instance's keys (alarms if changed).
+    check_keys_cheaply(session)
     session.commit()
     response = redirect(url_for("desk.queue"), code=303)
     set_officer_cookie(response, OFFICER_COOKIE, cookie)

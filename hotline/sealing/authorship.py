@@ -122,7 +122,7 @@ def set_signing_key(session: Session, officer: Officer, signer: SigningKey) -> N
     )
 
 
-def _signing_key_holds(tag_key: bytes, officer: Officer) -> bool:
+def signing_key_holds(tag_key: bytes, officer: Officer) -> bool:
     public = officer.signing_public_key
     tag = officer.signing_key_tag
     if public is None or tag is None:
@@ -145,7 +145,7 @@ class Checker:
     def _officer_key(self, officer_id: int) -> bytes | None:
         if officer_id not in self._keys:
             officer = self.session.get(Officer, officer_id)
-            if officer is None or not _signing_key_holds(self.tag_key, officer):
+            if officer is None or not signing_key_holds(self.tag_key, officer):
                 if officer is not None and officer.signing_public_key is not None:
                     trust.raise_alarm(
                         self.session, f"officers/{officer_id}", "signing key fails its tag"
