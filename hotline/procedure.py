@@ -142,8 +142,8 @@ class RefusalReason(Term):
     AMOUNT_MISSING = "amount_missing"
     BAD_REWARD_STATE = "bad_reward_state"
     REWARD_TRANSITION = "reward_transition"
-    SIGN_IN_AGAIN = "sign_in_again"
     CANNOT_OPEN = "cannot_open"
+    SIGN_IN_AGAIN = "sign_in_again"
 
 
 class RequestStatus(Term):
