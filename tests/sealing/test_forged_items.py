@@ -20,7 +20,7 @@ from hotline.procedure import AuthorKind
 from hotline.sealing import authorship, recipients
 from hotline.sealing.items import read_message, seal_message
 from hotline.sealing.store import insert_sealed
-from tests.helpers.desk import queue_keys
+from tests.helpers.desk import file_web_report, queue_keys
 from tests.helpers.instance import Initialised
 from tests.helpers.officers import MakeOfficer, OfficerLogin
 from tests.helpers.reporter import check_in
@@ -181,3 +181,34 @@ def test_an_item_moved_to_another_case_does_not_open_there(
     assert "Unverified, reported to administrators." in page
     with sms_app.extensions["hotline"].database.sessions() as db:
         assert f"messages/{moved}" in _alarmed(db)
+
+
+def test_a_file_moved_to_another_case_does_not_open_there_and_check_in_still_works(
+    app: Flask, initialised: Initialised
+) -> None:
+    import io
+
+    from hotline.models import Attachment
+
+    first, second = app.test_client(), app.test_client()
+    note = io.BytesIO(b"Weighbridge ticket 4471, altered after the lorry left\n")
+    filed_a = file_web_report(first, GENUINE, attachment=(note, "ticket.txt"))
+    filed_b = file_web_report(second, "The storekeeper sells seized sugar at night")
+    with app.extensions["hotline"].database.sessions() as db:
+        case_b = db.scalars(
+            select(Disclosure).where(Disclosure.reference == filed_b.reference)
+        ).one()
+        moved = db.scalars(select(Attachment.id)).one()
+        for table, column in (("attachments", "id"), ("sealed_keys", "item_id")):
+            db.execute(
+                text(f"UPDATE {table} SET disclosure_id = :b WHERE {column} = :id"),  # noqa: S608
+                {"b": case_b.id, "id": moved},
+            )
+        db.execute(text("UPDATE attachments SET message_id = NULL WHERE id = :id"), {"id": moved})
+        db.commit()
+    page = check_in(app.test_client(), filed_b.codename)
+    assert filed_b.reference in page
+    assert "ticket.txt" not in page
+    assert "ticket.txt" not in check_in(app.test_client(), filed_a.codename)
+    with app.extensions["hotline"].database.sessions() as db:
+        assert f"attachments/{moved}" in _alarmed(db)
