@@ -20,7 +20,7 @@ from sqlalchemy import text
 from hotline.admin.designations import designate, queue_key_from_recovery
 from hotline.auth.officers import TOTP_STEP, create_officer, totp
 from hotline.config import Config
-from hotline.crypto.keyring import read_recovery_file, recovery_private_key
+from hotline.crypto.keyring import read_recovery_file, recovery_private_key, secrets_loader
 from hotline.db import Database
 from hotline.initialise import argon2_params
 from hotline.models import Queue, today
@@ -72,7 +72,7 @@ def fill(config: Config, cases: int = CASES, seed: int = 8) -> float:
     reporters = [secrets.token_hex(32) for _ in range(-(-cases // CASES_PER_REPORTER))]
     used: set[str] = set()
 
-    database = Database(config.database_url)
+    database = Database(config.database_url, keys=secrets_loader(config.keys_dir))
     try:
         raw = database.engine.raw_connection()
         try:
@@ -135,7 +135,7 @@ def make_officer(config: Config, recovery_file: Path) -> OfficerLogin:
     with the recovery words (as ``hotline officer add --recovery-file`` does)."""
     password = "bench-" + secrets.token_urlsafe(18)
     recovery = recovery_private_key(read_recovery_file(recovery_file))
-    database = Database(config.database_url)
+    database = Database(config.database_url, keys=secrets_loader(config.keys_dir))
     try:
         with database.transaction() as session:
             officer, unlocked = create_officer(

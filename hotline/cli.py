@@ -173,13 +173,57 @@ def audit_verify(expected: str | None) -> None:
     _fail(f"audit trail broken at event {result.first_broken}: {result.reason}", code=2)
 
 
+@click.command("verify")
+@click.option(
+    "--clear-alarms",
+    is_flag=True,
+    help="When everything verifies (the tampered rows were restored), clear the desk's alarms.",
+)
+@with_appcontext
+def verify_command(clear_alarms: bool) -> None:
+    """Check every key tag, signature, server tag and the audit chain; name the
+    first bad row of each kind; exit non-zero on any failure."""
+    from sqlalchemy import select
+
+    from hotline.models import Alarm
+    from hotline.verification import message_count, verify_instance
+
+    instance = current()
+    with instance.database.transaction() as session:
+        total = message_count(session)
+        with click.progressbar(
+            length=total, label="messages", file=sys.stderr, hidden=total < 2000
+        ) as bar:
+            result = verify_instance(session, instance.secrets, progress=bar.update)
+        for kind in result.kinds:
+            line = f"{kind.kind}: {kind.checked} checked"
+            if kind.failed:
+                line += f", {kind.failed} FAILED (first: {kind.first_bad})"
+            click.echo(line)
+        click.echo(
+            f"audit trail: {result.audit_events} events, "
+            + ("intact" if result.audit_ok else f"FAILED, {result.audit_problem}")
+        )
+        everything_else = result.audit_ok and all(k.failed == 0 for k in result.kinds)
+        if result.open_alarms and clear_alarms and everything_else:
+            for alarm in session.scalars(select(Alarm).where(Alarm.cleared.is_(False))):
+                alarm.cleared = True
+            click.echo(f"{len(result.open_alarms)} alarms cleared.")
+            return
+        if result.open_alarms:
+            click.echo("open alarms: " + ", ".join(result.open_alarms))
+    if not result.ok:
+        _fail("the database was changed by someone without keys/", code=2)
+    click.echo("Everything verifies.")
+
+
 def register_commands(app: Flask) -> None:
     from hotline.admin.cli import register as register_admin_commands
     from hotline.intake.email.cli import register as register_email_commands
     from hotline.maintenance.cli import register as register_maintenance_commands
     from hotline.transparency.cli import register as register_transparency_commands
 
-    for command in (init_command, officer_group, audit_group):
+    for command in (init_command, officer_group, audit_group, verify_command):
         app.cli.add_command(command)
     register_admin_commands(app)
     register_email_commands(app)

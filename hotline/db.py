@@ -162,10 +162,14 @@ def make_engine(url: str) -> Engine:
 class Database:
     """An engine and its session factory."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, keys: Callable[[], Any] | None = None) -> None:
+        """``keys`` loads the instance's secrets (``keyring.InstanceSecrets``)
+        when sealing first needs them: every session carries it in
+        ``session.info["keys"]``, so sealing checks key tags without each
+        caller passing the secret along (``sealing.trust``)."""
         self.url = url
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={"keys": keys})
         if self.is_sqlite:
             event.listen(self.sessions, "do_orm_execute", _lock_for_update)
 

@@ -23,11 +23,15 @@ from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.db import Database
 from hotline.models import InstanceKey, Officer, Queue
 from hotline.routing import Policy, load_policy
+from hotline.sealing import authorship, trust
 
 FIRST_ADMIN = "admin"
 #: The revision that added the audit head's seal; a database older than it has
 #: its head sealed by the init run that upgrades it.
 AUDIT_HEAD_SEALED = "0005"
+#: The revision that added key tags; the init run that upgrades an older
+#: database tags the keys it holds (trust on upgrade).
+KEYS_TAGGED = "0006"
 
 
 @dataclass(frozen=True, repr=False)
@@ -57,14 +61,21 @@ def initialise(config: Config, *, recovery_file: Path | None = None) -> InitResu
     if not keyring.secrets_exist(config.keys_dir):
         keyring.create_secrets(config.keys_dir)
         created_secrets = True
-    secrets = keyring.load_secrets(config.keys_dir)  # fails clearly if keys/ is incomplete
     before = migrations.current_revision(config.database_url)
+    if before is None or before < KEYS_TAGGED:
+        # An instance made before key tags gets the new secret in the same run
+        # that adds the tags; a newer one keeps keys/ exactly as it is.
+        keyring.add_missing_secrets(config.keys_dir)
+    secrets = keyring.load_secrets(config.keys_dir)  # fails clearly if keys/ is incomplete
     migrations.upgrade(config.database_url)
-    database = Database(config.database_url)
+    database = Database(config.database_url, keys=lambda: secrets)
     try:
         with database.transaction() as session:
             if before is not None and before < AUDIT_HEAD_SEALED:
                 seal_unsealed_head(session, secrets.audit_key)
+            if before is not None and before < KEYS_TAGGED:
+                trust.tag_untagged(session)
+                authorship.vouch_for_stored(session)
             result = _initialise_records(session, config, policy)
             words = result.recovery_words
             if words and recovery_file is not None:
@@ -86,7 +97,9 @@ def _initialise_records(session: Session, config: Config, policy: Policy) -> Ini
     if session.get(InstanceKey, RECOVERY) is None:
         recovery_words = keyring.generate_recovery_words()
         recovery_public = keyring.recovery_private_key(recovery_words).public_key()
-        session.add(InstanceKey(name=RECOVERY, public_key=recovery_public.raw))
+        recovery = InstanceKey(name=RECOVERY, public_key=recovery_public.raw)
+        trust.tag(session, recovery)
+        session.add(recovery)
         session.flush()
 
     existing = set(session.scalars(select(Queue.slug)))

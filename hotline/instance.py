@@ -61,7 +61,7 @@ class Instance:
 
 
 def build_instance(config: Config, policy: Policy) -> Instance:
-    database = Database(config.database_url)
+    database = Database(config.database_url, keys=keyring.secrets_loader(config.keys_dir))
     redis_client = None
     clock = Clock()
     if config.redis_url:

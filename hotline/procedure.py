@@ -144,6 +144,7 @@ class RefusalReason(Term):
     BAD_REWARD_STATE = "bad_reward_state"
     REWARD_TRANSITION = "reward_transition"
     CANNOT_OPEN = "cannot_open"
+    SIGN_IN_AGAIN = "sign_in_again"
 
 
 class RequestStatus(Term):
@@ -290,5 +291,6 @@ _LABELS: Mapping[type[Term], Mapping[Term, LazyString]] = {
             "A reward that is “%(before)s” cannot become “%(after)s”."
         ),
         RefusalReason.CANNOT_OPEN: _l("This file cannot be opened with your keys."),
+        RefusalReason.SIGN_IN_AGAIN: _l("Sign out and in again: what you write is now signed."),
     },
 }

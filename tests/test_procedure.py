@@ -75,6 +75,7 @@ STORED: dict[type[Term], list[str]] = {
         "bad_reward_state",
         "reward_transition",
         "cannot_open",
+        "sign_in_again",
     ],
 }
 TERMS = [member for vocabulary in STORED for member in vocabulary]

@@ -111,3 +111,48 @@ def test_the_officer_still_reads_every_channels_report_and_file(upgraded: Flask)
 def test_the_audit_chain_of_the_earlier_release_verifies(upgraded: Flask) -> None:
     result = upgraded.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
+
+
+def test_the_upgrade_tags_what_it_trusts_and_the_officer_signs_from_next_sign_in(
+    upgraded: Flask,
+) -> None:
+    """Trust on upgrade: `hotline init` wrote keys/key_tag_key, tagged every
+    stored key and vouched for every stored message; the officer of the
+    earlier release gets a signing key at their next sign-in, and signs."""
+    from sqlalchemy import func, select
+
+    from hotline.models import Alarm, InstanceKey, Message, Officer, Queue, Reporter
+
+    instance = upgraded.extensions["hotline"]
+    assert (instance.config.keys_dir / "key_tag_key").stat().st_mode & 0o777 == 0o600
+    with instance.database.sessions() as db:
+        for model in (Queue, InstanceKey, Officer, Reporter):
+            assert db.scalar(select(func.count()).where(model.key_tag.is_(None))) == 0
+        assert db.scalar(select(func.count()).where(Message.authenticity.is_(None))) == 0
+        officer = db.scalars(
+            select(Officer).where(Officer.username == FACTS["officer"]["username"])
+        ).one()
+        assert officer.signing_public_key is None
+    desk = _officer(upgraded)
+    with instance.database.sessions() as db:
+        officer = db.get_one(Officer, officer.id)
+        assert officer.signing_public_key is not None
+        assert officer.wrapped_signing_key is not None
+    web = FACTS["web"]["reference"]
+    page = desk.get(f"/officer/case/{web}").get_data(as_text=True)
+    sent = desk.post(
+        f"/officer/case/{web}/reply",
+        data={"csrf_token": _hidden(page, "csrf_token"), "reply": "Signed after the upgrade"},
+    )
+    assert sent.status_code == 303, sent.get_data(as_text=True)
+    client = upgraded.test_client()
+    html = client.get("/checkin").get_data(as_text=True)
+    client.post(
+        "/checkin",
+        data={"csrf_token": _hidden(html, "csrf_token"), "codename": FACTS["web"]["codename"]},
+    )
+    page = client.get("/checkin").get_data(as_text=True)
+    assert "Signed after the upgrade" in page
+    assert FACTS["web"]["reply"] in page
+    with instance.database.sessions() as db:
+        assert list(db.scalars(select(Alarm.row))) == []

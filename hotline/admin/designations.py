@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.models import Designation, InstanceKey, Officer, Queue
+from hotline.sealing import trust
 from hotline.sealing.queue_keys import open_queue_key, seal_for_officer, seal_queue_key
 
 RECOVERY = "recovery"
@@ -33,6 +34,7 @@ def recovery_public_key(session: Session) -> PublicKey:
     row = session.get(InstanceKey, RECOVERY)
     if row is None:
         raise NoQueueKey("the instance has no recovery key; run `hotline init`")
+    trust.require(session, row)
     return PublicKey(row.public_key)
 
 
@@ -49,6 +51,7 @@ def create_queue(
         sealed_to_recovery=b"",
     )
     queue.sealed_to_recovery = seal_queue_key(queue, queue_key, recovery_public_key(session))
+    trust.tag(session, queue)
     session.add(queue)
     return queue, queue_key
 
@@ -79,7 +82,7 @@ def designate(
         session.add(designation)
     designation.designated_by = by.id if by else None
     if queue_key is not None:
-        designation.sealed_queue_key = seal_for_officer(queue, queue_key, officer)
+        designation.sealed_queue_key = seal_for_officer(session, queue, queue_key, officer)
         designation.key_generation = queue.key_generation
     session.flush()
     return designation

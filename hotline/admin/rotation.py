@@ -43,6 +43,7 @@ from hotline.audit import record
 from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.models import Designation, Queue, SealedKey
+from hotline.sealing import trust
 from hotline.sealing.items import open_sealed_key, reseal
 from hotline.sealing.queue_keys import seal_for_officer, seal_queue_key
 from hotline.sealing.recipients import queue_recipient
@@ -134,6 +135,7 @@ def rotate_queue(
     new_public = new_key.public_key()
     queue.key_generation = old_generation + 1
     queue.public_key = new_public.raw
+    trust.tag(session, queue)
     queue.sealed_to_recovery = seal_queue_key(queue, new_key, recovery_public_key(session))
 
     processed: set[str] = set()
@@ -165,8 +167,16 @@ def rotate_queue(
     pending: list[int] = []
     for designation in designations:
         keep = not reapprove or designation.officer_id in keep_officer_ids
-        if held_old[designation.id] and designation.officer.active and keep:
-            designation.sealed_queue_key = seal_for_officer(queue, new_key, designation.officer)
+        # An officer whose personal key fails its tag is left pending (and alarmed).
+        if (
+            held_old[designation.id]
+            and designation.officer.active
+            and keep
+            and trust.check(session, designation.officer)
+        ):
+            designation.sealed_queue_key = seal_for_officer(
+                session, queue, new_key, designation.officer
+            )
             designation.key_generation = queue.key_generation
             resealed.append(designation.officer_id)
         else:

@@ -211,8 +211,8 @@ def rotate(slug: str) -> Response:
     # key); they get a fresh one at once, opened with the personal key their
     # session already holds.
     row = session.get(Officer, officer.officer_id)
-    if row is not None and row.active:
-        desk = desk_keys(session, row, officer.private_key)
+    if row is not None and row.active and officer.signing_key is not None:
+        desk = desk_keys(session, row, officer.private_key, officer.signing_key)
         set_officer_cookie(response, OFFICER_COOKIE, open_desk_session(desk))
     return response
 

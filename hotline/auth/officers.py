@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote
 
 from argon2 import PasswordHasher
@@ -24,7 +24,9 @@ from zxcvbn import zxcvbn
 
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.crypto.keyring import Argon2Params, password_kek, unwrap, wrap
+from hotline.crypto.signing import SigningKey
 from hotline.models import Officer
+from hotline.sealing import authorship, trust
 
 MIN_PASSWORD_LENGTH = 12
 #: The least zxcvbn score (0-4) a password needs.
@@ -49,6 +51,9 @@ class UnlockedOfficer:
     private_key: PrivateKey
     totp_secret: bytes | None
     kek: bytes
+    #: None only for an officer made before signing keys, until
+    #: :func:`ensure_signing_key` at their next sign-in.
+    signing_key: SigningKey | None = None
 
     def __repr__(self) -> str:
         return f"UnlockedOfficer({self.officer_id})"
@@ -111,10 +116,31 @@ def create_officer(
     )
     session.add(officer)
     session.flush()
+    trust.tag(session, officer)
     officer.wrapped_private_key = wrap(kek, private_key.raw, f"officer-key|{officer.id}")
     if totp_secret is not None:
         officer.wrapped_totp_secret = wrap(kek, totp_secret, f"officer-totp|{officer.id}")
-    return officer, UnlockedOfficer(officer.id, private_key, totp_secret, kek)
+    unlocked = UnlockedOfficer(officer.id, private_key, totp_secret, kek)
+    unlocked, _ = ensure_signing_key(session, officer, unlocked)
+    return officer, unlocked
+
+
+def _signing_label(officer_id: int) -> str:
+    return f"officer-signing|{officer_id}"
+
+
+def ensure_signing_key(
+    session: Session, officer: Officer, unlocked: UnlockedOfficer
+) -> tuple[UnlockedOfficer, SigningKey]:
+    """The officer's signing key, made now (wrapped under their password, the
+    public half tagged) if they have none: an officer made before signing keys
+    gets one at their next sign-in, when their password is at hand."""
+    if unlocked.signing_key is not None:
+        return unlocked, unlocked.signing_key
+    signer = SigningKey.generate()
+    officer.wrapped_signing_key = wrap(unlocked.kek, signer.raw, _signing_label(officer.id))
+    authorship.set_signing_key(session, officer, signer)
+    return replace(unlocked, signing_key=signer), signer
 
 
 def officer_public_key(officer: Officer) -> PublicKey:
@@ -133,7 +159,10 @@ def unlock(officer: Officer, password: str) -> UnlockedOfficer:
     totp_secret = None
     if officer.wrapped_totp_secret is not None:
         totp_secret = unwrap(kek, officer.wrapped_totp_secret, f"officer-totp|{officer.id}")
-    return UnlockedOfficer(officer.id, private_key, totp_secret, kek)
+    signer = None
+    if officer.wrapped_signing_key is not None:
+        signer = SigningKey(unwrap(kek, officer.wrapped_signing_key, _signing_label(officer.id)))
+    return UnlockedOfficer(officer.id, private_key, totp_secret, kek, signer)
 
 
 def change_password(
@@ -149,14 +178,22 @@ def change_password(
     officer.wrapped_private_key = wrap(kek, unlocked.private_key.raw, f"officer-key|{officer.id}")
     if unlocked.totp_secret is not None:
         officer.wrapped_totp_secret = wrap(kek, unlocked.totp_secret, f"officer-totp|{officer.id}")
+    if unlocked.signing_key is not None:
+        officer.wrapped_signing_key = wrap(
+            kek, unlocked.signing_key.raw, _signing_label(officer.id)
+        )
     officer.must_change_password = False
-    return UnlockedOfficer(officer.id, unlocked.private_key, unlocked.totp_secret, kek)
+    return UnlockedOfficer(
+        officer.id, unlocked.private_key, unlocked.totp_secret, kek, unlocked.signing_key
+    )
 
 
 def enrol_totp(officer: Officer, unlocked: UnlockedOfficer, secret: bytes) -> UnlockedOfficer:
     officer.wrapped_totp_secret = wrap(unlocked.kek, secret, f"officer-totp|{officer.id}")
     officer.totp_enrolled = True
-    return UnlockedOfficer(officer.id, unlocked.private_key, secret, unlocked.kek)
+    return UnlockedOfficer(
+        officer.id, unlocked.private_key, secret, unlocked.kek, unlocked.signing_key
+    )
 
 
 def verify_decoy_code(code: str, *, now: float | None = None) -> None:

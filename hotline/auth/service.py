@@ -35,6 +35,7 @@ from hotline.auth.officers import (
     change_password,
     create_officer,
     enrol_totp,
+    ensure_signing_key,
     password_hasher,
     provisioning_uri,
     unlock,
@@ -42,6 +43,7 @@ from hotline.auth.officers import (
 )
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import Argon2Params, WrongPassword, password_kek
+from hotline.crypto.signing import SigningKey
 from hotline.models import Officer, Queue
 
 
@@ -93,6 +95,7 @@ class SignIn:
 
     officer: Officer
     unlocked: UnlockedOfficer
+    signing_key: SigningKey
 
     def __repr__(self) -> str:
         return f"SignIn({self.officer.id})"
@@ -136,7 +139,9 @@ def sign_in(
         secret = unlocked.totp_secret
         if secret is None or not accept_totp(session, officer, secret, code):
             raise SignInFailed
-    return SignIn(officer, unlocked)
+    # An officer made before signing keys gets theirs now (the caller commits).
+    unlocked, signer = ensure_signing_key(session, officer, unlocked)
+    return SignIn(officer, unlocked, signer)
 
 
 @dataclass(frozen=True, repr=False)
@@ -148,15 +153,18 @@ class DeskKeys:
     is_admin: bool
     private_key: PrivateKey
     queue_keys: QueueKeys
+    signing_key: SigningKey
 
     def __repr__(self) -> str:
         return f"DeskKeys({self.username}, {self.queue_keys!r})"
 
 
-def desk_keys(session: Session, officer: Officer, private_key: PrivateKey) -> DeskKeys:
+def desk_keys(
+    session: Session, officer: Officer, private_key: PrivateKey, signing_key: SigningKey
+) -> DeskKeys:
     """Unseal the queue keys of every designation the officer holds."""
     keys = unseal_designations(session, officer, private_key)
-    return DeskKeys(officer.id, officer.username, officer.is_admin, private_key, keys)
+    return DeskKeys(officer.id, officer.username, officer.is_admin, private_key, keys, signing_key)
 
 
 def record_sign_in(session: Session, officer: Officer, *, audit_key: bytes) -> None:
@@ -175,6 +183,7 @@ class Setup:
     officer_id: int
     private_key: PrivateKey
     totp_secret: bytes
+    signing_key: SigningKey
 
     def __repr__(self) -> str:
         return f"Setup({self.officer_id})"
@@ -184,6 +193,7 @@ class Setup:
             "officer_id": self.officer_id,
             "key": base64.b64encode(self.private_key.raw).decode(),
             "totp": base64.b64encode(self.totp_secret).decode(),
+            "signing": base64.b64encode(self.signing_key.raw).decode(),
         }
 
     @classmethod
@@ -192,13 +202,14 @@ class Setup:
             int(payload["officer_id"]),
             PrivateKey(base64.b64decode(payload["key"])),
             base64.b64decode(payload["totp"]),
+            SigningKey(base64.b64decode(payload["signing"])),
         )
 
 
 def begin_setup(signed_in: SignIn) -> Setup:
     unlocked = signed_in.unlocked
     pending_secret = unlocked.totp_secret or secrets.token_bytes(20)
-    return Setup(signed_in.officer.id, unlocked.private_key, pending_secret)
+    return Setup(signed_in.officer.id, unlocked.private_key, pending_secret, signed_in.signing_key)
 
 
 def setup_officer(session: Session, setup: Setup) -> Officer | None:
@@ -242,6 +253,7 @@ def finish_setup(
                 setup.private_key,
                 setup.totp_secret if officer.totp_enrolled else None,
                 b"",
+                setup.signing_key,
             ),
             new_password,
             params=params,

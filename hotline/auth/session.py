@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from hotline.auth.service import DeskKeys, Setup
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.sessions import OFFICER_SESSIONS, SessionPolicy
+from hotline.crypto.signing import SigningKey
 from hotline.instance import current
 from hotline.sealing.recipients import queue_openers
 
@@ -42,6 +43,9 @@ class OfficerContext:
     is_admin: bool
     private_key: PrivateKey
     queue_keys: dict[str, PrivateKey]
+    #: None for a desk session opened before signing keys: such an officer
+    #: signs in again before writing anything.
+    signing_key: SigningKey | None = None
 
     def __repr__(self) -> str:
         return f"OfficerContext({self.username}, queues={sorted(self.queue_keys)})"
@@ -72,6 +76,7 @@ def open_desk_session(desk: DeskKeys) -> str:
         "is_admin": desk.is_admin,
         "key": _b64(desk.private_key.raw),
         "queues": {slug: _b64(key.raw) for slug, key in desk.queue_keys.keys.items()},
+        "signing": _b64(desk.signing_key.raw),
     }
     return current().sessions.open("officer", payload, OFFICER_SESSIONS, officer_id=desk.officer_id)
 
@@ -114,6 +119,9 @@ def current_officer() -> OfficerContext | None:
             queue_keys={
                 slug: PrivateKey(base64.b64decode(raw)) for slug, raw in payload["queues"].items()
             },
+            signing_key=(
+                SigningKey(base64.b64decode(payload["signing"])) if "signing" in payload else None
+            ),
         )
     g.officer = context
     return context

@@ -40,9 +40,11 @@ from hotline.auth.session import (
     set_officer_cookie,
 )
 from hotline.crypto.keypairs import PrivateKey
+from hotline.crypto.signing import SigningKey
 from hotline.extensions import limiter, limiter_key
 from hotline.instance import current, db_session
 from hotline.models import Officer
+from hotline.verification import check_keys_cheaply
 
 blueprint = Blueprint("auth", __name__, url_prefix="/officer")
 
@@ -91,13 +93,17 @@ def _refund_attempts(charged: list[tuple[str, str]]) -> None:
     limiter.limiter.clear(ADDRESS_LIMIT, *address)
 
 
-def _start_session(officer: Officer, private_key: PrivateKey) -> WerkzeugResponse:
+def _start_session(
+    officer: Officer, private_key: PrivateKey, signing_key: SigningKey
+) -> WerkzeugResponse:
     session = db_session()
-    desk = service.desk_keys(session, officer, private_key)
+    desk = service.desk_keys(session, officer, private_key, signing_key)
     # Store the session before this request writes anything: on SQLite the
     # session store writes through its own connection and would wait for ours.
     cookie = open_desk_session(desk)
     service.record_sign_in(session, officer, audit_key=current().secrets.audit_key)
+    # The cheap checks at every sign-in: the instance's keys (alarms if changed).
+    check_keys_cheaply(session)
     session.commit()
     response = redirect(url_for("desk.queue"), code=303)
     set_officer_cookie(response, OFFICER_COOKIE, cookie)
@@ -133,7 +139,7 @@ def login() -> Response | WerkzeugResponse:
         setup_cookie = open_setup_session(service.begin_setup(signed_in))
         set_officer_cookie(response, SETUP_COOKIE, setup_cookie)
         return response
-    return _start_session(signed_in.officer, signed_in.unlocked.private_key)
+    return _start_session(signed_in.officer, signed_in.unlocked.private_key, signed_in.signing_key)
 
 
 def _qr_svg(uri: str) -> Markup:
@@ -181,7 +187,7 @@ def setup() -> Response | WerkzeugResponse:
     session.commit()
     # Sessions opened under the old password end now.
     instance.sessions.backend.delete_for_officer(officer.id)
-    response = _start_session(officer, pending.private_key)
+    response = _start_session(officer, pending.private_key, pending.signing_key)
     response.delete_cookie(SETUP_COOKIE, path="/officer")
     return response
 

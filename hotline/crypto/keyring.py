@@ -1,15 +1,18 @@
 """Instance secrets in ``keys/``, the recovery key, and officers' wrapped keys.
 
-``keys/`` holds only ``pepper``, ``secret_key`` and ``audit_key``: secrets that
-must never enter the database. Every other key lives in the database, public
+``keys/`` holds only ``pepper``, ``secret_key``, ``audit_key`` and
+``key_tag_key`` (which tags every public key the server seals to): secrets
+that must never enter the database. Every other key lives in the database, public
 halves in clear and private halves only sealed or wrapped.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +22,7 @@ from hotline.crypto import aead
 from hotline.crypto.codenames import normalise, wordlist
 from hotline.crypto.keypairs import PrivateKey
 
-SECRET_NAMES = ("pepper", "secret_key", "audit_key")
+SECRET_NAMES = ("pepper", "secret_key", "audit_key", "key_tag_key")
 SECRET_BYTES = 32
 RECOVERY_WORDS = 20  # about 258 bits from the EFF long list
 WRAP_VERSION = 1
@@ -38,6 +41,7 @@ class InstanceSecrets:
     pepper: bytes
     secret_key: bytes
     audit_key: bytes
+    key_tag_key: bytes
 
     def __repr__(self) -> str:
         return "InstanceSecrets(…)"
@@ -83,6 +87,27 @@ def create_secrets(keys_dir: Path) -> InstanceSecrets:
     return load_secrets(keys_dir)
 
 
+def add_missing_secrets(keys_dir: Path) -> tuple[str, ...]:
+    """Upgrade an existing ``keys/``: write the secrets a newer release added
+    (mode 0600), never touching one that exists. Returns the names written."""
+    added = []
+    for name in SECRET_NAMES:
+        path = keys_dir / name
+        if path.exists():
+            continue
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(SECRET_BYTES))
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            path.unlink(missing_ok=True)
+            raise KeysError(f"cannot write {path}: {exc.strerror}") from exc
+        added.append(name)
+    return tuple(added)
+
+
 def load_secrets(keys_dir: Path) -> InstanceSecrets:
     values = {}
     for name in SECRET_NAMES:
@@ -96,6 +121,11 @@ def load_secrets(keys_dir: Path) -> InstanceSecrets:
         if len(values[name]) != SECRET_BYTES:
             raise KeysError(f"{path} is damaged: expected {SECRET_BYTES} bytes")
     return InstanceSecrets(**values)
+
+
+def secrets_loader(keys_dir: Path) -> Callable[[], InstanceSecrets]:
+    """Load ``keys/`` when first needed, then keep it (``Database(keys=...)``)."""
+    return functools.cache(functools.partial(load_secrets, keys_dir))
 
 
 # --- the recovery key -------------------------------------------------------

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from hotline.admin.designations import QueueForbidden
 from hotline.crypto.keypairs import PrivateKey
+from hotline.crypto.signing import SigningKey
 from hotline.models import Designation, Disclosure, DisclosureQueue, Officer, Queue
 from hotline.references import normalise_reference
 from hotline.sealing.recipients import queue_openers
@@ -39,6 +40,9 @@ class Handler(Protocol):
 
     @property
     def queue_keys(self) -> Mapping[str, PrivateKey]: ...
+
+    @property
+    def signing_key(self) -> SigningKey | None: ...
 
 
 class CaseForbidden(QueueForbidden):

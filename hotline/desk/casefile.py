@@ -32,6 +32,7 @@ from hotline.desk.rewards import REWARD_TRANSITIONS, reward_for
 from hotline.desk.service import TRANSITIONS
 from hotline.models import Disclosure, DisclosureLink, Officer, Queue
 from hotline.procedure import AuthorKind, Category, Channel, LinkKind, Outcome, RewardState, Status
+from hotline.sealing import authorship
 from hotline.sealing.items import read_attachment, read_message
 
 
@@ -48,9 +49,12 @@ class MessageEntry:
     author_kind: AuthorKind
     created_on: dt.date
     author: str | None
-    #: None when none of the officer's keys opens it.
+    #: None when none of the officer's keys opens it, or it is not verified.
     text: str | None
     reporter_read: bool
+    #: False when its signature or the server's tag fails (``authorship``):
+    #: never shown as anyone's words; the administrators are alarmed.
+    verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -158,9 +162,11 @@ def view_case(
     }
 
     messages = []
+    checker = authorship.Checker(session)
     for message in disclosure.messages:
+        verified = checker.check(message)
         try:
-            text: str | None = read_message(session, message, access.keys)
+            text: str | None = read_message(session, message, access.keys) if verified else None
         except CannotOpen:
             text = None
         messages.append(
@@ -172,6 +178,7 @@ def view_case(
                 author=usernames.get(message.officer_id) if message.officer_id else None,
                 text=text,
                 reporter_read=message.reporter_read,
+                verified=verified,
             )
         )
     seq_of = {m.id: m.seq for m in disclosure.messages}

@@ -142,7 +142,7 @@ def _reseal(
                 "an officer of that queue must reroute it",
             )
         opened.append((item_id, sealed[0].item_kind, data_key))
-    recipients = readers.for_added_queues(new_queues.values())
+    recipients = readers.for_added_queues(session, new_queues.values())
     already = set(
         session.execute(
             select(SealedKey.item_id, SealedKey.recipient).where(

@@ -24,6 +24,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from hotline.audit import record
+from hotline.crypto.signing import SigningKey
 from hotline.desk.access import CaseForbidden, Handler, assignable_officers, open_case
 from hotline.desk.deadlines import (
     acknowledgement_due,
@@ -119,6 +120,14 @@ def reply(
     return message
 
 
+def _signer(handler: Handler) -> SigningKey:
+    """The officer's signing key; a desk session opened before signing keys
+    has none, and writes nothing until the officer signs in again."""
+    if handler.signing_key is None:
+        raise CaseRefused(RefusalReason.SIGN_IN_AGAIN, "sign in again to sign what you write")
+    return handler.signing_key
+
+
 def _write(
     session: Session,
     audit_key: bytes,
@@ -139,6 +148,7 @@ def _write(
         author_kind=kind,
         text=_text(text, max_chars),
         officer_id=handler.officer_id,
+        signer=_signer(handler),
     )
     record(
         session,

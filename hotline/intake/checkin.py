@@ -14,8 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.crypto.codenames import CodenameKdf, InvalidCodename, ReporterKeys
+from hotline.crypto.envelopes import CannotOpen
+from hotline.crypto.keypairs import PrivateKey
 from hotline.models import Disclosure, DisclosureLink, Message, Reporter
 from hotline.procedure import AuthorKind, Category, Outcome, RewardState, Status
+from hotline.sealing import authorship, trust
 from hotline.sealing.items import read_attachment, read_message
 from hotline.sealing.recipients import reporter_may_read, reporter_recipient
 
@@ -58,6 +61,20 @@ class DisclosureView:
     unread_replies: int
 
 
+def _attachment_names(
+    session: Session, disclosure: Disclosure, private: dict[str, PrivateKey]
+) -> list[str]:
+    """The names of the case's files that open in this case; one moved here
+    from another case does not (it is bound to its place) and raises the alarm."""
+    names = []
+    for attachment in disclosure.attachments:
+        try:
+            names.append(read_attachment(session, attachment, private, content=False).name)
+        except CannotOpen:
+            trust.raise_alarm(session, f"attachments/{attachment.id}", "does not open in its case")
+    return names
+
+
 def reporter_disclosures(session: Session, keys: ReporterKeys) -> list[DisclosureView]:
     """Every disclosure of this reporter, opened with the codename key."""
     private = {reporter_recipient(keys.reporter_id): keys.private_key}
@@ -67,24 +84,23 @@ def reporter_disclosures(session: Session, keys: ReporterKeys) -> list[Disclosur
         .where(Disclosure.reporter_id == keys.reporter_id)
         .order_by(Disclosure.received_on.desc(), Disclosure.reference)
     )
+    # Only what its author verifiably wrote, where they wrote it: a reply
+    # forged in the database is never shown, and raises the alarm.
+    checker = authorship.Checker(session)
     for disclosure in disclosures:
+        shown = checker.verified(m for m in disclosure.messages if reporter_may_read(m.author_kind))
         messages = [
             MessageView(m.author_kind, m.created_on, read_message(session, m, private))
-            for m in disclosure.messages
-            if reporter_may_read(m.author_kind)
+            for m in shown
         ]
-        names = tuple(
-            read_attachment(session, a, private, content=False).name for a in disclosure.attachments
-        )
+        names = tuple(_attachment_names(session, disclosure, private))
         linked = session.scalars(
             select(Disclosure.reference)
             .join(DisclosureLink, DisclosureLink.to_id == Disclosure.id)
             .where(DisclosureLink.from_id == disclosure.id)
         )
         unread = sum(
-            1
-            for m in disclosure.messages
-            if m.author_kind == AuthorKind.OFFICER and not m.reporter_read
+            1 for m in shown if m.author_kind == AuthorKind.OFFICER and not m.reporter_read
         )
         views.append(
             DisclosureView(

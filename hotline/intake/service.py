@@ -22,6 +22,7 @@ from hotline.crypto.codenames import (
     generate_digits,
     generate_words,
 )
+from hotline.crypto.key_tags import key_tag
 from hotline.db import insert_into
 from hotline.intake.attachments import CleanedFile, UnreadableFile, clean
 from hotline.models import (
@@ -47,6 +48,7 @@ from hotline.procedure import (
 )
 from hotline.references import new_reference
 from hotline.routing import Policy, RoutingError
+from hotline.sealing import authorship, trust
 from hotline.sealing import recipients as readers
 from hotline.sealing.items import FileToStore, seal_attachment, seal_contact, seal_message
 from hotline.sealing.store import insert_sealed, store_attachment, store_message
@@ -214,6 +216,8 @@ def submit(
         if text
         else None
     )
+    if message is not None:
+        authorship.vouch_by_server(session, message.row)
     message_id = message.id if message else None
     attachments = [
         seal_attachment(
@@ -246,6 +250,13 @@ def submit(
                 "id": reporter.reporter_id,
                 "public_key": reporter.public_key.raw,
                 "kdf_version": reporter.kdf_version,
+                "key_tag": key_tag(
+                    trust.instance_secrets(session).key_tag_key,
+                    purpose="codename",
+                    owner=readers.reporter_recipient(reporter.reporter_id),
+                    version=reporter.kdf_version,
+                    public_key=reporter.public_key.raw,
+                ),
             },
         )
     session.execute(

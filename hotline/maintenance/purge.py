@@ -39,6 +39,7 @@ from hotline.models import (
     today,
 )
 from hotline.procedure import Status
+from hotline.sealing import trust
 from hotline.sealing.shredding import CASE_CONTENT, erase_deletions, shred
 
 #: The reporter that purged cases are moved to. Not 64 hex digits, so no codename
@@ -105,6 +106,7 @@ def _shredded_reporter(session: Session) -> None:
             )
         )
         session.flush()
+        trust.tag(session, session.get_one(Reporter, PURGED_REPORTER))
 
 
 def purge(

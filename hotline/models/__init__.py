@@ -28,6 +28,7 @@ from hotline.models.defaults import new_id, today, utcnow
 from hotline.models.keys import InstanceKey, Queue, SealedKey
 from hotline.models.officers import Designation, Officer, ServerSession
 from hotline.models.records import (
+    Alarm,
     AuditEvent,
     AuditHead,
     Notification,
@@ -37,6 +38,7 @@ from hotline.models.records import (
 from hotline.models.register import ContactDetail, ContactRequest
 
 __all__ = [
+    "Alarm",
     "Attachment",
     "AuditEvent",
     "AuditHead",

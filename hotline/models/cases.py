@@ -21,6 +21,9 @@ class Reporter(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     kdf_version: Mapped[int] = mapped_column(Integer)
+    #: HMAC under keys/key_tag_key over this key, its owner, purpose and
+    #: version (``sealing.trust``); NULL only before ``hotline init`` upgrades.
+    key_tag: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_on: Mapped[dt.date] = mapped_column(Date, default=today)
 
 
@@ -142,6 +145,10 @@ class Message(Base):
     created_on: Mapped[dt.date] = mapped_column(Date, default=today)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     seal_version: Mapped[int] = mapped_column(Integer)
+    #: Who vouches for this item (``sealing.authorship``): 0x02 ‖ the officer's
+    #: signature, or 0x01 ‖ the server's HMAC under keys/ (reporters, channels,
+    #: and every item stored before revision 0006). NULL is never shown.
+    authenticity: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     #: For officer replies: whether the reporter has read it (SMS `STATUS`).
     reporter_read: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -21,6 +21,9 @@ class Queue(Base):
     key_generation: Mapped[int] = mapped_column(Integer, default=1)
     #: The queue's private key sealed to the recovery key.
     sealed_to_recovery: Mapped[bytes] = mapped_column(LargeBinary)
+    #: HMAC under keys/key_tag_key over this key, its owner, purpose and
+    #: version (``sealing.trust``); NULL only before ``hotline init`` upgrades.
+    key_tag: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class InstanceKey(Base):
@@ -30,6 +33,9 @@ class InstanceKey(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    #: HMAC under keys/key_tag_key over this key, its owner, purpose and
+    #: version (``sealing.trust``); NULL only before ``hotline init`` upgrades.
+    key_tag: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class SealedKey(Base):

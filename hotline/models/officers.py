@@ -32,6 +32,16 @@ class Officer(Base):
     key_salt: Mapped[bytes] = mapped_column(LargeBinary)
     wrapped_private_key: Mapped[bytes] = mapped_column(LargeBinary)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    #: HMAC under keys/key_tag_key over this key, its owner, purpose and
+    #: version (``sealing.trust``); NULL only before ``hotline init`` upgrades.
+    key_tag: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    #: Ed25519 ‖ ML-DSA-65 public key (``crypto.signing``) for what the officer
+    #: writes, its tag, and its private half wrapped under the password like
+    #: the personal key. NULL for an officer made before revision 0006 until
+    #: their next sign-in, which makes it (their password is then at hand).
+    signing_public_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    signing_key_tag: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    wrapped_signing_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     #: The TOTP secret, wrapped like the private key: the database alone
     #: cannot produce a valid second factor.
     wrapped_totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -44,6 +44,21 @@ class AuditHead(Base):
     seal: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
+class Alarm(Base):
+    """A row of the database found changed by someone without ``keys/``
+    (a public key whose tag fails): shown in red to every administrator on the
+    desk until one of them clears it. One open alarm per tampered row."""
+
+    __tablename__ = "alarms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    raised_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    #: The tampered row, e.g. "queues/tax" or "officers/3".
+    row: Mapped[str] = mapped_column(String(120), index=True)
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    cleared: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class Notification(Base):
     """An outbox row: "something needs you" for one officer, with no content.
 

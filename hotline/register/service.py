@@ -32,6 +32,7 @@ from hotline.procedure import RequestStatus
 from hotline.sealing.items import read_contact_with
 from hotline.sealing.recipients import queue_openers
 from hotline.sealing.releases import open_release, read_reason, seal_reason, seal_release
+from hotline.sealing.trust import UntrustedKey
 
 MAX_REASON_CHARS = 2_000
 
@@ -62,6 +63,12 @@ class AlreadyRequested(RegisterError, ValueError):
 
 class AlreadyDecided(RegisterError, ValueError):
     pass
+
+
+class RequesterKeyTampered(RegisterError, ValueError):
+    """The requester's public key fails its tag: nothing is released, the
+    request stays pending, and the alarm (already in the session) must be
+    committed."""
 
 
 class UnknownRequest(RegisterError, LookupError):
@@ -285,9 +292,21 @@ def decide(
         )
         # Sealed to the requester's personal key, bound to this request: only
         # they can open it, and only as the answer to this request.
-        request.sealed_for_requester = seal_release(
-            session, request, contacts, requester, custodian_slug=custodian_slug, custodian_key=key
-        )
+        try:
+            request.sealed_for_requester = seal_release(
+                session,
+                request,
+                contacts,
+                requester,
+                custodian_slug=custodian_slug,
+                custodian_key=key,
+            )
+        except UntrustedKey as exc:
+            session.flush()
+            raise RequesterKeyTampered(
+                f"{requester.username}'s public key was changed in the database: nothing "
+                "was released, and the administrators are alarmed."
+            ) from exc
     request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
     request.decided_by = by.officer_id
     request.decided_on = today()

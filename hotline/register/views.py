@@ -70,6 +70,9 @@ def decide(request_id: str) -> Response | WerkzeugResponse:
     except register.AlreadyDecided:
         session.rollback()
         abort(409)
+    except register.RequesterKeyTampered:
+        session.commit()  # the alarm and its audit event; nothing was released
+        abort(409)
     session.commit()
     done = "approved" if decision == "approve" else "refused"
     return redirect(url_for("register.custodian", done=done), code=303)

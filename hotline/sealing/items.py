@@ -6,6 +6,14 @@ the purpose bound into the associated data; the data key is HPKE-sealed to
 each recipient that ``recipients`` names, with the item kind as purpose.
 Sealing needs only public keys; opening needs the private key of one of the
 recipients.
+
+Version 2 (``envelopes.SEAL_VERSION``) binds each item to its place, a stored
+format: the associated data binds ``<id>|<case id>|<kind>|<author>|<seq>``
+(author ``<author kind>:<officer id or ->`` for a message,
+``message:<message id or ->`` for an attachment, ``contact:<kind>`` for
+contact details; seq 0 but for messages), and the HPKE ``info`` of each
+sealed key binds ``<id>|<case id>``. An item moved to another case, reordered,
+or given another author fails to open. Version 1 items bound the id alone.
 """
 
 from __future__ import annotations
@@ -31,6 +39,40 @@ class FileToStore:
     content: bytes
 
 
+def _key_binding(item_id: str, disclosure_id: str, version: int) -> str:
+    """What a sealed key's HPKE ``info`` binds besides its kind."""
+    return item_id if version < 2 else f"{item_id}|{disclosure_id}"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an item sits: its case, kind, author and sequence number."""
+
+    disclosure_id: str
+    kind: str
+    author: str
+    seq: int = 0
+
+    def bound(self, item_id: str, version: int) -> str:
+        """What the item's associated data binds besides the column name."""
+        if version < 2:
+            return item_id
+        return f"{item_id}|{self.disclosure_id}|{self.kind}|{self.author}|{self.seq}"
+
+
+def message_place(disclosure_id: str, author_kind: str, officer_id: int | None, seq: int) -> Place:
+    author = f"{author_kind}:{officer_id if officer_id is not None else '-'}"
+    return Place(disclosure_id, "message", author, seq)
+
+
+def attachment_place(disclosure_id: str, message_id: str | None) -> Place:
+    return Place(disclosure_id, "attachment", f"message:{message_id or '-'}")
+
+
+def contact_place(disclosure_id: str, kind: str) -> Place:
+    return Place(disclosure_id, "contact", f"contact:{kind}")
+
+
 def sealed_key_rows(
     *,
     disclosure_id: str,
@@ -46,7 +88,13 @@ def sealed_key_rows(
             "recipient": recipient,
             "item_kind": item_kind,
             "disclosure_id": disclosure_id,
-            "sealed": envelopes.seal(data_key, public_key, item_id, item_kind),
+            "sealed": envelopes.seal(
+                data_key,
+                public_key,
+                _key_binding(item_id, disclosure_id, envelopes.SEAL_VERSION),
+                item_kind,
+                version=envelopes.SEAL_VERSION,
+            ),
             "seal_version": envelopes.SEAL_VERSION,
         }
         for recipient, public_key in recipients.items()
@@ -80,8 +128,10 @@ def open_data_key(
         select(SealedKey).where(SealedKey.item_id == item_id, SealedKey.recipient.in_(list(keys)))
     )
     for row in rows:
+        if row.item_kind != item_kind:
+            continue
         try:
-            return envelopes.open_sealed(row.sealed, keys[row.recipient], item_id, item_kind)
+            return open_sealed_key(row, keys[row.recipient])
         except CannotOpen:
             continue
     raise CannotOpen(f"{item_kind} {item_id}")
@@ -89,14 +139,28 @@ def open_data_key(
 
 def open_sealed_key(row: SealedKey, private_key: PrivateKey) -> bytes:
     """The data key in one ``sealed_keys`` row (the purpose bound into it is the item kind)."""
-    return envelopes.open_sealed(row.sealed, private_key, row.item_id, row.item_kind)
+    return envelopes.open_sealed(
+        row.sealed,
+        private_key,
+        _key_binding(row.item_id, row.disclosure_id, row.seal_version),
+        row.item_kind,
+        version=row.seal_version,
+    )
 
 
 def reseal(row: SealedKey, old_key: PrivateKey, new_public: PublicKey) -> None:
-    """Seal the data key in ``row`` to a new key of the same recipient (rotation)."""
+    """Seal the data key in ``row`` to a new key of the same recipient (rotation),
+    in the newest version (the item's own ciphertext keeps its version)."""
     data_key = open_sealed_key(row, old_key)
-    row.sealed = envelopes.seal(data_key, new_public, row.item_id, row.item_kind)
-    row.seal_version = envelopes.SEAL_VERSION
+    version = envelopes.SEAL_VERSION
+    row.sealed = envelopes.seal(
+        data_key,
+        new_public,
+        _key_binding(row.item_id, row.disclosure_id, version),
+        row.item_kind,
+        version=version,
+    )
+    row.seal_version = version
 
 
 @dataclass(frozen=True, repr=False)
@@ -115,31 +179,32 @@ class SealedItem:
 
 def _seal(
     *,
-    item_kind: str,
-    disclosure_id: str,
+    place: Place,
     recipients: Mapping[str, PublicKey],
     secret: Mapping[str, bytes],
     **columns: Any,
 ) -> SealedItem:
     """A new item: each ``secret`` column encrypted under a fresh data key (the
-    column's name is the purpose bound into it), that key sealed to each
-    recipient, and the other ``columns`` as they are."""
+    column's name and the item's place are bound into it), that key sealed to
+    each recipient, and the other ``columns`` as they are."""
     item_id = new_id()
     data_key = envelopes.new_data_key()
+    version = envelopes.SEAL_VERSION
+    bound = place.bound(item_id, version)
     row = {
         "id": item_id,
-        "disclosure_id": disclosure_id,
+        "disclosure_id": place.disclosure_id,
         **columns,
         **{
-            name: envelopes.encrypt(data_key, item_id, name, value)
+            name: envelopes.encrypt(data_key, bound, name, value, version=version)
             for name, value in secret.items()
         },
-        "seal_version": envelopes.SEAL_VERSION,
+        "seal_version": version,
     }
     keys = sealed_key_rows(
-        disclosure_id=disclosure_id,
+        disclosure_id=place.disclosure_id,
         item_id=item_id,
-        item_kind=item_kind,
+        item_kind=place.kind,
         data_key=data_key,
         recipients=recipients,
     )
@@ -156,8 +221,7 @@ def seal_message(
     officer_id: int | None = None,
 ) -> SealedItem:
     return _seal(
-        item_kind="message",
-        disclosure_id=disclosure_id,
+        place=message_place(disclosure_id, author_kind, officer_id, seq),
         recipients=recipients,
         secret={"body": text.encode("utf-8")},
         seq=seq,
@@ -174,8 +238,7 @@ def seal_attachment(
     recipients: Mapping[str, PublicKey],
 ) -> SealedItem:
     return _seal(
-        item_kind="attachment",
-        disclosure_id=disclosure_id,
+        place=attachment_place(disclosure_id, message_id),
         recipients=recipients,
         secret={
             "name": file.name.encode("utf-8"),
@@ -192,8 +255,7 @@ def seal_contact(
     """Contact details are sealed to the custodian alone (``recipients.for_contact``):
     no queue, not even the reporter's codename key, can read who the reporter is."""
     return _seal(
-        item_kind="contact",
-        disclosure_id=disclosure_id,
+        place=contact_place(disclosure_id, kind),
         recipients=custodian,
         secret={"body": text.encode("utf-8")},
         kind=kind,
@@ -202,7 +264,13 @@ def seal_contact(
 
 def read_message(session: Session, message: Message, keys: Mapping[str, PrivateKey]) -> str:
     data_key = open_data_key(session, item_id=message.id, item_kind="message", keys=keys)
-    return envelopes.decrypt(data_key, message.id, "body", message.body).decode("utf-8")
+    place = message_place(
+        message.disclosure_id, message.author_kind, message.officer_id, message.seq
+    )
+    bound = place.bound(message.id, message.seal_version)
+    return envelopes.decrypt(
+        data_key, bound, "body", message.body, version=message.seal_version
+    ).decode("utf-8")
 
 
 def read_attachment(
@@ -210,8 +278,11 @@ def read_attachment(
 ) -> FileToStore:
     data_key = open_data_key(session, item_id=attachment.id, item_kind="attachment", keys=keys)
 
+    place = attachment_place(attachment.disclosure_id, attachment.message_id)
+    bound = place.bound(attachment.id, attachment.seal_version)
+
     def dec(purpose: str, value: bytes) -> bytes:
-        return envelopes.decrypt(data_key, attachment.id, purpose, value)
+        return envelopes.decrypt(data_key, bound, purpose, value, version=attachment.seal_version)
 
     return FileToStore(
         name=dec("name", attachment.name).decode("utf-8"),
@@ -233,4 +304,9 @@ def read_contact(session: Session, contact: ContactDetail, keys: Mapping[str, Pr
 
 def read_contact_with(data_key: bytes, contact: ContactDetail) -> str:
     """Contact details opened with their data key (as a register release holds it)."""
-    return envelopes.decrypt(data_key, contact.id, "body", contact.body).decode("utf-8")
+    bound = contact_place(contact.disclosure_id, contact.kind).bound(
+        contact.id, contact.seal_version
+    )
+    return envelopes.decrypt(
+        data_key, bound, "body", contact.body, version=contact.seal_version
+    ).decode("utf-8")

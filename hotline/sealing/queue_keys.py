@@ -8,9 +8,12 @@ before a rotation, does not open as the current key.
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from hotline.crypto import envelopes
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.models import Officer, Queue
+from hotline.sealing import trust
 
 PURPOSE = "queue-key"
 
@@ -26,9 +29,12 @@ def seal_queue_key(queue: Queue, queue_key: PrivateKey, recipient: PublicKey) ->
     )
 
 
-def seal_for_officer(queue: Queue, queue_key: PrivateKey, officer: Officer) -> bytes:
+def seal_for_officer(
+    session: Session, queue: Queue, queue_key: PrivateKey, officer: Officer
+) -> bytes:
     """A designation's copy: sealed to the officer's *personal* key, which only
-    their password unwraps."""
+    their password unwraps, once its tag holds (else refused and alarmed)."""
+    trust.require(session, officer)
     return seal_queue_key(queue, queue_key, PublicKey(officer.public_key))
 
 

@@ -16,6 +16,11 @@ here only. Recipients are named in ``sealed_keys.recipient`` as
   recovery key (``queue_keys``);
 * rerouting: the queues a case is added to, never the custodian nor a queue
   the reporter excluded (checked by ``cases.rerouting`` before it reseals).
+
+Every public key is checked against its tag first (``trust``): a queue whose
+key fails is left out, the alarm is raised, and the item is sealed to the
+recovery key (``instance:recovery``) in its place, so nothing is lost and
+nothing reaches the swapped key.
 """
 
 from __future__ import annotations
@@ -27,9 +32,13 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hotline.crypto.codenames import ReporterKeys
+from hotline.crypto.key_tags import tag_holds
 from hotline.crypto.keypairs import PrivateKey, PublicKey
-from hotline.models import Disclosure, Queue, Reporter
+from hotline.models import Disclosure, InstanceKey, Queue, Reporter
 from hotline.procedure import AuthorKind
+from hotline.sealing import trust
+
+RECOVERY = "recovery"
 
 
 def reporter_may_read(author_kind: AuthorKind) -> bool:
@@ -56,15 +65,42 @@ def reporter_recipient(reporter_id: str) -> str:
     return f"reporter:{reporter_id}"
 
 
-_QUEUE_KEYS = select(Queue.slug, Queue.public_key).where(
-    Queue.slug.in_(bindparam("slugs", expanding=True))
-)
+def recovery_recipient() -> str:
+    return f"instance:{RECOVERY}"
+
+
+_QUEUE_KEYS = select(
+    Queue.slug, Queue.public_key, Queue.key_tag, Queue.is_custodian, Queue.key_generation
+).where(Queue.slug.in_(bindparam("slugs", expanding=True)))
 
 
 def queue_public_keys(session: Session, slugs: Collection[str]) -> dict[str, PublicKey]:
-    """The public keys of ``slugs``, by recipient name."""
-    rows = session.execute(_QUEUE_KEYS, {"slugs": list(slugs)})
-    return {queue_recipient(slug): PublicKey(raw) for slug, raw in rows}
+    """The public keys of ``slugs`` whose tags hold, by recipient name. A queue
+    whose key fails is left out (and alarmed); the recovery key takes its place."""
+    tag_key = trust.instance_secrets(session).key_tag_key
+    keys: dict[str, PublicKey] = {}
+    for slug, raw, tag, is_custodian, generation in session.execute(
+        _QUEUE_KEYS, {"slugs": list(slugs)}
+    ):
+        purpose = "custodian" if is_custodian else "queue"
+        owner = queue_recipient(slug)
+        if tag_holds(
+            tag_key, tag, purpose=purpose, owner=owner, version=generation, public_key=raw
+        ):
+            keys[owner] = PublicKey(raw)
+        else:
+            trust.raise_alarm(session, f"queues/{slug}", "public key fails its tag")
+    if len(keys) < len(set(slugs)):
+        keys.update(recovery_key(session))
+    return keys
+
+
+def recovery_key(session: Session) -> dict[str, PublicKey]:
+    """The recovery key as a recipient, when its tag holds (else alarmed, and none)."""
+    row = session.get(InstanceKey, RECOVERY)
+    if row is None or not trust.check(session, row):
+        return {}
+    return {recovery_recipient(): PublicKey(row.public_key)}
 
 
 def for_new_case(
@@ -85,7 +121,7 @@ def for_case(
     recipients = queue_public_keys(session, disclosure.queue_slugs)
     if reporter_readable:
         reporter = session.get(Reporter, disclosure.reporter_id)
-        if reporter is not None:
+        if reporter is not None and trust.check(session, reporter):
             recipients[reporter_recipient(reporter.id)] = PublicKey(reporter.public_key)
     return recipients
 
@@ -109,9 +145,10 @@ def for_register_request(
     return queue_public_keys(session, [custodian_slug, *disclosure.queue_slugs])
 
 
-def for_added_queues(queues: Collection[Queue]) -> dict[str, PublicKey]:
-    """Rerouting: the queues a case is added to (checked by the caller)."""
-    return {queue_recipient(q.slug): PublicKey(q.public_key) for q in queues}
+def for_added_queues(session: Session, queues: Collection[Queue]) -> dict[str, PublicKey]:
+    """Rerouting: the queues a case is added to (checked by the caller), each
+    whose tag holds; the recovery key in place of any that fails."""
+    return queue_public_keys(session, [queue.slug for queue in queues])
 
 
 def queue_openers(queue_keys: Mapping[str, PrivateKey]) -> dict[str, PrivateKey]:

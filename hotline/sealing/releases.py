@@ -20,7 +20,7 @@ from hotline.crypto import envelopes
 from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.models import ContactDetail, ContactRequest, Disclosure, Officer
-from hotline.sealing import recipients
+from hotline.sealing import recipients, trust
 from hotline.sealing.items import contact_data_key, open_data_key, seal_data_key
 
 ITEM_KIND = "request"
@@ -71,6 +71,8 @@ def seal_release(
 ) -> bytes:
     """The contacts' data keys, opened with the custodian key and sealed to the
     requester's personal key, bound to this request."""
+    trust.require(session, requester)  # never to a swapped key: refused and alarmed
+    trusted = PublicKey(requester.public_key)
     custodian = recipients.queue_openers({custodian_slug: custodian_key})
     released = {
         contact.id: base64.b64encode(contact_data_key(session, contact, custodian)).decode()
@@ -78,7 +80,7 @@ def seal_release(
     }
     return envelopes.seal(
         json.dumps(released).encode(),
-        PublicKey(requester.public_key),
+        trusted,
         request.id,
         RELEASE_PURPOSE,
     )

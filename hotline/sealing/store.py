@@ -13,10 +13,11 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
+from hotline.crypto.signing import SigningKey
 from hotline.db import Base, insert_into
 from hotline.models import Attachment, Disclosure, Message, SealedKey
 from hotline.procedure import AuthorKind
-from hotline.sealing import recipients
+from hotline.sealing import authorship, recipients
 from hotline.sealing.items import FileToStore, SealedItem, seal_attachment, seal_message
 
 _Item = TypeVar("_Item", Message, Attachment)
@@ -50,9 +51,12 @@ def store_message(
     author_kind: AuthorKind,
     text: str,
     officer_id: int | None = None,
+    signer: SigningKey | None = None,
 ) -> Message:
     """Seal and add a message to an existing case, to the recipients its kind
-    allows: the case's queues, and the reporter for what the reporter may read."""
+    allows: the case's queues, and the reporter for what the reporter may read.
+    A reporter's message is tagged by the server; an officer's is signed with
+    ``signer``, their signing key (``authorship``)."""
     item = seal_message(
         disclosure_id=disclosure.id,
         seq=disclosure.take_seq(),
@@ -61,6 +65,12 @@ def store_message(
         recipients=recipients.for_message(session, disclosure, author_kind),
         officer_id=officer_id,
     )
+    if author_kind == AuthorKind.REPORTER:
+        authorship.vouch_by_server(session, item.row)
+    elif signer is None:
+        raise ValueError("an officer's message needs their signing key")
+    else:
+        authorship.sign_by_officer(item.row, signer)
     return _add(session, item, Message)
 
 

@@ -18,7 +18,7 @@ from hotline.crypto import envelopes
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import recovery_private_key
 from hotline.models import AuditEvent, Designation, Message, Officer, Queue, SealedKey
-from hotline.sealing.items import read_message
+from hotline.sealing.items import open_sealed_key, read_message
 from hotline.sealing.queue_keys import open_queue_key
 from hotline.sealing.recipients import queue_recipient
 from tests.helpers.instance import Initialised
@@ -207,7 +207,7 @@ def test_catch_up_reseals_an_item_filed_with_the_old_key_during_rotation(
                 item_kind="message",
                 disclosure_id=late.disclosure_id,
                 sealed=envelopes.seal(data_key, old_key.public_key(), "f" * 32, "message"),
-                seal_version=envelopes.SEAL_VERSION,
+                seal_version=envelopes.LEGACY_VERSION,
             )
         )
     with instance.database.transaction() as session:
@@ -218,7 +218,8 @@ def test_catch_up_reseals_an_item_filed_with_the_old_key_during_rotation(
     assert row is not None
     db.refresh(row)
     new_key = queue_key(db, initialised)
-    assert envelopes.open_sealed(row.sealed, new_key, row.item_id, "message") == data_key
+    assert row.seal_version == envelopes.SEAL_VERSION  # resealed in the newest version
+    assert open_sealed_key(row, new_key) == data_key
 
 
 def test_recover_gives_a_named_officer_the_queue_key(

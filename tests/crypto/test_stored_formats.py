@@ -163,7 +163,67 @@ def test_a_data_key_sealed_now_has_the_documented_info(reporter: codenames.Repor
         sealed, reporter.private_key.hpke(), info=hpke_info("b" * 32, "message")
     )
     assert opened == DATA_KEY
-    assert envelopes.SEAL_VERSION == 1
+    assert envelopes.LEGACY_VERSION == 1
+    assert envelopes.SEAL_VERSION == 2
+
+
+# --- version 2: items bound to their place (case, kind, author, sequence) ----------
+
+ITEM_V2_BOUND = "a" * 32 + "|" + "d" * 32 + "|message|officer:7|3"
+ITEM_V2_CIPHERTEXT = bytes.fromhex(
+    "15b05c1633f7ffcd897504362811431de58c19b86337e8f3be3d94894c2c7573fb0970c759a7aeb6"
+    "0b1fc796619d51faef6b7550a1dfd01e48ee934cb2b00c26176b73c1860041"
+)
+
+
+def test_an_item_sealed_in_version_2_before_opens_only_in_its_place() -> None:
+    from hotline.sealing.items import message_place
+
+    place = message_place("d" * 32, "officer", 7, 3)
+    bound = place.bound("a" * 32, 2)
+    assert bound == ITEM_V2_BOUND
+    assert (
+        envelopes.decrypt(DATA_KEY, bound, "body", ITEM_V2_CIPHERTEXT, version=2) == ITEM_PLAINTEXT
+    )
+    for moved in (
+        message_place("e" * 32, "officer", 7, 3),  # another case
+        message_place("d" * 32, "officer", 7, 4),  # reordered
+        message_place("d" * 32, "officer", 8, 3),  # another author
+        message_place("d" * 32, "reporter", None, 3),  # another author kind
+    ):
+        with pytest.raises(envelopes.CannotOpen):
+            envelopes.decrypt(
+                DATA_KEY, moved.bound("a" * 32, 2), "body", ITEM_V2_CIPHERTEXT, version=2
+            )
+    with pytest.raises(envelopes.CannotOpen):  # no downgrade to the id-only binding
+        envelopes.decrypt(DATA_KEY, "a" * 32, "body", ITEM_V2_CIPHERTEXT, version=1)
+
+
+def test_an_item_sealed_in_version_2_now_has_the_documented_layout() -> None:
+    sealed = envelopes.encrypt(DATA_KEY, ITEM_V2_BOUND, "body", ITEM_PLAINTEXT, version=2)
+    aad = b"hotline|aead|v2|" + ITEM_V2_BOUND.encode() + b"|body"
+    assert ChaCha20Poly1305(DATA_KEY).decrypt(sealed[:12], sealed[12:], aad) == ITEM_PLAINTEXT
+
+
+# --- key tags: HMAC-SHA256 under keys/key_tag_key -----------------------------------
+
+KEY_TAG = "5f93a516df4d9a8deb70b555638a6467444cb26dc9e2158b3d186b2594f4e048"
+
+
+def test_the_key_tag_is_unchanged() -> None:
+    import hmac
+
+    from hotline.crypto.key_tags import key_tag
+
+    public = bytes(range(32))
+    tag = key_tag(
+        b"t" * 32, purpose="queue", owner="queue:investigation", version=1, public_key=public
+    )
+    assert tag.hex() == KEY_TAG
+    message = b"hotline-key-tag-v1"
+    for part in (b"queue", b"queue:investigation", b"1", public):
+        message += len(part).to_bytes(4, "big") + part
+    assert hmac.new(b"t" * 32, message, hashlib.sha256).hexdigest() == KEY_TAG
 
 
 # --- officers' keys wrapped under their password ------------------------------------
@@ -271,7 +331,9 @@ THREAD = sms_thread.ThreadState(
 
 
 def test_the_sms_thread_keys_are_unchanged() -> None:
-    secrets = InstanceSecrets(pepper=PEPPER, secret_key=b"k" * 32, audit_key=b"a" * 32)
+    secrets = InstanceSecrets(
+        pepper=PEPPER, secret_key=b"k" * 32, audit_key=b"a" * 32, key_tag_key=b"t" * 32
+    )
     sender_key, state_key = sms_thread.thread_keys(secrets, SMS_SENDER)
     assert sender_key == SMS_SENDER_KEY
     assert state_key.hex() == SMS_STATE_KEY
@@ -341,12 +403,10 @@ def test_sealed_key_rows_keep_their_shape(reporter: codenames.ReporterKeys) -> N
         "message",
         "d" * 32,
     )
-    assert row["seal_version"] == 1
+    assert row["seal_version"] == 2
+    info = b"hotline|hpke|v2|" + ("b" * 32 + "|" + "d" * 32).encode() + b"|message"
     assert (
-        envelopes.SUITE.decrypt(
-            row["sealed"], reporter.private_key.hpke(), info=hpke_info("b" * 32, "message")
-        )
-        == DATA_KEY
+        envelopes.SUITE.decrypt(row["sealed"], reporter.private_key.hpke(), info=info) == DATA_KEY
     )
 
 

@@ -22,7 +22,7 @@ from hotline.procedure import AuthorKind, Category, Channel
 from hotline.routing import load_policy
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import queue_recipient, reporter_recipient
-from hotline.sealing.store import store_message
+from tests.helpers.writers import officer_writes
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Cases:
         self.secrets = load_secrets(config.keys_dir)
         self.kdf = CodenameKdf(self.secrets.pepper, n=config.scrypt_n)
         self.limits = Limits.from_config(config)
-        self.database = Database(config.database_url)
+        self.database = Database(config.database_url, keys=lambda: self.secrets)
         self.recovery = recovery_private_key(recovery_words)
 
     def close(self) -> None:
@@ -69,7 +69,7 @@ class Cases:
             disclosure = session.get(Disclosure, receipt.disclosure_id)
             assert disclosure is not None
             # An officer's reply, sealed to the queues and the reporter.
-            store_message(
+            officer_writes(
                 session, disclosure, author_kind=AuthorKind.OFFICER, text="reply " + text[:18]
             )
         return Filed(

@@ -22,7 +22,7 @@ from hotline.admin.designations import queue_key_from_recovery
 from hotline.config import Config
 from hotline.crypto.codenames import derive
 from hotline.crypto.keypairs import PrivateKey
-from hotline.crypto.keyring import load_secrets, recovery_private_key
+from hotline.crypto.keyring import load_secrets, recovery_private_key, secrets_loader
 from hotline.db import Database
 from hotline.models import Attachment, ContactDetail, Disclosure, Message, Queue, SealedKey
 from hotline.sealing.items import read_message
@@ -68,7 +68,7 @@ def verify(config: Config, recovery_words: str, outcomes: Iterable[Outcome]) -> 
     """Assert the receipted submissions are all there, whole, once; return counts."""
     receipted = [o for o in outcomes if o.codename and o.reference]
     pepper = load_secrets(config.keys_dir).pepper
-    database = Database(config.database_url)
+    database = Database(config.database_url, keys=secrets_loader(config.keys_dir))
     try:
         with database.sessions() as session:
             keys = queue_keys(session, recovery_words)

@@ -47,7 +47,7 @@ class Harness:
         self.secrets = load_secrets(self.config.keys_dir)
         self.kdf = CodenameKdf(self.secrets.pepper, n=self.config.scrypt_n)
         self.limits = Limits.from_config(self.config)
-        self.database = Database(self.config.database_url)
+        self.database = Database(self.config.database_url, keys=lambda: self.secrets)
         self.recovery = recovery_private_key(initialised.recovery_words)
 
     def file(self, draft: Draft) -> tuple[str, str]:

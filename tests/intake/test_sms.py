@@ -41,10 +41,10 @@ from hotline.models import Attachment, Disclosure, Message, Queue, Reporter, Sea
 from hotline.procedure import LANGUAGES, AuthorKind, Channel, Outcome, RewardState, Status
 from hotline.sealing.items import read_attachment, read_message
 from hotline.sealing.recipients import queue_recipient
-from hotline.sealing.store import store_message
 from tests.helpers.instance import Initialised
 from tests.helpers.reporter import check_in, jpeg_with_gps
 from tests.helpers.stored import assert_absent, dump_database
+from tests.helpers.writers import officer_writes
 
 TOKEN = "test-token"
 PUBLIC_URL = "https://hotline.example.org"
@@ -691,8 +691,10 @@ def test_an_officer_reply_reaches_the_reporter_through_status_and_more(
         )
         + " END"
     )
-    store_message(dbs, disclosure, author_kind=AuthorKind.NOTE, text="internal: check the assessor")
-    store_message(dbs, disclosure, author_kind=AuthorKind.OFFICER, text=long_reply)
+    officer_writes(
+        dbs, disclosure, author_kind=AuthorKind.NOTE, text="internal: check the assessor"
+    )
+    officer_writes(dbs, disclosure, author_kind=AuthorKind.OFFICER, text=long_reply)
     disclosure.reward_state = RewardState.PENDING_ASSESSMENT
     dbs.commit()
 
@@ -719,10 +721,10 @@ def test_status_shows_the_newest_unread_reply_then_the_next(phone: Phone, dbs: S
     first, _ = phone.send("1 " + REPORT)
     codename = codename_in(first)
     disclosure = only_disclosure(dbs)
-    store_message(
+    officer_writes(
         dbs, disclosure, author_kind=AuthorKind.OFFICER, text="Older question: which day?"
     )
-    store_message(
+    officer_writes(
         dbs, disclosure, author_kind=AuthorKind.OFFICER, text="Newer question: which lorry?"
     )
     dbs.commit()

@@ -35,10 +35,10 @@ from hotline.procedure import (
     Status,
 )
 from hotline.sealing.items import read_message
-from hotline.sealing.store import store_message
 from tests.helpers.desk import queue_keys, reporter_keys
 from tests.helpers.instance import Initialised
 from tests.helpers.stored import assert_absent, dump_database
+from tests.helpers.writers import officer_writes
 
 TOKEN = "at-callback-" + "7f" * 16
 PHONE = "+250788654321"
@@ -240,8 +240,8 @@ def test_a_second_session_with_the_code_shows_the_status_and_reads_the_reply(
     reply = "START Thank you. " + " ".join(
         f"Question {i}: which day did the lorry cross, and who drove it?" for i in range(8)
     )
-    store_message(dbs, disclosure, author_kind=AuthorKind.NOTE, text="internal: not for them")
-    store_message(dbs, disclosure, author_kind=AuthorKind.OFFICER, text=reply + " END")
+    officer_writes(dbs, disclosure, author_kind=AuthorKind.NOTE, text="internal: not for them")
+    officer_writes(dbs, disclosure, author_kind=AuthorKind.OFFICER, text=reply + " END")
     disclosure.status = Status.UNDER_INVESTIGATION
     disclosure.reward_state = RewardState.PENDING_ASSESSMENT
     dbs.commit()
@@ -486,7 +486,7 @@ def test_officer_replies_are_the_only_messages_a_caller_hears(
     code = CODE.search(file_report(handset, FIRST))
     assert code
     [disclosure] = disclosures(dbs)
-    store_message(dbs, disclosure, author_kind=AuthorKind.MEASURE, text="MEASURE: transfer")
+    officer_writes(dbs, disclosure, author_kind=AuthorKind.MEASURE, text="MEASURE: transfer")
     dbs.commit()
     kind, text = check(handset.again(), code.group(1))
     assert kind == "END"

@@ -26,6 +26,7 @@ from tests.helpers.reporter import (
     open_form,
 )
 from tests.helpers.stored import assert_absent, dump_database
+from tests.helpers.writers import officer_writes
 
 
 def count(db: Session, model: type) -> int:
@@ -244,14 +245,13 @@ def test_retaliation_from_check_in_is_a_new_linked_disclosure(
 
 
 def test_an_officer_reply_shows_at_check_in(client: FlaskClient, app: Flask, db: Session) -> None:
-    from hotline.sealing.store import store_message
 
     codename = element(file_report(client), "codename")
     disclosure = db.scalars(select(Disclosure)).one()
-    store_message(
+    officer_writes(
         db, disclosure, author_kind=AuthorKind.OFFICER, text="Thank you; which warehouse?"
     )
-    store_message(db, disclosure, author_kind=AuthorKind.NOTE, text="internal: check the assessor")
+    officer_writes(db, disclosure, author_kind=AuthorKind.NOTE, text="internal: check the assessor")
     db.commit()
     page = check_in(client, codename)
     assert "Thank you; which warehouse?" in page

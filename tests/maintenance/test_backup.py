@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from hotline import create_app
 from hotline.config import Config
-from hotline.crypto.keyring import SECRET_NAMES
+from hotline.crypto.keyring import SECRET_NAMES, secrets_loader
 from hotline.db import Database
 from hotline.maintenance.backup import backup, libpq_url
 from hotline.maintenance.errors import MaintenanceError
@@ -134,7 +134,7 @@ def test_a_sqlite_backup_restores_and_opens_with_codename_and_queue_keys(
     restored.parent.mkdir()
     shutil.copyfile(path, restored)
     config = initialised.config.with_changes(database_url=f"sqlite:///{restored}")
-    database = Database(config.database_url)
+    database = Database(config.database_url, keys=secrets_loader(config.keys_dir))
     try:
         with_queues = cases.texts_with_queue_keys(database, filed.disclosure_id)
         assert with_queues[0] == filed.text

@@ -22,7 +22,7 @@ from sqlalchemy.pool import NullPool
 
 from hotline import create_app
 from hotline.config import Config
-from hotline.crypto.keyring import KeysError
+from hotline.crypto.keyring import KeysError, secrets_loader
 from hotline.db import Database
 from hotline.initialise import initialise
 from tests.helpers import load
@@ -370,7 +370,7 @@ def test_a_report_on_a_full_disk_is_refused_clearly_and_leaves_nothing(
         assert UNAVAILABLE in response.get_data(as_text=True)
         assert response.headers["Retry-After"] == "60"
         (tiny_disk / "filler").unlink()
-        database = Database(config.database_url)
+        database = Database(config.database_url, keys=secrets_loader(config.keys_dir))
         try:
             with database.sessions() as session:
                 assert session.execute(text("SELECT count(*) FROM disclosures")).scalar() == 0

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from hotline.crypto.codenames import derive
-from hotline.crypto.keyring import load_secrets
+from hotline.crypto.keyring import load_secrets, secrets_loader
 from hotline.db import Database
 from hotline.models import Disclosure, SmsThread
 from hotline.sealing.items import read_message
@@ -74,7 +74,7 @@ def test_a_dialogue_alternating_between_servers_files_one_case(
     codename = codes.pop()
     pepper = load_secrets(config.keys_dir).pepper
     reporter = derive(codename, pepper)
-    database = Database(config.database_url)
+    database = Database(config.database_url, keys=secrets_loader(config.keys_dir))
     try:
         with database.sessions() as session:
             disclosures = session.scalars(select(Disclosure)).all()

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from hotline.crypto.keyring import secrets_loader
 from hotline.db import Database
 from hotline.models import today
 from tests.helpers.browser import CHROMIUM_ARGS, CHROMIUM_CANDIDATES, screenshot
@@ -32,7 +33,9 @@ pytestmark = pytest.mark.xdist_group("chromium")
 
 @pytest.fixture
 def server(initialised: Initialised, tmp_path: Path) -> Iterator[Server]:
-    database = Database(initialised.config.database_url)
+    database = Database(
+        initialised.config.database_url, keys=secrets_loader(initialised.config.keys_dir)
+    )
     with database.transaction() as session:
         insert_cases(session, generate(1500, today() - dt.timedelta(days=3 * 365), today()))
     database.dispose()

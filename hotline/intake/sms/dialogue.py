@@ -54,6 +54,7 @@ from hotline.procedure import (
     RewardState,
 )
 from hotline.routing import Policy
+from hotline.sealing import authorship
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import reporter_recipient
 from hotline.sealing.shredding import CASE_CONTENT, shred
@@ -273,7 +274,9 @@ class Dialogue:
             if disclosure.reward_state != RewardState.NOT_ELIGIBLE:
                 line += " " + texts.reward(disclosure.reward_state)
             lines.append(line)
-        unread = list(
+        # Only replies their officer verifiably signed: a forged one never
+        # reaches the reporter, and raises the alarm.
+        unread = authorship.Checker(self.session).verified(
             self.session.scalars(
                 select(Message)
                 .join(Disclosure, Disclosure.id == Message.disclosure_id)

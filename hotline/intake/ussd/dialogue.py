@@ -23,6 +23,7 @@ from hotline.intake.ussd.screens import Screens, fits, language_menu, paginate, 
 from hotline.models import Disclosure, Message
 from hotline.procedure import AuthorKind, Channel, DraftRefusal, RewardState
 from hotline.routing import Policy
+from hotline.sealing import authorship
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import reporter_recipient
 
@@ -173,16 +174,20 @@ def _status(session: Session, position: Position, screens: Screens, kdf: Codenam
         keys = None
     if keys is None:
         return Screen(screens.unknown_code(), final=True)
-    newest = session.scalars(
-        select(Message)
-        .join(Disclosure, Disclosure.id == Message.disclosure_id)
-        .where(
-            Disclosure.reporter_id == keys.reporter_id,
-            Message.author_kind == AuthorKind.OFFICER,
-            Message.reporter_read.is_(False),
+    # Only replies their officer verifiably signed (a forged one raises the alarm).
+    verified = authorship.Checker(session).verified(
+        session.scalars(
+            select(Message)
+            .join(Disclosure, Disclosure.id == Message.disclosure_id)
+            .where(
+                Disclosure.reporter_id == keys.reporter_id,
+                Message.author_kind == AuthorKind.OFFICER,
+                Message.reporter_read.is_(False),
+            )
+            .order_by(Message.created_on.desc(), Message.seq.desc())
         )
-        .order_by(Message.created_on.desc(), Message.seq.desc())
-    ).first()
+    )
+    newest = verified[0] if verified else None
     if position.pages_read == 0 or newest is None:
         return _overview(session, keys, screens, has_reply=newest is not None)
     private = {reporter_recipient(keys.reporter_id): keys.private_key}

@@ -1,0 +1,194 @@
+"""Who wrote each item, in a form the database cannot forge.
+
+Sealing needs only public keys, so a database writer could otherwise add a
+message with ``author_kind='officer'`` and have it shown to the reporter as a
+reply. Each message carries ``authenticity``:
+
+* ``0x02 ‖ signature``: an officer's Ed25519 ‖ ML-DSA-65 signature
+  (``crypto.signing``) with the signing key their password unwraps; the public
+  half is tagged under ``keys/`` (``trust``), so it cannot be swapped either;
+* ``0x01 ‖ HMAC-SHA256(keys/key_tag_key, statement)``: the server's tag, for
+  what reporters and channels send, and (trust on upgrade) for every message
+  stored before revision 0006.
+
+Both cover the statement (a stored format)::
+
+    "hotline-item-v1" ‖ lp(case id) ‖ lp(item id) ‖ lp("message")
+    ‖ lp(author kind) ‖ lp(officer id or "") ‖ lp(decimal seq) ‖ lp(ciphertext)
+
+An item whose authenticity fails is never shown to the reporter, is shown on
+the desk as unverified, and raises the alarm for the administrators.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.crypto import key_tags, signing
+from hotline.crypto.signing import SigningKey
+from hotline.models import Message, Officer
+from hotline.procedure import AuthorKind
+from hotline.sealing import trust
+
+SERVER = b"\x01"
+OFFICER = b"\x02"
+STATEMENT = b"hotline-item-v1"
+SIGNING_PURPOSE = "signing"
+
+
+def _lp(value: bytes) -> bytes:
+    return len(value).to_bytes(4, "big") + value
+
+
+def statement(
+    *,
+    disclosure_id: str,
+    item_id: str,
+    author_kind: str,
+    officer_id: int | None,
+    seq: int,
+    ciphertext: bytes,
+) -> bytes:
+    parts = [
+        disclosure_id.encode(),
+        item_id.encode(),
+        b"message",
+        str(author_kind).encode(),
+        b"" if officer_id is None else str(officer_id).encode(),
+        str(seq).encode(),
+        ciphertext,
+    ]
+    return STATEMENT + b"".join(_lp(part) for part in parts)
+
+
+def _statement_of(row: Mapping[str, Any] | Message) -> bytes:
+    values: Mapping[str, Any] = (
+        row if not isinstance(row, Message) else {name: getattr(row, name) for name in _STATED}
+    )
+    return statement(
+        disclosure_id=values["disclosure_id"],
+        item_id=values["id"],
+        author_kind=values["author_kind"],
+        officer_id=values.get("officer_id"),
+        seq=values["seq"],
+        ciphertext=bytes(values["body"]),
+    )
+
+
+_STATED = ("disclosure_id", "id", "author_kind", "officer_id", "seq", "body")
+
+
+def server_tag(tag_key: bytes, message: bytes) -> bytes:
+    return SERVER + hmac.new(tag_key, message, hashlib.sha256).digest()
+
+
+def vouch_by_server(session: Session, row: dict[str, Any]) -> None:
+    """Tag a reporter's or channel's message row (not yet written)."""
+    row["authenticity"] = server_tag(
+        trust.instance_secrets(session).key_tag_key, _statement_of(row)
+    )
+
+
+def sign_by_officer(row: dict[str, Any], signer: SigningKey) -> None:
+    """Sign an officer's message row (not yet written)."""
+    row["authenticity"] = OFFICER + signer.sign(_statement_of(row))
+
+
+# --- officers' signing keys -------------------------------------------------------
+
+
+def signing_key_tag(tag_key: bytes, officer_id: int, public: bytes) -> bytes:
+    return key_tags.key_tag(
+        tag_key,
+        purpose=SIGNING_PURPOSE,
+        owner=f"officer:{officer_id}",
+        version=1,
+        public_key=public,
+    )
+
+
+def set_signing_key(session: Session, officer: Officer, signer: SigningKey) -> None:
+    """Store the public half of a new signing key, tagged."""
+    public = signer.public_bytes()
+    officer.signing_public_key = public
+    officer.signing_key_tag = signing_key_tag(
+        trust.instance_secrets(session).key_tag_key, officer.id, public
+    )
+
+
+def signing_key_holds(tag_key: bytes, officer: Officer) -> bool:
+    public = officer.signing_public_key
+    tag = officer.signing_key_tag
+    if public is None or tag is None:
+        return False
+    expected = signing_key_tag(tag_key, officer.id, public)
+    return hmac.compare_digest(expected, bytes(tag))
+
+
+# --- checking -----------------------------------------------------------------------
+
+
+class Checker:
+    """Checks messages, looking each author's signing key up once."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.tag_key = trust.instance_secrets(session).key_tag_key
+        self._keys: dict[int, bytes | None] = {}
+
+    def _officer_key(self, officer_id: int) -> bytes | None:
+        if officer_id not in self._keys:
+            officer = self.session.get(Officer, officer_id)
+            if officer is None or not signing_key_holds(self.tag_key, officer):
+                if officer is not None and officer.signing_public_key is not None:
+                    trust.raise_alarm(
+                        self.session, f"officers/{officer_id}", "signing key fails its tag"
+                    )
+                self._keys[officer_id] = None
+            else:
+                self._keys[officer_id] = officer.signing_public_key
+        return self._keys[officer_id]
+
+    def holds(self, message: Message) -> bool:
+        """Whether the message is what its author wrote, where they wrote it."""
+        proof = message.authenticity
+        if proof is None or len(proof) < 1:
+            return False
+        proof = bytes(proof)
+        text = _statement_of(message)
+        if proof[:1] == SERVER:
+            return hmac.compare_digest(proof, server_tag(self.tag_key, text))
+        if proof[:1] == OFFICER and message.author_kind != AuthorKind.REPORTER:
+            if message.officer_id is None:
+                return False
+            public = self._officer_key(message.officer_id)
+            return public is not None and signing.verify(public, text, proof[1:])
+        return False
+
+    def check(self, message: Message) -> bool:
+        """:meth:`holds`, raising the alarm for a message that fails."""
+        if self.holds(message):
+            return True
+        trust.raise_alarm(self.session, f"messages/{message.id}", "unverifiable item")
+        return False
+
+    def verified(self, messages: Iterable[Message]) -> list[Message]:
+        """The messages that hold; the alarm is raised for the rest."""
+        return [message for message in messages if self.check(message)]
+
+
+def vouch_for_stored(session: Session) -> int:
+    """Trust on upgrade: the server's tag on every message stored before
+    revision 0006. Run only by ``hotline init`` in the upgrading run."""
+    tag_key = trust.instance_secrets(session).key_tag_key
+    count = 0
+    for message in session.scalars(select(Message).where(Message.authenticity.is_(None))):
+        message.authenticity = server_tag(tag_key, _statement_of(message))
+        count += 1
+    return count
