@@ -3,7 +3,8 @@
 The PDF (fpdf2: pure Python, well kept, embeds a Unicode font and shapes
 Arabic right to left with HarfBuzz; WeasyPrint would need Pango and a browser
 engine, reportlab cannot shape Arabic) holds the case's facts and deadlines,
-every message the officer's keys open, internal notes only when asked for, the
+every message the officer's keys open (an item whose signature or server tag
+does not verify is marked so, never printed), internal notes only when asked for, the
 list of files with their SHA-256 digests, and the case's audit events. The zip
 holds the cleaned files as the desk serves them, named safely, with the same
 digests in a manifest. Both are built in memory, never written to disk here,
@@ -212,7 +213,10 @@ class CaseFilePdf:
             if message.author:
                 author += f" ({message.author})"
             self.line(f"#{message.seq}  {message.created_on.isoformat()}  {author}")
-            self.line(message.text if message.text is not None else "[cannot be opened]")
+            if not message.verified:
+                self.line("[unverified: not shown, reported to administrators]")
+            else:
+                self.line(message.text if message.text is not None else "[cannot be opened]")
             self.pdf.ln(2)
 
         self.heading("Files")

@@ -31,10 +31,10 @@ from hotline.intake.voice.disguise import lpc, pole_angles, read_wav, write_wav
 from hotline.models import Disclosure
 from hotline.procedure import AuthorKind, Category, Channel
 from hotline.sealing.items import read_attachment, read_message
-from hotline.sealing.store import store_message
 from tests.helpers.desk import queue_keys, reporter_keys
 from tests.helpers.instance import Initialised
 from tests.helpers.stored import assert_absent, dump_database
+from tests.helpers.writers import officer_writes
 from tests.intake.test_sms import ACCOUNT_SID, PUBLIC_URL, TOKEN, FakeTwilio
 
 CALLER = "+250788777666"
@@ -206,8 +206,8 @@ def test_a_follow_up_call_hears_the_officer_reply_and_records_an_answer(
 ) -> None:
     code = spoken_code(report_by_voice(call)[0])
     disclosure = dbs.scalars(select(Disclosure)).one()
-    store_message(dbs, disclosure, author_kind=AuthorKind.NOTE, text="internal: do not read")
-    store_message(dbs, disclosure, author_kind=AuthorKind.OFFICER, text="Which border post?")
+    officer_writes(dbs, disclosure, author_kind=AuthorKind.NOTE, text="internal: do not read")
+    officer_writes(dbs, disclosure, author_kind=AuthorKind.OFFICER, text="Which border post?")
     dbs.commit()
 
     second = Call(call.client)

@@ -41,6 +41,7 @@ from hotline.intake.voice.disguise import UnreadableAudio, disguise_wav
 from hotline.intake.voice.prompts import PROMPTS, Speaker, recorded
 from hotline.models import Disclosure, Message
 from hotline.procedure import DEFAULT_LANGUAGE, LANGUAGES, AuthorKind, Category, Channel, Status
+from hotline.sealing import authorship
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import reporter_recipient
 
@@ -422,16 +423,20 @@ def follow_up() -> Response:
     )
     for disclosure in cases:
         speaker.words(response, _status_words(language, disclosure.status))
-    newest = session.scalars(
-        select(Message)
-        .join(Disclosure, Disclosure.id == Message.disclosure_id)
-        .where(
-            Disclosure.reporter_id == keys.reporter_id,
-            Message.author_kind == AuthorKind.OFFICER,
-            Message.reporter_read.is_(False),
+    # Only replies their officer verifiably signed (a forged one raises the alarm).
+    verified = authorship.Checker(session).verified(
+        session.scalars(
+            select(Message)
+            .join(Disclosure, Disclosure.id == Message.disclosure_id)
+            .where(
+                Disclosure.reporter_id == keys.reporter_id,
+                Message.author_kind == AuthorKind.OFFICER,
+                Message.reporter_read.is_(False),
+            )
+            .order_by(Message.created_on.desc(), Message.seq.desc())
         )
-        .order_by(Message.created_on.desc(), Message.seq.desc())
-    ).first()
+    )
+    newest = verified[0] if verified else None
     if newest is None:
         speaker.prompt(response, "no-reply")
     else:
