@@ -144,6 +144,8 @@ class RefusalReason(Term):
     BAD_REWARD_STATE = "bad_reward_state"
     REWARD_TRANSITION = "reward_transition"
     CANNOT_OPEN = "cannot_open"
+    NO_SELECTION = "no_selection"
+    TOO_MANY_SELECTED = "too_many_selected"
 
 
 class RequestStatus(Term):
@@ -290,5 +292,7 @@ _LABELS: Mapping[type[Term], Mapping[Term, LazyString]] = {
             "A reward that is “%(before)s” cannot become “%(after)s”."
         ),
         RefusalReason.CANNOT_OPEN: _l("This file cannot be opened with your keys."),
+        RefusalReason.NO_SELECTION: _l("Select at least one case first."),
+        RefusalReason.TOO_MANY_SELECTED: _l("Select at most one page of cases at a time."),
     },
 }
