@@ -186,7 +186,8 @@ def filtered(
     if f.unread:
         query = query.where(Disclosure.unread.is_(True))
     if f.assignee == Assignee.MINE:
-        query = query.where(Disclosure.assigned_officer_id == officer_id)
+        # Never "== None", which SQL would read as "unassigned".
+        query = query.where(Disclosure.assigned_officer_id == (officer_id or -1))
     elif f.assignee == Assignee.UNASSIGNED:
         query = query.where(Disclosure.assigned_officer_id.is_(None))
     if f.overdue == Overdue.ACKNOWLEDGEMENT:
