@@ -175,10 +175,12 @@ def audit_verify(expected: str | None) -> None:
 
 def register_commands(app: Flask) -> None:
     from hotline.admin.cli import register as register_admin_commands
+    from hotline.admin.officer_cli import register as register_officer_commands
     from hotline.intake.email.cli import register as register_email_commands
     from hotline.maintenance.cli import register as register_maintenance_commands
     from hotline.transparency.cli import register as register_transparency_commands
 
+    register_officer_commands(officer_group)
     for command in (init_command, officer_group, audit_group):
         app.cli.add_command(command)
     register_admin_commands(app)
