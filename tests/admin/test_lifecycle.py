@@ -125,3 +125,39 @@ def test_unknown_officers_are_refused_clearly(runner: FlaskCliRunner) -> None:
 
 def _params(app: Flask) -> Any:
     return app.extensions["hotline"].argon2_params
+
+
+def test_an_administrator_resets_an_officer_on_the_desk_with_the_keys_they_hold(
+    app: Flask, client: Any, db: Session, make_officer: Any
+) -> None:
+    admin: OfficerLogin = make_officer("chief", ["internal_audit"], admin=True)
+    officer: OfficerLogin = make_officer("mugisha", ["internal_audit", "investigation"])
+    their_desk, _reference = _reply_and_keep_session(app, client, officer)
+    # Not an administrator: the reset page is not theirs to use.
+    forged = desk_post(their_desk, f"/officer/admin/officers/{admin.officer_id}/reset")
+    assert forged.status_code in (302, 303, 403)
+    assert [e.subject for e in audit_events(db, "officer.reset")] == []
+
+    admin_desk = officer_client(app, admin)
+    response = desk_post(admin_desk, f"/officer/admin/officers/{officer.officer_id}/reset")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    password = re.search(r'id="one-time-password">([^<]+)<', page)
+    uri = re.search(r'id="totp-uri" class="wrap">([^<]+)<', page)
+    assert password
+    assert uri
+    assert re.search(r'id="sealed">internal_audit<', page)
+    assert re.search(r'id="pending">investigation<', page)
+    assert their_desk.get("/officer/").status_code != 200
+
+    db.expire_all()
+    signed = sign_in(
+        db,
+        "mugisha",
+        password.group(1),
+        _code(uri.group(1).replace("&amp;", "&")),
+        params=_params(app),
+    )
+    keys = unseal_designations(db, signed.officer, signed.unlocked.private_key).keys
+    assert set(keys) == {"internal_audit"}
