@@ -75,6 +75,8 @@ STORED: dict[type[Term], list[str]] = {
         "bad_reward_state",
         "reward_transition",
         "cannot_open",
+        "no_selection",
+        "too_many_selected",
     ],
 }
 TERMS = [member for vocabulary in STORED for member in vocabulary]

@@ -82,6 +82,13 @@ class Disclosure(Base):
         Index("ix_disclosures_activity_id", text("coalesce(last_activity_on, received_on)"), "id"),
         Index("ix_disclosures_due_id", text("coalesce(feedback_due, acknowledgement_due)"), "id"),
         Index("ix_disclosures_assigned_received", "assigned_officer_id", "received_on", "id"),
+        # The queue's search by the start of a reference (LIKE 'HL-7K%'): PostgreSQL
+        # needs the pattern operator class to use an index for it in any locale.
+        Index(
+            "ix_disclosures_reference_prefix",
+            "reference",
+            postgresql_ops={"reference": "varchar_pattern_ops"},
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

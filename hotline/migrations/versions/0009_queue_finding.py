@@ -47,8 +47,16 @@ def upgrade() -> None:
         ["assigned_officer_id", "received_on", "id"],
     )
 
+    op.create_index(
+        "ix_disclosures_reference_prefix",
+        "disclosures",
+        ["reference"],
+        postgresql_ops={"reference": "varchar_pattern_ops"},
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_disclosures_reference_prefix", table_name="disclosures")
     op.drop_index("ix_disclosures_assigned_received", table_name="disclosures")
     op.drop_index("ix_disclosures_due_id", table_name="disclosures")
     op.drop_index("ix_disclosures_activity_id", table_name="disclosures")
