@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | sha1sum | cut -c1-12)
 TESTSTAMP := $(STAMP)-test
 
-.PHONY: run test lint bench translations catalogues clean
+.PHONY: run test lint bench bench-queue translations catalogues clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ test: $(TESTSTAMP) translations
 
 bench: $(TESTSTAMP) translations
 	$(BIN)/python -m bench
+
+bench-queue: $(TESTSTAMP) translations
+	$(BIN)/python -m bench.queue_finding
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

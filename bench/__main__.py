@@ -35,7 +35,7 @@ from tests.helpers import load
 from tests.helpers.servers import gunicorn
 
 RESULTS = Path(__file__).parent / "results.md"
-QUEUE_PATHS = ["/officer/", "/officer/?page=1000", "/officer/?unread=1&status=received"]
+QUEUE_PATHS = ["/officer/", "/officer/?last=1", "/officer/?unread=1&status=received"]
 QUEUE_REPEATS = 40
 
 

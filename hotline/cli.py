@@ -219,10 +219,12 @@ def verify_command(clear_alarms: bool) -> None:
 
 def register_commands(app: Flask) -> None:
     from hotline.admin.cli import register as register_admin_commands
+    from hotline.admin.officer_cli import register as register_officer_commands
     from hotline.intake.email.cli import register as register_email_commands
     from hotline.maintenance.cli import register as register_maintenance_commands
     from hotline.transparency.cli import register as register_transparency_commands
 
+    register_officer_commands(officer_group)
     for command in (init_command, officer_group, audit_group, verify_command):
         app.cli.add_command(command)
     register_admin_commands(app)

@@ -145,6 +145,8 @@ class RefusalReason(Term):
     REWARD_TRANSITION = "reward_transition"
     CANNOT_OPEN = "cannot_open"
     SIGN_IN_AGAIN = "sign_in_again"
+    NO_SELECTION = "no_selection"
+    TOO_MANY_SELECTED = "too_many_selected"
 
 
 class RequestStatus(Term):
@@ -292,5 +294,7 @@ _LABELS: Mapping[type[Term], Mapping[Term, LazyString]] = {
         ),
         RefusalReason.CANNOT_OPEN: _l("This file cannot be opened with your keys."),
         RefusalReason.SIGN_IN_AGAIN: _l("Sign out and in again: what you write is now signed."),
+        RefusalReason.NO_SELECTION: _l("Select at least one case first."),
+        RefusalReason.TOO_MANY_SELECTED: _l("Select at most one page of cases at a time."),
     },
 }

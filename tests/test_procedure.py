@@ -76,6 +76,8 @@ STORED: dict[type[Term], list[str]] = {
         "reward_transition",
         "cannot_open",
         "sign_in_again",
+        "no_selection",
+        "too_many_selected",
     ],
 }
 TERMS = [member for vocabulary in STORED for member in vocabulary]

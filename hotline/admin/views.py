@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from hotline.admin import service as administration
 from hotline.admin.designations import NoQueueKey
+from hotline.admin.lifecycle import reset_officer
 from hotline.admin.queue_rotation import rotate_held_queue
 from hotline.audit import record, verify
 from hotline.auth.service import desk_keys
@@ -30,6 +31,7 @@ from hotline.auth.session import (
     set_officer_cookie,
     signed_in_officer,
 )
+from hotline.crypto.keypairs import PrivateKey
 from hotline.instance import current, db_session
 from hotline.models import Officer, Queue
 
@@ -173,6 +175,41 @@ def deactivate(officer_id: int) -> Response | WerkzeugResponse:
     session.commit()
     current().sessions.backend.delete_for_officer(officer_id)
     return redirect(url_for("admin.officers", done="deactivated"), code=303)
+
+
+@blueprint.post("/admin/officers/<int:officer_id>/reset")
+@admin_required
+def reset(officer_id: int) -> Response:
+    """A one-time password and new TOTP enrolment for an officer who lost theirs;
+    their queues re-sealed with the keys this administrator holds."""
+    by = signed_in_officer()
+    session = db_session()
+    target = session.get(Officer, officer_id)
+    if target is None or target.id == by.officer_id:
+        return _refused(administration.UnknownOfficer("not an officer you can reset"))
+
+    def held(queue: Queue) -> PrivateKey | None:
+        try:
+            return administration.held_queue_key(queue, by.queue_keys)
+        except administration.QueueNotHeld:
+            return None
+
+    try:
+        done = reset_officer(
+            session,
+            target,
+            queue_key=held,
+            params=current().argon2_params,
+            audit_key=_audit_key(),
+            actor=by.actor,
+        )
+    except administration.AdministrationError as exc:
+        return _refused(exc)
+    session.commit()
+    current().sessions.backend.delete_for_officer(officer_id)
+    response = _page("officer/admin_reset.html", reset=done)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @blueprint.post("/admin/queues/<slug>/rotate")

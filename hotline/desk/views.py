@@ -52,13 +52,12 @@ from hotline.desk.forms import (
     StatusForm,
     case_page_forms,
 )
-from hotline.desk.queue import CaseFilter, list_cases
 from hotline.desk.rerouting import reroute
 from hotline.desk.rewards import parse_amount, set_reward
 from hotline.desk.wording import DONE, money, refusal_message
 from hotline.instance import current, db_session
 from hotline.models import today
-from hotline.procedure import REWARD_PERCENT, Category, LinkKind, RefusalReason, Status
+from hotline.procedure import REWARD_PERCENT, LinkKind, RefusalReason, Status
 from hotline.references import normalise_reference
 from hotline.sealing.trust import open_alarms
 
@@ -78,30 +77,6 @@ def _case_url(reference: str, done: str) -> str:
 
 
 # --- the case list and the case page --------------------------------------------------
-
-
-@blueprint.get("/")
-@officer_required
-def queue() -> Response:
-    officer = signed_in_officer()
-    args = request.args
-    case_filter = CaseFilter(
-        status=Status.parse(args.get("status")),
-        category=Category.parse(args.get("category")),
-        queue=args.get("queue") if args.get("queue") in officer.queue_keys else None,
-        overdue=args.get("overdue") == "1",
-        unread=args.get("unread") == "1",
-    )
-    page = list_cases(db_session(), officer.queues, case_filter, args.get("page", 1, type=int))
-    return make_response(
-        render_template(
-            "officer/queue.html",
-            page=page,
-            case_filter=case_filter,
-            filter_args={k: v for k, v in args.items() if k != "page"},
-        ),
-        200,
-    )
 
 
 def _case_page(
@@ -421,6 +396,9 @@ def _forbidden(_error: QueueForbidden) -> Response:
 
 
 def register(app: Flask) -> None:
+    # The queue page's routes live in their own module, on this blueprint.
+    from hotline.desk import queue_page  # noqa: F401
+
     app.register_blueprint(blueprint)
 
     @app.context_processor

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hotline.db import Base, StoredTerm, term_columns
@@ -71,6 +81,17 @@ class Disclosure(Base):
         # The officer's queue, newest first: read backwards, it gives the first
         # page without sorting every case.
         Index("ix_disclosures_received_id", "received_on", "id"),
+        # Seek pagination for the other sorts and the "mine" filter (0009).
+        Index("ix_disclosures_activity_id", text("coalesce(last_activity_on, received_on)"), "id"),
+        Index("ix_disclosures_due_id", text("coalesce(feedback_due, acknowledgement_due)"), "id"),
+        Index("ix_disclosures_assigned_received", "assigned_officer_id", "received_on", "id"),
+        # The queue's search by the start of a reference (LIKE 'HL-7K%'): PostgreSQL
+        # needs the pattern operator class to use an index for it in any locale.
+        Index(
+            "ix_disclosures_reference_prefix",
+            "reference",
+            postgresql_ops={"reference": "varchar_pattern_ops"},
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -90,6 +111,9 @@ class Disclosure(Base):
     assigned_officer_id: Mapped[int | None] = mapped_column(
         ForeignKey("officers.id", ondelete="SET NULL")
     )
+    #: The day of the latest message, reply or note (the queue sorts by it;
+    #: NULL, for rows written without it, counts as the day received).
+    last_activity_on: Mapped[dt.date | None] = mapped_column(Date, default=today)
     #: The reporter wrote something no officer has opened yet.
     unread: Mapped[bool] = mapped_column(Boolean, default=True)
     next_seq: Mapped[int] = mapped_column(Integer, default=1)
@@ -122,8 +146,11 @@ class Disclosure(Base):
         return sorted(e.queue_slug for e in self.exclusions)
 
     def take_seq(self) -> int:
+        """The next message's number; every message, reply and note takes one,
+        so this is where the case's last activity moves."""
         seq = self.next_seq
         self.next_seq = seq + 1
+        self.last_activity_on = today()
         return seq
 
 

@@ -7,7 +7,8 @@ not ``style`` attributes, which that policy would block. Every chart has a
 text, so a screen reader or a black-and-white print loses nothing.
 
 A value of ``None`` draws no bar, only its marker ("<5", "x"): a hidden count
-must not leak through a bar's height.
+must not leak through a bar's height. A group whose every bar is "<5" says so
+in words (``hidden_label``) instead of showing an empty axis.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def bar_chart(
     *,
     stacked: bool = False,
     width: int = 640,
+    hidden_label: str = "",
 ) -> Markup:
     """Grouped (or stacked) bars: one group per label in ``groups``.
 
@@ -86,13 +88,24 @@ def bar_chart(
     for i, group in enumerate(groups):
         x0 = 10 + i * group_width + (group_width - bar_width * bars_per_group) / 2
         stack = 0
+        hidden = [s.markers[i] if i < len(s.markers) else "" for s in series if s.values[i] is None]
+        if hidden_label and series and len(hidden) == len(series) and set(hidden) == {"<5"}:
+            # Nothing drawn at all reads as "no cases"; say what the bars hide.
+            parts.append(
+                f'<text x="{10 + (i + 0.5) * group_width:.1f}" y="{baseline - PLOT_HEIGHT / 2}" '
+                f'font-size="12" text-anchor="middle" fill="#222" class="hidden-group">'
+                f"{escape(hidden_label)}</text>"
+            )
+            hidden_group = True
+        else:
+            hidden_group = False
         for k, s in enumerate(series):
             value = s.values[i]
             x = x0 if stacked else x0 + k * bar_width
             colour = PALETTE[k % len(PALETTE)]
             if value is None:
                 marker = s.markers[i] if i < len(s.markers) else ""
-                if not stacked and marker:
+                if not stacked and marker and not hidden_group:
                     parts.append(
                         f'<text x="{x + bar_width / 2:.1f}" y="{baseline - 4}" font-size="11" '
                         f'text-anchor="middle" fill="#444">{escape(marker)}</text>'

@@ -113,6 +113,7 @@ def received_chart(stats: PublicStatistics) -> Markup | None:
         [str(t.year) for t in years],
         series,
         width=360,
+        hidden_label=_("fewer than 5"),
     )
 
 

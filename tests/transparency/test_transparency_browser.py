@@ -101,3 +101,23 @@ def test_statistics_page_renders_on_a_phone(server: Server, backend: str) -> Non
             screenshot(page, "transparency")
 
     on_phone(check)
+
+
+@pytest.mark.browser
+def test_public_tables_fit_a_phone_without_scrolling_inside(server: Server, backend: str) -> None:
+    """The yearly table used to run off the right edge at 360 px: every column
+    must be readable without sliding the table sideways."""
+
+    def check(page: Any) -> None:
+        page.goto(server.url + "/transparency")
+        widths = page.evaluate(
+            "[...document.querySelectorAll('.scroll')].map(b => [b.scrollWidth, b.clientWidth])"
+        )
+        assert widths
+        for scroll_width, client_width in widths:
+            assert scroll_width <= client_width, widths
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        if backend == "sqlite":
+            screenshot(page, "transparency-table")
+
+    on_phone(check)
