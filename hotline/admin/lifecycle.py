@@ -22,10 +22,17 @@ from sqlalchemy.orm import Session
 from hotline.admin.designations import designate
 from hotline.admin.service import CannotDeactivate, UnknownOfficer
 from hotline.audit import record
-from hotline.auth.officers import generate_password, password_hasher, provisioning_uri
+from hotline.auth.officers import (
+    UnlockedOfficer,
+    ensure_signing_key,
+    generate_password,
+    password_hasher,
+    provisioning_uri,
+)
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.keyring import Argon2Params, password_kek, wrap
 from hotline.models import Officer, Queue
+from hotline.sealing import trust
 
 
 @dataclass(frozen=True, repr=False)
@@ -82,7 +89,13 @@ def reset_officer(
     officer.key_params = params.encode()
     officer.key_salt = salt
     officer.public_key = private_key.public_key().raw
+    trust.tag(session, officer)
     officer.wrapped_private_key = wrap(kek, private_key.raw, f"officer-key|{officer.id}")
+    # The old signing key is wrapped under the lost password: a new one, made
+    # under the one-time password. (Items signed before the reset are checked
+    # against the officer's current signing key: see README's security model.)
+    officer.wrapped_signing_key = None
+    ensure_signing_key(session, officer, UnlockedOfficer(officer.id, private_key, totp_secret, kek))
     officer.wrapped_totp_secret = wrap(kek, totp_secret, f"officer-totp|{officer.id}")
     officer.totp_enrolled = True
     officer.totp_last_step = None

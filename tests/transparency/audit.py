@@ -203,7 +203,7 @@ class StatsTables(html.parser.HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
-        if tag == "table" and attributes.get("class") == "stats":
+        if tag == "table" and "stats" in (attributes.get("class") or "").split():
             self._year = int((attributes.get("id") or "t0")[1:])
             self.tables[self._year] = {}
             self._columns = []
