@@ -143,6 +143,7 @@ class RefusalReason(Term):
     AMOUNT_MISSING = "amount_missing"
     BAD_REWARD_STATE = "bad_reward_state"
     REWARD_TRANSITION = "reward_transition"
+    SAME_OFFICER = "same_officer"
     CANNOT_OPEN = "cannot_open"
     SIGN_IN_AGAIN = "sign_in_again"
     NO_SELECTION = "no_selection"
@@ -291,6 +292,10 @@ _LABELS: Mapping[type[Term], Mapping[Term, LazyString]] = {
         RefusalReason.BAD_REWARD_STATE: _l("Choose one of the listed reward states."),
         RefusalReason.REWARD_TRANSITION: _l(
             "A reward that is “%(before)s” cannot become “%(after)s”."
+        ),
+        RefusalReason.SAME_OFFICER: _l(
+            "Another officer must do this: the one who assessed a reward does not approve it,"
+            " and neither marks it paid."
         ),
         RefusalReason.CANNOT_OPEN: _l("This file cannot be opened with your keys."),
         RefusalReason.SIGN_IN_AGAIN: _l("Sign out and in again: what you write is now signed."),

@@ -74,6 +74,7 @@ STORED: dict[type[Term], list[str]] = {
         "amount_missing",
         "bad_reward_state",
         "reward_transition",
+        "same_officer",
         "cannot_open",
         "sign_in_again",
         "no_selection",

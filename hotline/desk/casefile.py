@@ -67,12 +67,14 @@ class FileEntry:
 
 @dataclass(frozen=True)
 class LinkedCase:
-    reference: str
+    #: None (and no category, status or closure) when the officer cannot open
+    #: the other case: they see "linked to an earlier disclosure", nothing more.
+    reference: str | None
     kind: LinkKind
     #: True when this case points at the other (retaliation case → original).
     outgoing: bool
-    category: Category
-    status: Status
+    category: Category | None
+    status: Status | None
     outcome: Outcome | None
     closed_on: dt.date | None
     openable: bool
@@ -80,7 +82,8 @@ class LinkedCase:
 
 @dataclass(frozen=True)
 class CheckinEntry:
-    original_reference: str
+    #: None when the officer cannot open the original case.
+    original_reference: str | None
     days: int
     due_on: dt.date
     done: bool
@@ -201,6 +204,7 @@ def view_case(
         )
 
     excluded = set(disclosure.excluded_slugs)
+    links = _links(session, handler, disclosure)
     case_file = CaseFile(
         reference=disclosure.reference,
         category=disclosure.category,
@@ -233,13 +237,8 @@ def view_case(
         ),
         messages=tuple(messages),
         files=tuple(files),
-        links=_links(session, handler, disclosure),
-        checkins=tuple(
-            CheckinEntry(
-                c.original_reference, c.days, c.due_on, c.done, c.reminder_sent, today > c.due_on
-            )
-            for c in checkins_for(session, [disclosure.id])
-        ),
+        links=links,
+        checkins=_checkins(session, links, disclosure.id, today),
         next_statuses=TRANSITIONS[disclosure.status],
         reroute_targets=tuple(
             QueueEntry(slug, name)
@@ -275,6 +274,24 @@ def view_case(
     return case_file
 
 
+def _checkins(
+    session: Session, links: tuple[LinkedCase, ...], disclosure_id: str, today: dt.date
+) -> tuple[CheckinEntry, ...]:
+    """The retaliation case's check-ins, naming an original only if it is openable."""
+    openable = {link.reference for link in links if link.openable}
+    return tuple(
+        CheckinEntry(
+            c.original_reference if c.original_reference in openable else None,
+            c.days,
+            c.due_on,
+            c.done,
+            c.reminder_sent,
+            today > c.due_on,
+        )
+        for c in checkins_for(session, [disclosure_id])
+    )
+
+
 def _links(session: Session, handler: Handler, disclosure: Disclosure) -> tuple[LinkedCase, ...]:
     outgoing = session.execute(
         select(DisclosureLink.kind, Disclosure)
@@ -299,6 +316,11 @@ def _links(session: Session, handler: Handler, disclosure: Disclosure) -> tuple[
         # is shown to an officer who cannot open the other case.
         if not can_open and not (is_outgoing and kind == LinkKind.RETALIATION_FOR):
             continue
+        if not can_open:
+            # Nothing that identifies the other case: its reference, category,
+            # status or closure could tell the unit it excluded who reported it.
+            links.append(LinkedCase(None, kind, is_outgoing, None, None, None, None, False))
+            continue
         links.append(
             LinkedCase(
                 reference=other.reference,
@@ -308,8 +330,8 @@ def _links(session: Session, handler: Handler, disclosure: Disclosure) -> tuple[
                 status=other.status,
                 outcome=other.outcome if other.status == Status.CLOSED else None,
                 closed_on=other.closed_on,
-                openable=can_open,
+                openable=True,
             )
         )
-    links.sort(key=lambda link: (link.kind != LinkKind.RETALIATION_FOR, link.reference))
+    links.sort(key=lambda link: (link.kind != LinkKind.RETALIATION_FOR, link.reference or ""))
     return tuple(links)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -75,7 +75,7 @@ class QueueDeadlines:
         return sum(1 for item in items if item.overdue)
 
 
-def _checkin_item(checkin: Checkin, today: dt.date) -> DueItem:
+def _checkin_item(checkin: Checkin, today: dt.date, openable: Set[str]) -> DueItem:
     return DueItem(
         reference=checkin.retaliation.reference,
         category=checkin.retaliation.category,
@@ -83,7 +83,10 @@ def _checkin_item(checkin: Checkin, today: dt.date) -> DueItem:
         due_on=checkin.due_on,
         overdue=today > checkin.due_on,
         days=checkin.days,
-        original_reference=checkin.original_reference,
+        # An original the officer cannot open is never named.
+        original_reference=(
+            checkin.original_reference if checkin.original_reference in openable else None
+        ),
         reminder_sent=checkin.reminder_sent,
     )
 
@@ -127,6 +130,13 @@ def deadline_overview(session: Session, handler: Handler, today: dt.date) -> lis
         checkins = [
             c for c in checkins_for(session, retaliation_ids) if not c.done and c.due_on <= horizon
         ]
+        openable = set(
+            session.scalars(
+                visible_to(slugs)
+                .with_only_columns(Disclosure.reference)
+                .where(Disclosure.reference.in_({c.original_reference for c in checkins}))
+            )
+        )
         overview.append(
             QueueDeadlines(
                 slug=slug,
@@ -147,7 +157,8 @@ def deadline_overview(session: Session, handler: Handler, today: dt.date) -> lis
                     if (due := d.feedback_due) is not None
                 ),
                 checkins=tuple(
-                    _checkin_item(c, today) for c in sorted(checkins, key=lambda c: c.due_on)
+                    _checkin_item(c, today, openable)
+                    for c in sorted(checkins, key=lambda c: c.due_on)
                 ),
             )
         )

@@ -4,6 +4,9 @@ Amounts are integers in minor units (1/100 of the currency) from input to
 storage, so no floating-point rounding ever touches money. The reward is
 ``REWARD_PERCENT`` of the amount collected, rounded half up to the minor unit.
 
+Four eyes: the officer who recorded the amount collected (assessed) cannot
+approve, and the one who marks the reward paid is neither of them.
+
 States: not_eligible → pending_assessment → approved → paid. The reporter sees
 the state at check-in, and the amount only once approved: ``reward_minor``
 stays empty until then (the check-in page shows it whenever it is set).
@@ -104,6 +107,7 @@ def set_reward(
             raise CaseRefused(RefusalReason.BAD_AMOUNT, "amount out of range")
         disclosure.collected_minor = collected_minor
         disclosure.reward_assessed_on = today
+        disclosure.reward_assessed_by = handler.officer_id
     match after:
         case RewardState.APPROVED:
             if disclosure.collected_minor is None:
@@ -111,9 +115,12 @@ def set_reward(
                     RefusalReason.AMOUNT_MISSING,
                     "record the penalties and interest collected before approving",
                 )
+            _not_again(handler, disclosure.reward_assessed_by)
             disclosure.reward_minor = reward_for(disclosure.collected_minor)
             disclosure.reward_approved_on = today
+            disclosure.reward_approved_by = handler.officer_id
         case RewardState.PAID:
+            _not_again(handler, disclosure.reward_assessed_by, disclosure.reward_approved_by)
             disclosure.reward_paid_on = today
         case RewardState.NOT_ELIGIBLE:
             # Assessed: nothing to reward. Nothing approved may linger for the reporter to see.
@@ -135,3 +142,11 @@ def set_reward(
         ),
     )
     session.flush()
+
+
+def _not_again(handler: Handler, *earlier: int | None) -> None:
+    """Separation of duties: the assessor does not approve; the payer is neither."""
+    if handler.officer_id in earlier:
+        raise CaseRefused(
+            RefusalReason.SAME_OFFICER, "another officer must take the next step of this reward"
+        )

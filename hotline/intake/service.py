@@ -48,6 +48,7 @@ from hotline.procedure import (
 )
 from hotline.references import new_reference
 from hotline.routing import Policy, RoutingError
+from hotline.routing.exclusions import route_following
 from hotline.sealing import authorship, trust
 from hotline.sealing import recipients as readers
 from hotline.sealing.items import FileToStore, seal_attachment, seal_contact, seal_message
@@ -200,6 +201,13 @@ def submit(
     # What the reporter sends is sealed to the routed queues and to their codename key.
     recipients = readers.for_new_case(session, queues, reporter)
     related = _related_rows(session, disclosure_id, reporter.reporter_id, category, draft)
+    inherited = _inherited_exclusions(session, [row["to_id"] for row in related])
+    if inherited:
+        try:
+            queues = route_following(policy, category, draft.concerns, inherited)
+        except RoutingError as exc:
+            raise DraftRejected(DraftRefusal.UNROUTABLE, str(exc)) from None
+        recipients = readers.for_new_case(session, queues, reporter)
     reference = _unused_reference(session)
     # A fresh random codename has no row yet (a collision of 53 or 90 random
     # bits would fail on the primary key, filing nothing); a returning one has one.
@@ -276,7 +284,7 @@ def submit(
         insert_into(DisclosureQueue),
         [{"disclosure_id": disclosure_id, "queue_slug": q} for q in queues],
     )
-    excluded = sorted(policy.excluded_queues(draft.concerns))
+    excluded = sorted(policy.excluded_queues(draft.concerns) | inherited)
     if excluded:
         session.execute(
             insert_into(DisclosureExclusion),
@@ -305,6 +313,18 @@ def _unused_reference(session: Session) -> str:
         reference = new_reference()
         if session.scalar(_REFERENCE_TAKEN, {"reference": reference}) is None:
             return reference
+
+
+def _inherited_exclusions(session: Session, linked_ids: Sequence[str]) -> set[str]:
+    """Queues excluded on any case this one is linked to by the reporter."""
+    if not linked_ids:
+        return set()
+    rows = session.scalars(
+        select(DisclosureExclusion.queue_slug).where(
+            DisclosureExclusion.disclosure_id.in_(linked_ids)
+        )
+    )
+    return set(rows)
 
 
 def _related_rows(

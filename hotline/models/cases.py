@@ -127,6 +127,9 @@ class Disclosure(Base):
     reward_assessed_on: Mapped[dt.date | None] = mapped_column(Date)
     reward_approved_on: Mapped[dt.date | None] = mapped_column(Date)
     reward_paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: Who assessed and who approved the reward (officer ids): separation of duties.
+    reward_assessed_by: Mapped[int | None] = mapped_column(Integer)
+    reward_approved_by: Mapped[int | None] = mapped_column(Integer)
 
     queues: Mapped[list[DisclosureQueue]] = relationship(cascade="all, delete-orphan")
     exclusions: Mapped[list[DisclosureExclusion]] = relationship(cascade="all, delete-orphan")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Set
 
-from hotline.routing.policy import Policy
+from hotline.routing.policy import Policy, RoutingError
 
-__all__ = ["concerns_for_exclusions"]
+__all__ = ["concerns_for_exclusions", "route_following"]
 
 
 def concerns_for_exclusions(
@@ -40,3 +40,27 @@ def concerns_for_exclusions(
     if len(chosen) > policy.max_concerns:
         policy = dataclasses.replace(policy, max_concerns=len(chosen))
     return policy, frozenset(chosen)
+
+
+def route_following(
+    policy: Policy, category: str, concerns: frozenset[str], inherited: Set[str]
+) -> tuple[str, ...]:
+    """Route a disclosure that follows from the reporter's earlier ones.
+
+    Exclusions follow the reporter: the queues excluded on any linked case stay
+    excluded, whatever the reporter ticked this time (a retaliation report must
+    not reach the unit the first report was about). ``concerns`` must already
+    have passed ``policy.route``; the inherited units may exceed ``max_concerns``.
+    """
+    chosen = policy.route(category, concerns)
+    if not inherited:
+        return chosen
+    cover = concerns_for_exclusions(policy, inherited)
+    if cover is not None:
+        units = concerns | cover[1]
+        widened = dataclasses.replace(policy, max_concerns=max(policy.max_concerns, len(units)))
+        chosen = widened.route(category, units)
+    left = tuple(q for q in chosen if q not in inherited)
+    if not left:
+        raise RoutingError(f"no queue left for {category} outside the linked cases' exclusions")
+    return left

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline.desk.service import retaliation_reminders_due
 from hotline.models import Disclosure, ReminderSent, today
+from hotline.procedure import Status
 from tests.helpers.desk import (
     case,
     desk_post,
@@ -157,8 +158,22 @@ def test_retaliation_is_never_revealed_to_officers_who_cannot_open_it(
     assert retaliation_ref not in seen_by_investigator.get_data(as_text=True)
     seen_by_general = officer_client(app, general).get(f"/officer/case/{original_ref}")
     assert retaliation_ref in seen_by_general.get_data(as_text=True)
-    # The retaliation handlers always see the original's status, without a link into it.
-    retaliation_page = officer_client(app, auditor).get(f"/officer/case/{retaliation_ref}")
-    links = _section(retaliation_page.get_data(as_text=True), "retaliation-links")
-    assert original_ref in links
-    assert f'href="/officer/case/{original_ref}"' not in links
+    # The retaliation handlers who cannot open the original see that there is
+    # one, and nothing that identifies it: no reference, status or closure.
+    auditor_desk = officer_client(app, auditor)
+    retaliation_page = auditor_desk.get(f"/officer/case/{retaliation_ref}").get_data(as_text=True)
+    links = _section(retaliation_page, "retaliation-links")
+    assert "linked to an earlier disclosure" in links
+    assert original_ref not in retaliation_page
+    assert "Received" not in links
+    # Nor once the original closes and the check-ins fall due.
+    original = case(db, original_ref)
+    original.status = Status.CLOSED
+    original.closed_on = today() - dt.timedelta(days=31)
+    db.commit()
+    retaliation_page = auditor_desk.get(f"/officer/case/{retaliation_ref}").get_data(as_text=True)
+    assert _section(retaliation_page, "checkins").count("<tr>") == 4
+    assert original_ref not in retaliation_page
+    deadlines = auditor_desk.get("/officer/deadlines").get_data(as_text=True)
+    assert retaliation_ref in deadlines
+    assert original_ref not in deadlines

@@ -75,14 +75,25 @@ def test_a_reward_set_at_the_desk_shows_to_the_reporter_at_check_in(
     assert "3,456,789.02" not in reporter_page
     assert "3,456,789.02 (not approved yet)" in desk.get(base).get_data(as_text=True)
 
-    assert desk_post(desk, f"{base}/reward", reward_state="approved").status_code == 303
+    # Four eyes: the assessor cannot approve; another officer does.
+    refused = desk_post(desk, f"{base}/reward", reward_state="approved")
+    assert refused.status_code >= 400
+    assert case(db, filed.reference).reward_state == "pending_assessment"
+    approver: OfficerLogin = make_officer("approver", ["investigation"])  # type: ignore[operator]
+    approving = officer_client(app, approver)
+    assert desk_post(approving, f"{base}/reward", reward_state="approved").status_code == 303
     disclosure = case(db, filed.reference)
     assert disclosure.reward_minor == 345_678_902  # 10% of 3,456,789,015, half up
     assert (disclosure.reward_state, disclosure.reward_approved_on) == ("approved", today())
     reporter_page = client.get("/checkin").get_data(as_text=True)
     assert "approved: 3,456,789.02" in reporter_page
 
-    assert desk_post(desk, f"{base}/reward", reward_state="paid").status_code == 303
+    # The payer is neither the assessor nor the approver.
+    for officer in (desk, approving):
+        assert desk_post(officer, f"{base}/reward", reward_state="paid").status_code >= 400
+    payer: OfficerLogin = make_officer("payer", ["investigation"])  # type: ignore[operator]
+    paying = officer_client(app, payer)
+    assert desk_post(paying, f"{base}/reward", reward_state="paid").status_code == 303
     disclosure = case(db, filed.reference)
     assert (disclosure.reward_state, disclosure.reward_paid_on) == ("paid", today())
     assert "paid: 3,456,789.02" in client.get("/checkin").get_data(as_text=True)
