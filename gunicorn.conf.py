@@ -8,7 +8,12 @@ string), for a host that serves officers only, or while diagnosing a fault."""
 
 import os
 
-bind = os.environ.get("HOTLINE_BIND", "127.0.0.1:5000")
+# HOTLINE_ONION_BIND adds a listener for the Tor daemon only (nginx's onion
+# server, or tor itself): requests arriving there are onion traffic, whatever
+# their Host header says. Keep it unreachable from anywhere else.
+bind = [os.environ.get("HOTLINE_BIND", "127.0.0.1:5000")] + [
+    onion for onion in [os.environ.get("HOTLINE_ONION_BIND")] if onion
+]
 # Without Redis, rate limits live in one process's memory: one worker, threads.
 # With HOTLINE_REDIS_URL set, raise WEB_CONCURRENCY to the number of cores.
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))

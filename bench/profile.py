@@ -26,6 +26,7 @@ def profile(count: int = 40, top: int = 35) -> str:
     with temporary_instance(onion_url=f"http://{ONION_HOST}") as config:
         app = create_app(config)
         client = app.test_client()
+        client.environ_base["hotline.onion"] = True  # as gunicorn's onion listener says
         base = f"http://{ONION_HOST}"
 
         def one(index: int) -> None:

@@ -146,7 +146,8 @@ def measure_backend(backend: str, config: Config, log_dir: Path) -> BackendResul
         monitor = create_engine(config.database_url, pool_size=1)
     try:
         with gunicorn(config, log_dir, workers=WORKERS) as server:
-            port = server.port
+            # Through the onion listener: one address for all, as Tor's load is.
+            port = server.onion_port
             # Warm up: every worker imports, connects and renders once (not measured).
             warm = load.in_process(
                 load.submissions, port, count=12, concurrency=4, time_limit=60, host=ONION_HOST

@@ -56,6 +56,10 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
         MAX_CONTENT_LENGTH=config.max_upload_bytes + 4 * config.max_report_chars + 1_000_000,
         MAX_FORM_MEMORY_SIZE=4 * config.max_report_chars + 100_000,
         WTF_CSRF_TIME_LIMIT=4 * 3600,
+        # Over HTTPS Flask-WTF would also demand a same-origin Referer, which our
+        # pages' no-referrer policy forbids browsers to send: every POST behind
+        # a TLS proxy failed. The token (bound to the session) is the check.
+        WTF_CSRF_SSL_STRICT=False,
         RATELIMIT_STORAGE_URI=config.redis_url or "memory://",
         RATELIMIT_STRATEGY="moving-window",
         RATELIMIT_KEY_PREFIX=config.redis_prefix,

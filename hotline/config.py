@@ -78,6 +78,9 @@ class Config:
     redis_prefix: str = "hotline"
     public_url: str = "http://127.0.0.1:5000"
     onion_url: str | None = None
+    #: The listener only the Tor daemon reaches (``unix:/run/hotline/onion.sock``
+    #: or ``127.0.0.1:8081``): requests arriving on it are onion traffic.
+    onion_bind: str | None = None
     smtp_url: str | None = None
     imap_url: str | None = None
     mail_from: str = "hotline@localhost"
@@ -132,6 +135,7 @@ class Config:
             redis_prefix=env.get("HOTLINE_REDIS_PREFIX") or defaults.redis_prefix,
             public_url=(env.get("HOTLINE_PUBLIC_URL") or defaults.public_url).rstrip("/"),
             onion_url=env.get("HOTLINE_ONION_URL") or None,
+            onion_bind=env.get("HOTLINE_ONION_BIND") or None,
             smtp_url=env.get("HOTLINE_SMTP_URL") or None,
             imap_url=env.get("HOTLINE_IMAP_URL") or None,
             mail_from=env.get("HOTLINE_MAIL_FROM") or defaults.mail_from,

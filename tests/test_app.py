@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from flask import Flask
@@ -12,6 +13,7 @@ from flask.testing import FlaskClient
 from hotline import create_app
 from hotline.config import Config, ConfigError
 from hotline.crypto.keyring import KeysError
+from hotline.intake.web.pages import ONION_ENVIRON_KEY
 from tests.helpers.instance import Initialised
 
 
@@ -110,11 +112,13 @@ def test_behind_a_proxy_each_client_has_its_own_rate_limit(initialised: Initiali
 
 def test_onion_visitors_share_no_lock_out(initialised: Initialised) -> None:
     """Every onion visitor arrives from the Tor daemon's address: a per-address
-    limit there would let one guesser lock every reporter out."""
+    limit there would let one guesser lock every reporter out. Onion traffic is
+    what the WSGI caller says it is (gunicorn's onion listener), never a Host."""
     app = create_app(initialised.config.with_changes(onion_url="http://hotlinexyz.onion"))
 
-    def attempts(host: str, count: int) -> list[int]:
+    def attempts(host: str, count: int, onion: bool) -> list[int]:
         client = app.test_client()
+        cast(dict[str, Any], client.environ_base)[ONION_ENVIRON_KEY] = onion
         page = client.get("/checkin", base_url=f"http://{host}").get_data(as_text=True)
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
         assert token
@@ -124,8 +128,8 @@ def test_onion_visitors_share_no_lock_out(initialised: Initialised) -> None:
             for _ in range(count)
         ]
 
-    assert attempts("hotlinexyz.onion", 12) == [401] * 12
-    assert attempts("localhost", 11)[-1] == 429
+    assert attempts("hotlinexyz.onion", 12, onion=True) == [401] * 12
+    assert attempts("hotlinexyz.onion", 11, onion=False)[-1] == 429
     app.extensions["hotline"].database.dispose()
 
 

@@ -8,11 +8,13 @@ behind Tor), so a run explores the forms instead of collecting 429s.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
 
 from hotline import create_app
+from hotline.intake.web.pages import ONION_ENVIRON_KEY
 from tests.helpers.instance import Initialised
 from tests.helpers.servers import ONION_HOST
 
@@ -21,7 +23,14 @@ from tests.helpers.servers import ONION_HOST
 def onion_app(initialised: Initialised) -> Iterator[Flask]:
     config = initialised.config.with_changes(onion_url=f"http://{ONION_HOST}")
     app = create_app(config)
-    # The test client sends this Host: the request arrives "through the onion".
-    app.config["SERVER_NAME"] = ONION_HOST
+    # Every test-client request arrives "through the onion": what gunicorn's
+    # onion listener decides in production (a client's Host header cannot).
+    wsgi = app.wsgi_app
+
+    def through_onion(environ: dict[str, Any], start_response: Any) -> Any:
+        environ[ONION_ENVIRON_KEY] = True
+        return wsgi(environ, start_response)
+
+    app.wsgi_app = through_onion  # type: ignore[method-assign]
     yield app
     app.extensions["hotline"].database.dispose()

@@ -123,6 +123,8 @@ class Gunicorn:
     port: int
     process: subprocess.Popen[bytes]
     log: Path
+    #: The onion-only listener (HOTLINE_ONION_BIND), as the Tor daemon reaches it.
+    onion_port: int = 0
 
     @property
     def url(self) -> str:
@@ -135,7 +137,9 @@ class Gunicorn:
         return children_of(self.process.pid)
 
 
-def server_env(config: Config, port: int, workers: int, threads: int = 8) -> dict[str, str]:
+def server_env(
+    config: Config, port: int, workers: int, threads: int = 8, onion_port: int = 0
+) -> dict[str, str]:
     env = {
         **os.environ,
         "HOTLINE_DATABASE_URL": config.database_url,
@@ -143,6 +147,7 @@ def server_env(config: Config, port: int, workers: int, threads: int = 8) -> dic
         "HOTLINE_INSECURE_COOKIES": "1",
         "HOTLINE_BIND": f"127.0.0.1:{port}",
         "HOTLINE_ONION_URL": f"http://{ONION_HOST}",
+        "HOTLINE_ONION_BIND": f"127.0.0.1:{onion_port or free_port()}",
         "HOTLINE_PUBLIC_URL": PUBLIC_URL,
         "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
         "WEB_CONCURRENCY": str(workers),
@@ -159,18 +164,18 @@ def server_env(config: Config, port: int, workers: int, threads: int = 8) -> dic
 
 @contextmanager
 def gunicorn(config: Config, log_dir: Path, *, workers: int = 2) -> Iterator[Gunicorn]:
-    port = free_port()
+    port, onion_port = free_port(), free_port()
     log = log_dir / f"gunicorn-{port}.log"
     with log.open("wb") as handle:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
             cwd=ROOT,
-            env=server_env(config, port, workers),
+            env=server_env(config, port, workers, onion_port=onion_port),
             stdout=handle,
             stderr=subprocess.STDOUT,
             preexec_fn=die_with_parent,
         )
-    server = Gunicorn(port, process, log)
+    server = Gunicorn(port, process, log, onion_port)
     try:
         _wait_ready(server, workers)
         yield server

@@ -80,7 +80,9 @@ def _healthy(running: Gunicorn, timeout: float = 60) -> None:
 
 
 def _one_more(running: Gunicorn) -> Outcome:
-    run = load.submissions(running.port, count=1, concurrency=1, time_limit=60, host=ONION_HOST)
+    run = load.submissions(
+        running.onion_port, count=1, concurrency=1, time_limit=60, host=ONION_HOST
+    )
     assert len(run.ok) == 1, run.outcomes
     return run.ok[0]
 
@@ -96,7 +98,7 @@ def test_a_worker_killed_mid_load_loses_no_receipted_report(
     with server(initialised.config, tmp_path) as running:
         thread, result = _in_background(
             lambda: load.submissions(
-                running.port, count=40, concurrency=6, time_limit=240, host=ONION_HOST
+                running.onion_port, count=40, concurrency=6, time_limit=240, host=ONION_HOST
             )
         )
         try:
@@ -156,7 +158,7 @@ def test_a_postgresql_restart_answers_503_then_recovers(redis_url: str, tmp_path
         with server(config, tmp_path) as running:
             thread, result = _in_background(
                 lambda: load.submissions(
-                    running.port, count=400, concurrency=4, time_limit=8, host=ONION_HOST
+                    running.onion_port, count=400, concurrency=4, time_limit=8, host=ONION_HOST
                 )
             )
             try:

@@ -29,7 +29,7 @@ def test_every_receipted_submission_is_stored_whole_and_once(
 
     with server(initialised.config, tmp_path) as running:
         run = load.submissions(
-            running.port,
+            running.onion_port,
             count=SUBMISSIONS,
             concurrency=CONCURRENCY,
             time_limit=240,

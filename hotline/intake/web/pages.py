@@ -5,7 +5,6 @@ reporter's words for a refused draft."""
 from __future__ import annotations
 
 from typing import Any, assert_never
-from urllib.parse import urlsplit
 
 from flask import Response, make_response, render_template, request
 from flask_babel import format_decimal
@@ -17,12 +16,35 @@ from hotline.instance import current
 from hotline.intake.service import DraftRejected, Upload
 from hotline.procedure import DraftRefusal
 
+#: Set by a WSGI caller that is not gunicorn (the test client) to say a request
+#: came through the onion service. No HTTP header can reach a key without the
+#: ``HTTP_`` prefix, and under gunicorn the listener decides instead.
+ONION_ENVIRON_KEY = "hotline.onion"
+
 
 def through_onion() -> bool:
     """Requests that reach us through the onion service all share one address;
-    a per-address limit there would let one guesser lock every reporter out."""
-    onion = current().config.onion_url
-    return bool(onion) and urlsplit(onion).hostname == request.host.split(":")[0]
+    a per-address limit there would let one guesser lock every reporter out.
+
+    Which requests those are is decided by the listener they arrived on
+    (``HOTLINE_ONION_BIND``, which only the Tor daemon can reach), never by the
+    ``Host`` header or anything else a client sends."""
+    listener = request.environ.get("gunicorn.socket")
+    if listener is None:
+        return request.environ.get(ONION_ENVIRON_KEY) is True
+    bind = current().config.onion_bind
+    return bind is not None and same_listener(listener.getsockname(), bind)
+
+
+def same_listener(address: object, bind: str) -> bool:
+    """Whether a socket's local address is the gunicorn ``bind`` given:
+    ``unix:PATH`` or ``HOST:PORT`` (``[::1]:PORT`` for IPv6)."""
+    if bind.startswith("unix:"):
+        return isinstance(address, str) and address == bind.removeprefix("unix:")
+    if not isinstance(address, tuple):
+        return False
+    host, _, port = bind.rpartition(":")
+    return str(address[0]) == host.strip("[]") and str(address[1]) == port
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:
