@@ -1172,6 +1172,7 @@ def test_tiff_is_rebuilt_from_its_pixels_keeping_every_page() -> None:
     for needle in (b"Jane", b"Payroll", b"ScanSoft", b"2026", b"4417"):
         assert needle not in result.content
     with Image.open(io.BytesIO(result.content)) as cleaned:
+        assert isinstance(cleaned, TiffImagePlugin.TiffImageFile)
         assert cleaned.n_frames == 3
         for index, page in enumerate(pages):
             cleaned.seek(index)
