@@ -29,6 +29,7 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
     from hotline import control_characters, errors, languages
     from hotline.extensions import babel, csrf, limiter
     from hotline.instance import EXTENSION, build_instance, close_db_session
+    from hotline.intake.uploads import MemoryRequest
     from hotline.routing import load_policy
 
     config = config or Config.from_env()
@@ -66,6 +67,8 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
         SEND_FILE_MAX_AGE_DEFAULT=86400,
     )
+    # Uploads are parsed into memory, never spooled to a temporary file.
+    app.request_class = MemoryRequest
     app.extensions[EXTENSION] = instance
     if config.proxy_hops:
         # Behind a reverse proxy every request comes from the proxy: without this

@@ -115,6 +115,10 @@ class Config:
     #: At most this many codename derivations run at once per process, so that
     #: guessing codenames cannot starve new submissions of CPU.
     max_concurrent_derivations: int = 2
+    #: At most this many uploads are cleaned at once per process: a burst of
+    #: files (onion requests are not rate limited) waits instead of taking
+    #: every core.
+    max_concurrent_cleanings: int = 2
     notify_interval_minutes: int = 15
     retention_days: int = 5 * 365
     scrypt_n: int = SCRYPT_N
@@ -161,6 +165,9 @@ class Config:
             max_upload_bytes=_int(env, "HOTLINE_MAX_UPLOAD_BYTES", defaults.max_upload_bytes),
             max_concurrent_derivations=_int(
                 env, "HOTLINE_MAX_CONCURRENT_DERIVATIONS", defaults.max_concurrent_derivations
+            ),
+            max_concurrent_cleanings=_int(
+                env, "HOTLINE_MAX_CONCURRENT_CLEANINGS", defaults.max_concurrent_cleanings
             ),
             notify_interval_minutes=_int(
                 env, "HOTLINE_NOTIFY_INTERVAL_MINUTES", defaults.notify_interval_minutes

@@ -6,6 +6,7 @@ through :func:`current`, services receive the plain values they need.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ class Instance:
     clock: Clock = field(default_factory=Clock)
     _secrets: keyring.InstanceSecrets | None = field(default=None, repr=False)
     _kdf: CodenameKdf | None = field(default=None, repr=False)
+    _cleanings: threading.BoundedSemaphore | None = field(default=None, repr=False)
 
     @property
     def secrets(self) -> keyring.InstanceSecrets:
@@ -53,7 +55,11 @@ class Instance:
 
     @property
     def limits(self) -> Limits:
-        return Limits.from_config(self.config)
+        if self._cleanings is None:
+            self._cleanings = threading.BoundedSemaphore(
+                max(1, self.config.max_concurrent_cleanings)
+            )
+        return Limits.from_config(self.config, cleanings=self._cleanings)
 
     @property
     def argon2_params(self) -> keyring.Argon2Params:

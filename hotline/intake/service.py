@@ -9,7 +9,9 @@ ciphertext only. Only public keys are used, so no channel holds a secret.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, select
@@ -125,10 +127,14 @@ class Limits:
 
     max_chars: int
     max_upload_bytes: int
+    #: The process's cap on concurrent cleanings (the instance holds it).
+    cleanings: threading.BoundedSemaphore | None = field(default=None, compare=False)
 
     @classmethod
-    def from_config(cls, config: Config) -> Limits:
-        return cls(config.max_report_chars, config.max_upload_bytes)
+    def from_config(
+        cls, config: Config, cleanings: threading.BoundedSemaphore | None = None
+    ) -> Limits:
+        return cls(config.max_report_chars, config.max_upload_bytes, cleanings)
 
 
 def clean_uploads(uploads: Sequence[Upload], limits: Limits) -> list[CleanedFile]:
@@ -144,7 +150,8 @@ def clean_uploads(uploads: Sequence[Upload], limits: Limits) -> list[CleanedFile
         if not upload.content:
             continue
         try:
-            cleaned.append(clean(upload.name, upload.claimed_type, upload.content))
+            with limits.cleanings or nullcontext():
+                cleaned.append(clean(upload.name, upload.claimed_type, upload.content))
         except UnreadableFile as exc:
             raise DraftRejected(
                 DraftRefusal.UNREADABLE_FILE, f"A file could not be read: {exc}"

@@ -17,6 +17,9 @@ filename and the type the client claims are never trusted):
   GIF, WebP and PNG (APNG) keep all their frames, per-frame durations and the
   loop count (unless the animation is too large, in which case only the first
   frame is kept and ``"animation_frames"`` is reported).
+* TIFF: every page re-encoded from its pixels (LZW, lossless) into a new
+  file whose only tags describe the pixels; artist, software, dates,
+  description, EXIF/GPS/XMP/IPTC/ICC directories are never copied.
 * PDF: a new file is written by pypdf containing only the pages. The
   document information dictionary, the catalog's XMP packet, the trailer /ID,
   the document-level JavaScript, open action, embedded files, outlines and

@@ -33,10 +33,12 @@ PILLOW_FORMATS = {
     "image/png": "PNG",
     "image/webp": "WEBP",
     "image/gif": "GIF",
+    "image/tiff": "TIFF",
 }
-# Formats whose extra frames are an animation worth keeping. A JPEG's extra
-# "frames" (MPO) are separate embedded pictures and are dropped instead.
-_ANIMATED_FORMATS = frozenset({"PNG", "WEBP", "GIF"})
+# Formats whose extra frames are worth keeping: an animation's frames, or the
+# pages of a scanned TIFF. A JPEG's extra "frames" (MPO) are separate embedded
+# pictures and are dropped instead.
+_ANIMATED_FORMATS = frozenset({"PNG", "WEBP", "GIF", "TIFF"})
 
 
 def clean_image(pillow_format: str, content: bytes) -> tuple[bytes, tuple[str, ...]]:
@@ -105,6 +107,8 @@ def _decode_frames(
         # Image.open only parsed the headers; nothing big is allocated yet.
         _check_pixels(im.size, limit)
         found.update(_info_labels(im.info))
+        if pillow_format == "TIFF":
+            found.update(_tiff_labels(im))
 
         transpose: Image.Transpose | None = None
         try:
@@ -143,6 +147,27 @@ def _decode_frames(
     return frames, durations, loop if isinstance(loop, int) else None
 
 
+#: TIFF tags that only describe the pixels: everything else (artist, software,
+#: date, description, host, EXIF/GPS/XMP/IPTC/ICC pointers...) is metadata.
+_TIFF_PIXEL_TAGS = frozenset(
+    {254, 255, 256, 257, 258, 259, 262, 266, 273, 274, 277, 278, 279, 282, 283, 284, 296}
+    | {317, 320, 322, 323, 324, 325, 338, 339, 347, 530, 531, 532}
+)
+_TIFF_LABELS = {34853: "gps", 34665: "exif", 700: "xmp", 33723: "iptc", 34675: "icc_profile"}
+_TIFF_DATE = 306
+
+
+def _tiff_labels(im: Image.Image) -> set[str]:
+    """What a TIFF page carries besides its pixels (all of it is dropped)."""
+    tags = set(getattr(im, "tag_v2", {}))
+    found = {_TIFF_LABELS[tag] for tag in tags if tag in _TIFF_LABELS}
+    if _TIFF_DATE in tags:
+        found.add("timestamp")
+    if tags - _TIFF_PIXEL_TAGS - set(_TIFF_LABELS) - {_TIFF_DATE}:
+        found.add("other_metadata")
+    return found
+
+
 def _pixels_only(frame: Image.Image) -> Image.Image:
     """A new image holding this frame's pixels and nothing else.
 
@@ -176,6 +201,10 @@ def _encode_frames(
     options: dict[str, object] = {}
     if pillow_format == "JPEG":
         options.update(quality=_JPEG_QUALITY, optimize=True)
+    elif pillow_format == "TIFF":
+        # Lossless: a scanned page stays legible. Only the tags the pixels need
+        # are written (size, mode, compression), none carried over.
+        options["compression"] = "tiff_lzw"
     elif pillow_format == "WEBP":
         if lossless:
             options["lossless"] = True
