@@ -110,7 +110,9 @@ def main() -> int:
         failed = len(run.outcomes) - len(run.ok)
         verdict = "ok" if p95 < BUDGET_MS and not failed else "OVER"
         over |= verdict == "OVER"
-        print(f"  {p95:6.0f} ms  {verdict:4}  {path}" + (f"  ({failed} failed)" if failed else ""))
+        why = next((o.error for o in run.outcomes if o.error), "")
+        note = f"  ({failed} failed: {why})" if failed else ""
+        print(f"  {p95:6.0f} ms  {verdict:4}  {path}{note}")
     return 1 if over else 0
 
 
