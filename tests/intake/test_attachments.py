@@ -1202,3 +1202,22 @@ def test_pdf_loses_ptex_records_property_lists_and_link_authors() -> None:
     cleaned: Any = PdfReader(io.BytesIO(result.content)).pages[0]
     assert cleaned["/Resources"]["/Properties"] == {}
     assert "visible text" in cleaned.extract_text()
+
+
+def test_pdf_page_keeps_only_what_shows_the_page() -> None:
+    writer = PdfWriter()
+    page = _pdf_page(writer, "visible text")
+    page[NameObject("/VendorPageInfo")] = DictionaryObject(
+        {NameObject("/CreationDate"): TextStringObject("VendorDateToken")}
+    )
+    page[NameObject("/Rotate")] = NumberObject(90)
+    original = _pdf_bytes(writer)
+    _assert_present(original, b"VendorDateToken")
+
+    result = clean("x.pdf", None, original)
+
+    assert "pdf_piece_info" in result.removed
+    _assert_absent(result.content, b"VendorDateToken", b"/VendorPageInfo")
+    cleaned: Any = PdfReader(io.BytesIO(result.content)).pages[0]
+    assert cleaned["/Rotate"] == 90
+    assert "visible text" in cleaned.extract_text()

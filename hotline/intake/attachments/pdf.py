@@ -73,6 +73,8 @@ def clean_pdf(content: bytes) -> tuple[bytes, tuple[str, ...]] | None:
         if not pages:
             raise UnreadableFile(_PDF_NO_PAGES)
 
+        for page in pages:
+            _keep_page_keys(page, removed)
         # Scrub the reader's objects *before* cloning: pypdf copies exactly
         # what is reachable from the pages, so anything cut here is never
         # copied and cannot survive as an unreferenced object in the output.
@@ -96,6 +98,35 @@ def clean_pdf(content: bytes) -> tuple[bytes, tuple[str, ...]] | None:
         # not reach a logged traceback.
         raise UnreadableFile(_PDF_UNREADABLE) from None
     return out.getvalue(), tuple(sorted(removed))
+
+
+# What a page needs to be shown. Anything else on a page dictionary is some
+# application's private data (pdf.js's corpus has page-level creation dates).
+_PAGE_KEYS = frozenset(
+    {
+        "/Type",
+        "/Parent",
+        "/Resources",
+        "/Contents",
+        "/MediaBox",
+        "/CropBox",
+        "/BleedBox",
+        "/TrimBox",
+        "/ArtBox",
+        "/Rotate",
+        "/Annots",
+        "/Group",
+        "/UserUnit",
+    }
+)
+
+
+def _keep_page_keys(page: DictionaryObject, removed: set[str]) -> None:
+    extra = [key for key in page if key not in _PAGE_KEYS]
+    for key in extra:
+        del page[key]
+    if extra:
+        removed.add("pdf_piece_info")
 
 
 def _pdf_document_labels(reader: PdfReader, content: bytes) -> set[str]:
