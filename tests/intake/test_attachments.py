@@ -1178,3 +1178,79 @@ def test_tiff_is_rebuilt_from_its_pixels_keeping_every_page() -> None:
             cleaned.seek(index)
             assert set(cleaned.tag_v2) <= {256, 257, 258, 259, 262, 273, 277, 278, 279, 284}
             assert cleaned.convert("RGB").tobytes() == page.tobytes()
+
+
+def test_pdf_loses_ptex_records_property_lists_and_link_authors() -> None:
+    writer = PdfWriter()
+    page = _pdf_page(writer, "visible text")
+    form = DecodedStreamObject()
+    form.set_data(b"/OC /MC0 BDC 0 0 m 10 10 l S EMC")
+    form.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject([NumberObject(0), NumberObject(0)] * 2),
+            NameObject("/PTEX.FileName"): TextStringObject("PtexFileNameToken"),
+            NameObject("/PTEX.InfoDict"): DictionaryObject(
+                {NameObject("/Author"): TextStringObject("PtexAuthorToken")}
+            ),
+            NameObject("/PTEX.PageNumber"): NumberObject(1),
+        }
+    )
+    resources = page["/Resources"]
+    assert isinstance(resources, DictionaryObject)
+    resources[NameObject("/XObject")] = DictionaryObject(
+        {NameObject("/Fm0"): writer._add_object(form)}
+    )
+    resources[NameObject("/Properties")] = DictionaryObject(
+        {
+            NameObject("/MC0"): DictionaryObject(
+                {
+                    NameObject("/Author"): TextStringObject("PropertiesAuthorToken"),
+                    NameObject("/Title"): TextStringObject("PropertiesTitleToken"),
+                }
+            )
+        }
+    )
+    link = _annotation("/Link", T=TextStringObject("LinkAuthorToken"))
+    # A damaged annotation whose /Subtype is an array: pypdf reads it, and
+    # the file must be cleaned rather than refused.
+    odd = _annotation("/Square", T=TextStringObject("OddAuthorToken"))
+    odd[NameObject("/Subtype")] = ArrayObject([NameObject("/Square")])
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(link), writer._add_object(odd)])
+    original = _pdf_bytes(writer)
+    tokens = (
+        b"PtexFileNameToken",
+        b"PtexAuthorToken",
+        b"PropertiesAuthorToken",
+        b"PropertiesTitleToken",
+        b"LinkAuthorToken",
+    )
+    _assert_present(original, *tokens)
+
+    result = clean("x.pdf", None, original)
+
+    assert {"pdf_file_paths", "pdf_piece_info", "pdf_annotation_metadata"} <= set(result.removed)
+    _assert_absent(result.content, *tokens, b"/PTEX.")
+    cleaned: Any = PdfReader(io.BytesIO(result.content)).pages[0]
+    assert cleaned["/Resources"]["/Properties"] == {}
+    assert "visible text" in cleaned.extract_text()
+
+
+def test_pdf_page_keeps_only_what_shows_the_page() -> None:
+    writer = PdfWriter()
+    page = _pdf_page(writer, "visible text")
+    page[NameObject("/VendorPageInfo")] = DictionaryObject(
+        {NameObject("/CreationDate"): TextStringObject("VendorDateToken")}
+    )
+    page[NameObject("/Rotate")] = NumberObject(90)
+    original = _pdf_bytes(writer)
+    _assert_present(original, b"VendorDateToken")
+
+    result = clean("x.pdf", None, original)
+
+    assert "pdf_piece_info" in result.removed
+    _assert_absent(result.content, b"VendorDateToken", b"/VendorPageInfo")
+    cleaned: Any = PdfReader(io.BytesIO(result.content)).pages[0]
+    assert cleaned["/Rotate"] == 90
+    assert "visible text" in cleaned.extract_text()

@@ -11,6 +11,7 @@ from pypdf.generic import (
     DictionaryObject,
     EncodedStreamObject,
     IndirectObject,
+    NameObject,
     StreamObject,
 )
 
@@ -41,6 +42,9 @@ _MARKUP_ANNOTATIONS = frozenset({
 })
 # fmt: on
 _ANNOTATION_METADATA_KEYS = ("/T", "/M", "/CreationDate")
+# pdfTeX's record of an included PDF: /PTEX.FileName is a path on the
+# author's machine, /PTEX.InfoDict the included file's Author, dates...
+_PTEX_PREFIX = "/PTEX."
 # Document-level name trees, removed should a page ever reach the catalog.
 _PDF_NAME_TREES = (("/JavaScript", "pdf_javascript"), ("/EmbeddedFiles", "pdf_embedded_files"))
 # Actions that only move around inside the document or open a link when
@@ -69,6 +73,8 @@ def clean_pdf(content: bytes) -> tuple[bytes, tuple[str, ...]] | None:
         if not pages:
             raise UnreadableFile(_PDF_NO_PAGES)
 
+        for page in pages:
+            _keep_page_keys(page, removed)
         # Scrub the reader's objects *before* cloning: pypdf copies exactly
         # what is reachable from the pages, so anything cut here is never
         # copied and cannot survive as an unreferenced object in the output.
@@ -92,6 +98,35 @@ def clean_pdf(content: bytes) -> tuple[bytes, tuple[str, ...]] | None:
         # not reach a logged traceback.
         raise UnreadableFile(_PDF_UNREADABLE) from None
     return out.getvalue(), tuple(sorted(removed))
+
+
+# What a page needs to be shown. Anything else on a page dictionary is some
+# application's private data (pdf.js's corpus has page-level creation dates).
+_PAGE_KEYS = frozenset(
+    {
+        "/Type",
+        "/Parent",
+        "/Resources",
+        "/Contents",
+        "/MediaBox",
+        "/CropBox",
+        "/BleedBox",
+        "/TrimBox",
+        "/ArtBox",
+        "/Rotate",
+        "/Annots",
+        "/Group",
+        "/UserUnit",
+    }
+)
+
+
+def _keep_page_keys(page: DictionaryObject, removed: set[str]) -> None:
+    extra = [key for key in page if key not in _PAGE_KEYS]
+    for key in extra:
+        del page[key]
+    if extra:
+        removed.add("pdf_piece_info")
 
 
 def _pdf_document_labels(reader: PdfReader, content: bytes) -> set[str]:
@@ -168,6 +203,19 @@ def _scrub_pdf_dict(d: DictionaryObject, removed: set[str]) -> None:
             del d[key]
             removed.add(label)
 
+    ptex = [key for key in d if str(key).startswith(_PTEX_PREFIX)]
+    for key in ptex:
+        del d[key]
+        removed.add("pdf_file_paths")
+
+    # Marked-content property lists (layers, tags) can carry Author, Title or
+    # any private key. The content streams may still name them, so the
+    # dictionary stays, empty.
+    properties = _get(d, "/Properties")
+    if isinstance(properties, DictionaryObject) and len(properties) > 0:
+        d[NameObject("/Properties")] = DictionaryObject()
+        removed.add("pdf_piece_info")
+
     # Additional actions run by themselves (page opened, field changed...).
     additional = _get(d, "/AA")
     if additional is not None:
@@ -202,11 +250,16 @@ def _scrub_pdf_dict(d: DictionaryObject, removed: set[str]) -> None:
             removed.add("pdf_embedded_files")
 
     subtype = _get(d, "/Subtype")
+    # A damaged file may give /Subtype as an array or dictionary: not a
+    # name, so not a type of annotation we know (and not hashable).
+    if not isinstance(subtype, NameObject):
+        subtype = None
     if subtype == "/FileAttachment" and "/FS" in d:
         # Also cut here, in case the annotation is reachable some other way.
         del d["/FS"]
         removed.add("pdf_embedded_files")
-    if subtype in _MARKUP_ANNOTATIONS:
+    # Every annotation but a form field: a link's /T is its author's name too.
+    if subtype in _MARKUP_ANNOTATIONS or (subtype not in (None, "/Widget") and "/Rect" in d):
         for key in _ANNOTATION_METADATA_KEYS:
             if key in d:
                 del d[key]
