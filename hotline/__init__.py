@@ -29,6 +29,7 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
     from hotline import control_characters, errors, languages
     from hotline.extensions import babel, csrf, limiter
     from hotline.instance import EXTENSION, build_instance, close_db_session
+    from hotline.rate_limits import MEMORY_URI
     from hotline.routing import load_policy
 
     config = config or Config.from_env()
@@ -56,7 +57,7 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
         MAX_CONTENT_LENGTH=config.max_upload_bytes + 4 * config.max_report_chars + 1_000_000,
         MAX_FORM_MEMORY_SIZE=4 * config.max_report_chars + 100_000,
         WTF_CSRF_TIME_LIMIT=4 * 3600,
-        RATELIMIT_STORAGE_URI=config.redis_url or "memory://",
+        RATELIMIT_STORAGE_URI=config.redis_url or MEMORY_URI,
         RATELIMIT_STRATEGY="moving-window",
         RATELIMIT_KEY_PREFIX=config.redis_prefix,
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),

@@ -43,14 +43,15 @@ from hotline.crypto.keypairs import PrivateKey
 from hotline.extensions import limiter, limiter_key
 from hotline.instance import current, db_session
 from hotline.models import Officer
+from hotline.rate_limits import bucket
 
 blueprint = Blueprint("auth", __name__, url_prefix="/officer")
 
 
 def _login_limit_key() -> str:
-    """Failed sign-ins are counted per account (a keyed hash of the username)."""
+    """Failed sign-ins are counted per account (the username's bucket)."""
     username = (request.form.get("username") or "").strip().casefold()
-    return "officer-login:" + current().secrets.keyed_hash("officer-login", username)[:32]
+    return "officer-login:" + bucket(current().secrets, "officer-login", username)
 
 
 #: Sign-in attempts an account may make in a moving minute.
