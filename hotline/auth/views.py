@@ -7,6 +7,7 @@ commit, and set or clear the session cookies."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 from typing import Any
 
@@ -24,11 +25,13 @@ from flask import (
 from flask_babel import gettext as _
 from limits import parse as parse_limit
 from markupsafe import Markup
+from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from hotline.audit import record
 from hotline.auth import service
 from hotline.auth.forms import LoginForm, LogoutForm, SetupForm
+from hotline.auth.lockouts import Lockouts, record_refusal
 from hotline.auth.officers import SignInFailed
 from hotline.auth.session import (
     OFFICER_COOKIE,
@@ -105,6 +108,16 @@ def _start_session(officer: Officer, private_key: PrivateKey) -> WerkzeugRespons
     return response
 
 
+def _audit_refusal(username: str, reason: str, lockout: dt.timedelta | None) -> None:
+    """Audit a refused sign-in (and the lockout it started) in its own commit."""
+    session = db_session()
+    known = session.scalar(select(Officer.username).where(Officer.username == username.strip()))
+    record_refusal(
+        session, current().secrets.audit_key, username=known, reason=reason, lockout=lockout
+    )
+    session.commit()
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Response | WerkzeugResponse:
     form = LoginForm()
@@ -114,6 +127,11 @@ def login() -> Response | WerkzeugResponse:
     if charged is None:
         abort(429)
     session = db_session()
+    lockouts = Lockouts(limiter.storage, current().config.redis_prefix)
+    account = _login_limit_key()
+    if lockouts.locked(account):
+        _audit_refusal(form.username.data or "", "account locked", None)
+        abort(429)
     try:
         signed_in = service.sign_in(
             session,
@@ -124,11 +142,14 @@ def login() -> Response | WerkzeugResponse:
         )
     except SignInFailed:
         session.rollback()
+        lockout = lockouts.refused(account)
+        _audit_refusal(form.username.data or "", "wrong username, password or code", lockout)
         form.password.errors = [_("Wrong username, password or code.")]
         return make_response(render_template("officer/login.html", form=form), 401)
     # The accepted code's time step is stored now, whatever happens next.
     session.commit()
     _refund_attempts(charged)
+    lockouts.succeeded(account)
     if signed_in.needs_setup:
         response = redirect(url_for("auth.setup"), code=303)
         setup_cookie = open_setup_session(service.begin_setup(signed_in))
