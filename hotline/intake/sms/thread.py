@@ -45,11 +45,13 @@ class ThreadKdf:
     lanes: int = 1
 
 
-#: Chosen with ``python -m bench sms``: 16 MiB and two passes cost about 30 ms of
-#: one core, which keeps the webhook's p99 under 100 ms at 20 requests/s on
-#: SQLite and on PostgreSQL + Redis (bench/results.md), and makes each phone
-#: number an attacker tries cost the same 16 MiB and 30 ms.
-THREAD_KDF = ThreadKdf(memory_kib=16 * 1024, iterations=2)
+#: Chosen with ``python -m bench sms``: 8 MiB and one pass cost 7–10 ms of one
+#: core on the bench machine (16 MiB and two passes cost 30–80 ms, and with the
+#: codename derivation of each first part the webhook then queued at 20
+#: requests/s: p99 of seconds). Each phone number an attacker tries costs the
+#: same 8 MiB: all 10^8 numbers of one country code take about 10 core-days
+#: for each 30-minute window of threads (bench/results.md).
+THREAD_KDF = ThreadKdf(memory_kib=8 * 1024, iterations=1)
 #: Argon2id's salt: fixed, since the pepper (its secret input) is what is per instance.
 KDF_SALT = b"hotline-sms-thread-v2"
 
