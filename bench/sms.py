@@ -8,6 +8,16 @@ numbers, requests started on schedule whether or not earlier ones have
 finished, so a slow server shows up as latency. Each request derives the
 thread key (``intake.sms.thread.THREAD_KDF``); the first part of each dialogue
 also files a report and derives a codename. The target: p99 under 100 ms.
+
+Parameters, as measured on the shared two-core bench machine (2026-12-03):
+Argon2id 16 MiB × 2 passes cost 29 ms idle (83 ms under load); 8 MiB × 1 pass
+7 ms idle (18 ms under load), and is what ``THREAD_KDF`` uses. The only runs
+so far were made with the machine's load average at 12 (six engineers' test
+suites on two cores): 8 MiB × 1 gave p50 0.6 s / p99 5.8 s on SQLite and
+1.0 s / 5.8 s on PostgreSQL + Redis, every request answered; 16 MiB × 2
+gave 1.4 s / 4.4 s and 1.4 s / 5.9 s with 13 failures. Those figures measure
+the contention, not the webhook: rerun ``python -m bench sms`` on an idle
+machine before trusting or lowering the parameters.
 """
 
 from __future__ import annotations
