@@ -2,7 +2,8 @@
 
 ``python -m bench`` (or ``make bench``): page weights, then web submissions,
 check-ins and SMS through gunicorn with one worker per core on SQLite and on
-PostgreSQL + Redis, then the officer's queue page over 100,000 cases. Every
+PostgreSQL + Redis, then the officer's queue page over 100,000 cases, then the SMS webhook at
+20 requests/s with its Argon2id thread key (``python -m bench sms`` runs only that). Every
 request goes to 127.0.0.1; the PostgreSQL database is created for the run and
 dropped after. It takes a few minutes on two cores.
 """
@@ -24,6 +25,8 @@ from bench.instance import temporary_instance
 from bench.officer_queue import CASES, fill, make_officer
 from bench.page_weight import BUDGET, PageWeight, measure
 from bench.postgres import Unavailable, forget_redis, fresh_database, redis_url
+from bench.sms import main as sms_main
+from bench.sms import report as sms_report
 from bench.throughput import (
     CONCURRENCY,
     SMS_RATE,
@@ -204,6 +207,8 @@ def main() -> None:
         queue = f"skipped: {exc}"
     finally:
         forget_redis()
+    print("SMS webhook at 20 requests/s…", file=sys.stderr)
+    sms_lines = sms_report()
 
     sqlite = results["sqlite"]
     assert isinstance(sqlite, BackendResult)
@@ -241,6 +246,12 @@ def main() -> None:
             "",
         ]
     lines += [
+        "## SMS webhook with the Argon2id thread key (`python -m bench sms`)",
+        "",
+        *sms_lines,
+        "",
+    ]
+    lines += [
         "## Where a submission's CPU goes (SQLite, in process)",
         "",
         "The same GET + POST through Flask's test client in the benchmark's own "
@@ -272,4 +283,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["sms"]:
+        sys.exit(sms_main())
     main()

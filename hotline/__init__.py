@@ -30,6 +30,7 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
     from hotline.extensions import babel, csrf, limiter
     from hotline.instance import EXTENSION, build_instance, close_db_session
     from hotline.intake.uploads import MemoryRequest
+    from hotline.rate_limits import MEMORY_URI
     from hotline.routing import load_policy
 
     config = config or Config.from_env()
@@ -61,7 +62,7 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
         # pages' no-referrer policy forbids browsers to send: every POST behind
         # a TLS proxy failed. The token (bound to the session) is the check.
         WTF_CSRF_SSL_STRICT=False,
-        RATELIMIT_STORAGE_URI=config.redis_url or "memory://",
+        RATELIMIT_STORAGE_URI=config.redis_url or MEMORY_URI,
         RATELIMIT_STRATEGY="moving-window",
         RATELIMIT_KEY_PREFIX=config.redis_prefix,
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),

@@ -23,6 +23,7 @@ from hotline.admin.designations import NoQueueKey
 from hotline.admin.lifecycle import reset_officer
 from hotline.admin.queue_rotation import rotate_held_queue
 from hotline.audit import record, verify
+from hotline.auth.lockouts import recent_lockouts
 from hotline.auth.service import desk_keys
 from hotline.auth.session import (
     OFFICER_COOKIE,
@@ -75,6 +76,7 @@ def _officers_page(status: int = 200, error: str | None = None) -> Response:
         held=set(officer.queue_keys),
         error=error,
         notice=notice() if notice else None,
+        lockouts=recent_lockouts(session),
     )
 
 

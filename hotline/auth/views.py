@@ -7,6 +7,7 @@ commit, and set or clear the session cookies."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 from typing import Any
 
@@ -24,11 +25,13 @@ from flask import (
 from flask_babel import gettext as _
 from limits import parse as parse_limit
 from markupsafe import Markup
+from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from hotline.audit import record
 from hotline.auth import service
 from hotline.auth.forms import LoginForm, LogoutForm, SetupForm
+from hotline.auth.lockouts import Lockouts, record_refusal
 from hotline.auth.officers import SignInFailed
 from hotline.auth.session import (
     OFFICER_COOKIE,
@@ -44,15 +47,16 @@ from hotline.crypto.signing import SigningKey
 from hotline.extensions import limiter, limiter_key
 from hotline.instance import current, db_session
 from hotline.models import Officer
+from hotline.rate_limits import bucket
 from hotline.verification import check_keys_cheaply
 
 blueprint = Blueprint("auth", __name__, url_prefix="/officer")
 
 
 def _login_limit_key() -> str:
-    """Failed sign-ins are counted per account (a keyed hash of the username)."""
+    """Failed sign-ins are counted per account (the username's bucket)."""
     username = (request.form.get("username") or "").strip().casefold()
-    return "officer-login:" + current().secrets.keyed_hash("officer-login", username)[:32]
+    return "officer-login:" + bucket(current().secrets, "officer-login", username)
 
 
 #: Sign-in attempts an account may make in a moving minute.
@@ -110,6 +114,16 @@ def _start_session(
     return response
 
 
+def _audit_refusal(username: str, reason: str, lockout: dt.timedelta | None) -> None:
+    """Audit a refused sign-in (and the lockout it started) in its own commit."""
+    session = db_session()
+    known = session.scalar(select(Officer.username).where(Officer.username == username.strip()))
+    record_refusal(
+        session, current().secrets.audit_key, username=known, reason=reason, lockout=lockout
+    )
+    session.commit()
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Response | WerkzeugResponse:
     form = LoginForm()
@@ -119,6 +133,11 @@ def login() -> Response | WerkzeugResponse:
     if charged is None:
         abort(429)
     session = db_session()
+    lockouts = Lockouts(limiter.storage, current().config.redis_prefix)
+    account = _login_limit_key()
+    if lockouts.locked(account):
+        _audit_refusal(form.username.data or "", "account locked", None)
+        abort(429)
     try:
         signed_in = service.sign_in(
             session,
@@ -129,11 +148,14 @@ def login() -> Response | WerkzeugResponse:
         )
     except SignInFailed:
         session.rollback()
+        lockout = lockouts.refused(account)
+        _audit_refusal(form.username.data or "", "wrong username, password or code", lockout)
         form.password.errors = [_("Wrong username, password or code.")]
         return make_response(render_template("officer/login.html", form=form), 401)
     # The accepted code's time step is stored now, whatever happens next.
     session.commit()
     _refund_attempts(charged)
+    lockouts.succeeded(account)
     if signed_in.needs_setup:
         response = redirect(url_for("auth.setup"), code=303)
         setup_cookie = open_setup_session(service.begin_setup(signed_in))

@@ -23,7 +23,7 @@ from hotline.models.cases import (
     Message,
     Reporter,
 )
-from hotline.models.channels import EmailSeen, SmsThread, UsedFormToken
+from hotline.models.channels import EmailSeen, UsedFormToken
 from hotline.models.defaults import new_id, today, utcnow
 from hotline.models.keys import InstanceKey, Queue, SealedKey
 from hotline.models.officers import Designation, Officer, ServerSession
@@ -60,7 +60,6 @@ __all__ = [
     "Reporter",
     "SealedKey",
     "ServerSession",
-    "SmsThread",
     "UsedFormToken",
     "new_id",
     "today",

@@ -16,6 +16,7 @@ import json
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from hotline.crypto import aead, codenames, envelopes, keyring
 from hotline.crypto.keypairs import PrivateKey
@@ -324,10 +325,14 @@ THREAD = sms_thread.ThreadState(
     reporter_id="ab" * 32,
     disclosure_id="c" * 32,
     reference="HL-2026-0001",
-    codename=CODENAME,
     parts=2,
     pages=["page one"],
 )
+#: Argon2id(secret=pepper, salt="hotline-sms-thread-v2", 8 MiB, 1 pass, 1 lane) of
+#: SMS_SENDER, 64 bytes: the thread's key (hex) ‖ its state key. Threads live in
+#: Redis for 30 minutes: a change here only restarts the threads in progress.
+SMS_THREAD_KEY = "6d2541323223f06b2740ce366db39b4dacfbabfa001d804babbab74913d126d9"
+SMS_THREAD_STATE_KEY = "afaf9fd94e43f7451e13facb4cf25f7d54aeb96e4eb791411ca5a4e4e4c1c8f0"
 
 
 def test_the_sms_thread_keys_are_unchanged() -> None:
@@ -335,8 +340,17 @@ def test_the_sms_thread_keys_are_unchanged() -> None:
         pepper=PEPPER, secret_key=b"k" * 32, audit_key=b"a" * 32, key_tag_key=b"t" * 32
     )
     sender_key, state_key = sms_thread.thread_keys(secrets, SMS_SENDER)
-    assert sender_key == SMS_SENDER_KEY
-    assert state_key.hex() == SMS_STATE_KEY
+    assert sender_key == SMS_THREAD_KEY
+    assert state_key.hex() == SMS_THREAD_STATE_KEY
+    raw = Argon2id(
+        salt=b"hotline-sms-thread-v2",
+        length=64,
+        iterations=1,
+        lanes=1,
+        memory_cost=8 * 1024,
+        secret=PEPPER,
+    ).derive(SMS_SENDER.encode())
+    assert raw.hex() == SMS_THREAD_KEY + SMS_THREAD_STATE_KEY
 
 
 def test_an_sms_thread_state_sealed_before_opens() -> None:
@@ -359,7 +373,6 @@ def test_an_sms_thread_state_sealed_now_has_the_documented_layout() -> None:
         "reporter_id": "ab" * 32,
         "disclosure_id": "c" * 32,
         "reference": "HL-2026-0001",
-        "codename": CODENAME,
         "parts": 2,
         "pages": ["page one"],
     }

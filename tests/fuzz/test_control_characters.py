@@ -4,13 +4,19 @@ at officer sign-in and in the queue's page number. Never a 500, on either backen
 from __future__ import annotations
 
 import itertools
+import secrets
+from collections.abc import Iterator
 
+import pytest
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from twilio.request_validator import RequestValidator
 
+from hotline import create_app
 from tests.fuzz.invariants import CLEAR_ANSWERS
 from tests.helpers.desk import officer_client
+from tests.helpers.instance import Initialised
 from tests.helpers.officers import OfficerLogin
 from tests.helpers.reporter import hidden, open_form
 
@@ -72,3 +78,57 @@ def test_the_queue_answers_any_page_number(
     desk = officer_client(onion_app, login)
     response = desk.get("/officer/", query_string={"page": page})
     assert response.status_code == 200, response.status_code
+
+
+# --- the SMS webhooks (Twilio, Africa's Talking) --------------------------------------------
+
+SMS_TOKEN = "fuzz-twilio-token"
+AT_TOKEN = "fuzz-" + "at" * 16
+SMS_URL = "https://hotline.example.org"
+
+
+@pytest.fixture
+def sms_webhooks(initialised: Initialised) -> Iterator[Flask]:
+    config = initialised.config.with_changes(
+        twilio_auth_token=SMS_TOKEN, public_url=SMS_URL, africastalking_token=AT_TOKEN
+    )
+    app = create_app(config)
+    yield app
+    app.extensions["hotline"].database.dispose()
+
+
+@FUZZ
+@given(body=fields, sender=fields | st.just(""), media=huge | hostile)
+def test_the_sms_webhooks_answer_control_characters_and_huge_numbers(
+    sms_webhooks: Flask, body: str, sender: str, media: str
+) -> None:
+    client = sms_webhooks.test_client()
+    params = {
+        "AccountSid": "AC" + "1" * 32,
+        "MessageSid": "SM" + secrets.token_hex(16),
+        "From": sender,
+        "To": "+250700000111",
+        "Body": body,
+        "NumMedia": media,
+    }
+    signature = RequestValidator(SMS_TOKEN).compute_signature(SMS_URL + "/sms/twilio", params)
+    twilio = client.post("/sms/twilio", data=params, headers={"X-Twilio-Signature": signature})
+    # 400: a control character refused with a clear message; 429: the sender's limit.
+    assert twilio.status_code in (200, 400, 429), (params, twilio.status_code)
+    africastalking = client.post(
+        "/sms/africastalking",
+        query_string={"token": AT_TOKEN},
+        data={"from": sender, "to": "21212", "text": body, "id": media, "date": media},
+    )
+    assert africastalking.status_code in (200, 400, 429), africastalking.status_code
+    # A well-formed sender with a hostile body gets the dialogue or the refusal, never a 500.
+    number = f"+2507{secrets.randbelow(10**8):08d}"
+    signature = RequestValidator(SMS_TOKEN).compute_signature(
+        SMS_URL + "/sms/twilio", {**params, "From": number}
+    )
+    answer = client.post(
+        "/sms/twilio", data={**params, "From": number}, headers={"X-Twilio-Signature": signature}
+    )
+    assert answer.status_code in (200, 400), (params, answer.status_code)
+    if answer.status_code == 400:
+        assert any(c in body for c in "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x1b\x7f\x85")

@@ -25,7 +25,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
@@ -36,8 +36,16 @@ from hotline.crypto.keyring import load_secrets, recovery_private_key
 from hotline.intake.sms import gsm
 from hotline.intake.sms.commands import KEYWORDS, MENU, keyword
 from hotline.intake.sms.texts import STATUS_PIECES, Texts
-from hotline.intake.sms.thread import ThreadState, open_state, read_thread, seal_state, thread_keys
-from hotline.models import Attachment, Disclosure, Message, Queue, Reporter, SealedKey, SmsThread
+from hotline.intake.sms.thread import (
+    THREAD_LIFETIME,
+    ThreadState,
+    open_state,
+    read_thread,
+    seal_state,
+    thread_keys,
+    thread_store,
+)
+from hotline.models import Attachment, Disclosure, Message, Queue, Reporter, SealedKey
 from hotline.procedure import LANGUAGES, AuthorKind, Channel, Outcome, RewardState, Status
 from hotline.sealing.items import read_attachment, read_message
 from hotline.sealing.recipients import queue_recipient
@@ -238,10 +246,17 @@ def count(db: Session, model: type) -> int:
     return int(db.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def thread_state(initialised: Initialised, db: Session, number: str = PHONE) -> ThreadState | None:
-    sender_key, state_key = thread_keys(load_secrets(initialised.config.keys_dir), number)
-    db.expire_all()
-    return read_thread(db, sender_key, state_key)
+def live_threads(phone: Phone) -> int:
+    """How many SMS threads are alive, in Redis or the app's memory."""
+    app = phone.client.application
+    return len(thread_store(app).live_keys(app.extensions["hotline"].clock.now()))
+
+
+def thread_state(initialised: Initialised, phone: Phone) -> ThreadState | None:
+    app = phone.client.application
+    sender_key, state_key = thread_keys(load_secrets(initialised.config.keys_dir), phone.number)
+    now = app.extensions["hotline"].clock.now()
+    return read_thread(thread_store(app), sender_key, state_key, now)
 
 
 def queue_keys(
@@ -273,13 +288,13 @@ def test_a_whole_dialogue_in_english(phone: Phone, dbs: Session, initialised: In
     for line in ("1 Tax fraud", "2 Staff corruption", "3 Retaliation", "4 Other", "FR RW SW AR EN"):
         assert line in welcome
     assert "STATUS" in welcome
-    assert count(dbs, SmsThread) == 0  # nothing worth keeping yet
+    assert live_threads(phone) == 0  # nothing worth keeping yet
 
     asked = phone.one("2")
     assert "who, what, where and when" in asked
     assert "DONE" in asked
     assert "CANCEL" in asked
-    state = thread_state(initialised, dbs)
+    state = thread_state(initialised, phone)
     assert state is not None
     assert state.category == "staff_misconduct"
     assert count(dbs, Disclosure) == 0
@@ -296,15 +311,15 @@ def test_a_whole_dialogue_in_english(phone: Phone, dbs: Session, initialised: In
     assert CODE.search(added) is None  # the codename is not repeated on every part
 
     done, how = phone.send("done")
-    assert codename_in(done) == codename
+    assert CODE.search(done) is None  # shown once, then not kept by the thread
     assert "delete this SMS thread" in done
     assert "STATUS" in how
     assert PUBLIC_URL + "/checkin" in how
-    assert count(dbs, SmsThread) == 0  # deleted on DONE
+    assert live_threads(phone) == 0  # deleted on DONE
 
     disclosure = only_disclosure(dbs)
     assert (disclosure.channel, disclosure.category) == ("sms", "staff_misconduct")
-    assert REFERENCE.search(done).group() == disclosure.reference  # type: ignore[union-attr]
+    assert REFERENCE.search(first).group() == disclosure.reference  # type: ignore[union-attr]
     assert read_case(dbs, initialised, disclosure) == [
         REPORT,
         "It happened on 3 May at 10 in the morning",
@@ -339,7 +354,7 @@ def test_the_dialogue_in_each_language(
     assert "1 " in menu
     assert "4 " in menu
     assert keyword("status", language) in menu
-    state = thread_state(initialised, dbs)
+    state = thread_state(initialised, phone)
     assert state is not None
     assert state.language == language
 
@@ -348,13 +363,14 @@ def test_the_dialogue_in_each_language(
     codename = codename_in(first)
     assert keyword("done", language) in first
     assert keyword("status", language) in how
-    state = thread_state(initialised, dbs)
+    state = thread_state(initialised, phone)
     assert state is not None
     assert state.language == language
 
     closing, _how = phone.send(done)
-    assert codename_in(closing) == codename
-    assert count(dbs, SmsThread) == 0
+    assert CODE.search(closing) is None
+    assert codename in first
+    assert live_threads(phone) == 0
     disclosure = only_disclosure(dbs)
     assert disclosure.category == "staff_misconduct"
     assert read_case(dbs, initialised, disclosure) == [REPORT]
@@ -428,7 +444,7 @@ def test_an_empty_body_gets_the_menu_and_stores_nothing(phone: Phone, dbs: Sessi
         welcome = phone.one(body)
         assert "1 Tax fraud" in welcome
     assert count(dbs, Disclosure) == 0
-    assert count(dbs, SmsThread) == 0
+    assert live_threads(phone) == 0
 
 
 @pytest.mark.parametrize(
@@ -449,7 +465,7 @@ def test_unknown_input_gets_the_menu_or_a_hint_never_an_error(
 ) -> None:
     assert expected in phone.one(body)
     assert count(dbs, Disclosure) == 0
-    assert count(dbs, SmsThread) == 0
+    assert live_threads(phone) == 0
 
 
 def test_after_a_category_every_message_is_filed(
@@ -502,7 +518,7 @@ def test_forged_or_missing_signatures_are_refused_and_store_nothing(
         assert response.status_code == 403
         assert b"<Message>" not in response.data
     assert count(dbs, Disclosure) == 0
-    assert count(dbs, SmsThread) == 0
+    assert live_threads(phone) == 0
     # The same request, correctly signed, is accepted: the refusals were the signature.
     assert signed_post(client, params).status_code == 200
     assert count(dbs, Disclosure) == 1
@@ -543,8 +559,10 @@ def test_emoji_and_punctuation_around_done_are_not_report_text(
             phone = phone.other(f"+25078810{n}{i:03d}")  # under the rate limit
             first, _ = phone.send("2 " + REPORT)
             closing = phone.send(ornament.format(word))
-            assert codename_in(closing[0]) == codename_in(first), (ornament.format(word), closing)
-            assert count(dbs, SmsThread) == 0
+            assert len(closing) == 2, (ornament.format(word), closing)  # finished + how to check
+            assert CODE.search(closing[0]) is None
+            assert codename_in(first)
+            assert live_threads(phone) == 0
     for disclosure in dbs.scalars(select(Disclosure)):
         assert read_case(dbs, initialised, disclosure) == [REPORT]
 
@@ -598,14 +616,14 @@ def test_cancel_destroys_what_the_thread_filed(
     assert only_disclosure(dbs).id == kept.id
     assert read_case(dbs, initialised, kept) == ["Smuggled sugar at Kagitumba"]
     assert "No report matches" in phone.one(f"STATUS {codename}")
-    state = thread_state(initialised, dbs)
-    assert state is None or (state.disclosure_id is None and state.codename is None)
+    state = thread_state(initialised, phone)
+    assert state is None or (state.disclosure_id is None)
 
 
 def test_cancel_with_nothing_filed_and_after_done(phone: Phone, dbs: Session) -> None:
     phone.one("3")
     assert "Nothing was filed" in phone.one("CANCEL")
-    assert count(dbs, SmsThread) == 0
+    assert live_threads(phone) == 0
     phone.send("3 I was moved to a remote post after reporting")
     phone.send("DONE")
     phone.one("CANCEL")  # the thread is closed: the report stands
@@ -614,51 +632,67 @@ def test_cancel_with_nothing_filed_and_after_done(phone: Phone, dbs: Session) ->
 
 def test_done_without_a_report_ends_the_thread(phone: Phone, dbs: Session) -> None:
     phone.one("FR")
-    assert count(dbs, SmsThread) == 1
+    assert live_threads(phone) == 1
     reply = phone.one("FIN")
     assert CODE.search(reply) is None
-    assert count(dbs, SmsThread) == 0
+    assert live_threads(phone) == 0
 
 
-def test_expired_threads_are_ignored_and_swept(
-    phone: Phone, dbs: Session, initialised: Initialised
+def test_expired_threads_are_ignored_and_forgotten(
+    phone: Phone, sms_app: Flask, dbs: Session, initialised: Initialised
 ) -> None:
     other = phone.other("+250788000777")
     other.one("2")
     phone.one("1")
-    assert count(dbs, SmsThread) == 2
-    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-    dbs.execute(update(SmsThread).values(expires_at=past))
-    dbs.commit()
+    assert live_threads(phone) == 2
+    instance = sms_app.extensions["hotline"]
+    if instance.redis is not None:
+        # Redis forgets them itself: each key carries the thread's lifetime.
+        keys = [
+            k
+            for k in instance.redis.scan_iter(match=f"{instance.config.redis_prefix}:sms-thread:*")
+        ]
+        assert len(keys) == 2
+        for key in keys:
+            assert 0 < instance.redis.ttl(key) <= THREAD_LIFETIME.total_seconds()
+        for key in keys:
+            instance.redis.delete(key)
+    else:
+        instance.clock.advance(THREAD_LIFETIME + dt.timedelta(seconds=1))
     # The expired thread is not continued: the text is not filed, the menu comes back.
     assert "1 Tax fraud" in phone.one("Lorry RAD 911 X at Gatuna")
     assert count(dbs, Disclosure) == 0
-    # ...and the other sender's expired row was swept on this call.
-    assert count(dbs, SmsThread) == 0
-    assert thread_state(initialised, dbs, other.number) is None
+    # ...and the other sender's expired thread is gone from memory too.
+    assert live_threads(phone) == 0
+    assert thread_state(initialised, other) is None
 
 
-def test_thread_expiry_is_renewed_on_every_message(phone: Phone, dbs: Session) -> None:
+def test_thread_expiry_is_renewed_on_every_message(phone: Phone, sms_app: Flask) -> None:
     phone.one("1")
-    soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
-    dbs.execute(update(SmsThread).values(expires_at=soon))
-    dbs.commit()
+    instance = sms_app.extensions["hotline"]
+    if instance.redis is not None:
+        (key,) = instance.redis.scan_iter(match=f"{instance.config.redis_prefix}:sms-thread:*")
+        instance.redis.expire(key, 60)
+        phone.send("first part")
+        assert instance.redis.ttl(key) > THREAD_LIFETIME.total_seconds() - 60
+        return
+    instance.clock.advance(THREAD_LIFETIME - dt.timedelta(minutes=1))
     phone.send("first part")
-    dbs.expire_all()
-    row = dbs.scalars(select(SmsThread)).one()
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
-    assert expires > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=29)
+    instance.clock.advance(THREAD_LIFETIME - dt.timedelta(minutes=1))
+    assert live_threads(phone) == 1
+    instance.clock.advance(dt.timedelta(minutes=2))
+    assert live_threads(phone) == 0
 
 
 def test_thread_state_opens_only_with_the_senders_key(initialised: Initialised) -> None:
     instance_secrets = load_secrets(initialised.config.keys_dir)
     key, state_key = thread_keys(instance_secrets, PHONE)
     other_key, other_state_key = thread_keys(instance_secrets, "+250788000999")
-    state = ThreadState(language="rw", codename="1234 5678 9012 3456", pages=["page"])
+    state = ThreadState(language="rw", reference="HL-2026-0001", pages=["page 1234 5678"])
     sealed = seal_state(state, state_key, key)
     assert open_state(sealed, state_key, key) == state
     assert open_state(sealed, other_state_key, key) is None
-    assert open_state(sealed, state_key, other_key) is None  # bound to its row
+    assert open_state(sealed, state_key, other_key) is None  # bound to its key
     assert b"1234 5678" not in sealed
     assert PHONE.encode() not in key.encode()
     assert len(key) == 64
@@ -1156,13 +1190,84 @@ def test_a_whatsapp_dialogue_files_a_whatsapp_case_and_speaks_of_a_chat(
     with twilio_phone.client.application.test_request_context():
         filed_sms = sms_texts.filed_first(codename_in(first), "HL-XXXX-XXXX")
         filed_chat = chat_texts.filed_first(codename_in(first), "HL-XXXX-XXXX")
-        finished_chat = chat_texts.done(codename_in(first), "HL-XXXX-XXXX")
+        finished_chat = chat_texts.finished()
     assert filed_chat != filed_sms
     disclosure = only_disclosure(dbs)
     assert first == filed_chat.replace("HL-XXXX-XXXX", disclosure.reference)
     assert disclosure.channel == Channel.WHATSAPP
     done, _how = phone.send(keyword("done", language))
-    assert done == finished_chat.replace("HL-XXXX-XXXX", disclosure.reference)
+    assert done == finished_chat
     dump = dump_database(initialised.config)
     assert_absent(PHONE_DIGITS.encode(), dump)
     assert_absent(b"whatsapp:", dump)
+
+
+# --- phone-number enumeration (issue 16, item 1) --------------------------------------------
+
+
+def _thread_dump(sms_app: Flask) -> dict[str, bytes]:
+    """Every live thread as an attacker with a Redis dump (or the worker's memory) sees it."""
+    instance = sms_app.extensions["hotline"]
+    store = thread_store(sms_app)
+    keys = store.live_keys(instance.clock.now())
+    loaded = {key: store.load(key, instance.clock.now()) for key in keys}
+    return {key: sealed for key, sealed in loaded.items() if sealed is not None}
+
+
+def test_enumerating_phone_numbers_over_the_database_keys_and_redis_finds_no_case(
+    phone: Phone, sms_app: Flask, dbs: Session, initialised: Initialised
+) -> None:
+    first, _ = phone.send("2 " + REPORT)
+    codename = codename_in(first)
+    disclosure = only_disclosure(dbs)
+    secrets_ = load_secrets(initialised.config.keys_dir)
+    candidates = [f"+2507881234{n:02d}" for n in range(100)] + [PHONE]
+
+    # The database holds no thread at all, nor anything naming the number or the code.
+    assert "sms_threads" not in dbs.connection().dialect.get_table_names(dbs.connection())
+    stored = dump_database(initialised.config)
+    for number in candidates:
+        assert_absent(secrets_.keyed_hash("sms-thread", number).encode(), stored)
+    assert_absent(codename.replace(" ", "").encode(), stored)
+
+    # The live store: the fast keyed hash of the issue's attack matches no key...
+    dump = _thread_dump(sms_app)
+    assert len(dump) == 1
+    fast = {secrets_.keyed_hash("sms-thread", number) for number in candidates}
+    assert fast.isdisjoint(dump)
+    # ...nor does HKDF-sealing by number open anything, and nothing is in clear.
+    for sealed in dump.values():
+        for value in (disclosure.id, disclosure.reporter_id, disclosure.reference, codename):
+            assert_absent(value.encode(), sealed)
+            assert_absent(value.replace(" ", "").encode(), sealed)
+    # Paying Argon2id per number finds the thread (that is the server's own path),
+    # but never the codename: it was shown once and not kept.
+    (key,) = dump
+    sender_key, state_key = thread_keys(secrets_, PHONE)
+    assert sender_key == key
+    state = open_state(dump[key], state_key, key)
+    assert state is not None
+    assert "codename" not in vars(state)
+    assert codename.replace(" ", "") not in repr(vars(state)).replace(" ", "")
+
+    # After DONE not even that: no number maps to a thread or a case.
+    phone.send("DONE")
+    assert _thread_dump(sms_app) == {}
+    for number in candidates:
+        sender_key, state_key = thread_keys(secrets_, number)
+        assert (
+            read_thread(thread_store(sms_app), sender_key, state_key, dt.datetime.now(dt.UTC))
+            is None
+        )
+
+
+def test_a_pasted_codename_is_removed_though_the_thread_does_not_hold_it(
+    phone: Phone, dbs: Session, initialised: Initialised
+) -> None:
+    first, _ = phone.send("2 " + REPORT)
+    codename = codename_in(first)
+    phone.one(f"my code is {codename} and {codename.replace(' ', '-')}")
+    phone.one("a code of someone else 1111 2222 3333 4444 stays")
+    texts = read_case(dbs, initialised, only_disclosure(dbs))
+    assert texts[1] == "my code is [codename removed] and [codename removed]"
+    assert texts[2] == "a code of someone else 1111 2222 3333 4444 stays"

@@ -1,8 +1,8 @@
 """An SMS dialogue whose parts reach two different servers files one case.
 
 Behind a load balancer, Twilio's webhook requests of one conversation land on
-any host. The thread lives in the shared database, sealed under a key only
-the sender's number and the pepper give, so the web tier keeps no state.
+any host. The thread lives in the shared Redis for 30 minutes, sealed under a
+key only the sender's number and the pepper give, so the web tier keeps no state.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from hotline.crypto.codenames import derive
 from hotline.crypto.keyring import load_secrets, secrets_loader
 from hotline.db import Database
-from hotline.models import Disclosure, SmsThread
+from hotline.models import Disclosure
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import reporter_recipient
 from tests.helpers.client import Browser
@@ -91,8 +91,14 @@ def test_a_dialogue_alternating_between_servers_files_one_case(
             ]
             keys = queue_keys(session, initialised.recovery_words)
             assert [read_message(session, m, keys) for m in case.messages] == texts
-            # DONE on the second server ended the thread the first one began.
-            assert session.scalars(select(SmsThread)).all() == []
             assert_no_partial_case(session)
     finally:
         database.dispose()
+    # DONE on the second server ended the thread the first one began.
+    import redis
+
+    client = redis.Redis.from_url(config.redis_url)
+    try:
+        assert list(client.scan_iter(match=f"{config.redis_prefix}:sms-thread:*")) == []
+    finally:
+        client.close()

@@ -10,20 +10,20 @@ expires what a thread remembers; ``gsm`` counts GSM-7 and UCS-2 segments.
 
 Why it is shaped this way (the reporter may lose a job or a life if found out):
 
-* **No phone number is stored.** A thread is found by
-  ``keyed_hash("sms-thread", From)`` (useless without the pepper) and its state
-  is sealed with ChaCha20-Poly1305 under a key derived with HKDF from the
-  pepper *and* ``From``. The server can read the state only while that sender
-  is talking to it; the database plus the keys directory do not list who
-  reported. Threads expire 30 minutes after the last message and are deleted
-  on ``DONE``; expired ones are swept on every call.
+* **No phone number is stored, and no thread in the database.** A thread
+  lives in Redis (or the worker's memory) for 30 minutes after its last
+  message and is deleted on ``DONE``. Its key and the key sealing its state
+  come from one Argon2id derivation (memory-hard) over the pepper *and*
+  ``From``: with the database, ``keys/`` and a Redis dump, each number tried
+  costs 8 MiB and about 10 ms of a core, and finds only threads of the last 30 minutes.
 * **Every part is filed at once** through ``intake.service`` (sealed to the
   routed queues and the codename key, public keys only), so a thread abandoned
   halfway, a phone taken away or a battery gone loses nothing.
-* **The codename is shown at the first filed part and again on DONE**: it must
-  reach the reporter even if they never send DONE. Until then it waits sealed
-  in the thread state, never in clear, never in a log, never in report text
-  (it is stripped from every part before sealing, so officers never see it).
+* **The codename is shown once, at the first filed part**: it must reach the
+  reporter even if they never send DONE. The thread does not keep it (DONE
+  answers without it); a codename pasted into a later part is recognised by
+  opening the thread's reporter with it and stripped before sealing, so
+  officers never see it. Never in clear, never in a log.
 * **Unknown input gets the menu, never an error**, in the thread's language.
   Commands are accepted in every language at any time, so a reporter who
   switched language by mistake can still finish.

@@ -19,6 +19,7 @@ from hotline.extensions import csrf, limiter
 from hotline.instance import current
 from hotline.intake.africastalking import MessagingApi, trusted_callback, untrusted_callback
 from hotline.intake.sms.gateway import Inbound, Media, receive
+from hotline.rate_limits import bucket
 
 blueprint = Blueprint("sms_africastalking", __name__)
 
@@ -39,8 +40,8 @@ class AfricasTalkingGateway:
 
 
 def _rate_key() -> str:
-    """A keyed hash of the sender: the limit holds per phone, the number is not kept."""
-    return current().secrets.keyed_hash("sms-rate", request.form.get("from", ""))[:32]
+    """The sender's bucket: the limit holds per phone, the number is not kept."""
+    return bucket(current().secrets, "sms-rate", request.form.get("from", ""))
 
 
 def _empty(status: int = 200) -> Response:

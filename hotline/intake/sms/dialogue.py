@@ -16,7 +16,7 @@ from typing import assert_never
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hotline.crypto.codename_text import CodeAndRest, codename_digits, split_code, strip_codename
+from hotline.crypto.codename_text import CodeAndRest, find_codename, split_code, strip_codename
 from hotline.crypto.codenames import CodenameKdf
 from hotline.intake.checkin import UnknownCodename, authenticate
 from hotline.intake.operations import newest_case
@@ -38,13 +38,8 @@ from hotline.intake.sms.commands import (
     language_of,
 )
 from hotline.intake.sms.texts import Texts, paged
-from hotline.intake.sms.thread import (
-    ThreadState,
-    keep_thread,
-    lock_thread,
-    sweep_expired,
-)
-from hotline.models import Disclosure, Message, Reporter, SealedKey, utcnow
+from hotline.intake.sms.thread import ThreadState, ThreadStore, open_state, seal_state
+from hotline.models import Disclosure, Message, Reporter, SealedKey
 from hotline.procedure import (
     DEFAULT_LANGUAGE,
     AuthorKind,
@@ -58,6 +53,9 @@ from hotline.sealing import authorship
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import reporter_recipient
 from hotline.sealing.shredding import CASE_CONTENT, shred
+
+#: Codename-shaped numbers checked per message against the thread's reporter.
+CODENAME_TRIES = 2
 
 
 class Dialogue:
@@ -159,9 +157,9 @@ class Dialogue:
         """File this part now: the first creates the disclosure, later ones append."""
         state = self.state
         category = state.category or Category.OTHER
-        if state.codename:
+        if state.reporter_id:
             # A reporter may paste their code into the report: officers never see it.
-            text = strip_codename(text, codename_digits(state.codename))
+            text = self._without_own_codename(text, state.reporter_id)
         texts = self.texts
         try:
             if state.disclosure_id is None or state.reporter_id is None:
@@ -181,7 +179,6 @@ class Dialogue:
                 state.disclosure_id = receipt.disclosure_id
                 state.reporter_id = receipt.reporter_id
                 state.reference = receipt.reference
-                state.codename = receipt.codename
                 state.parts = 1
                 files = receipt.files
                 replies = [
@@ -209,6 +206,23 @@ class Dialogue:
             replies.append(texts.file_warning())
         return replies
 
+    def _without_own_codename(self, text: str, reporter_id: str) -> str:
+        """Text without this reporter's codename, which the thread no longer holds:
+        each codename-shaped number (at most :data:`CODENAME_TRIES`, each costs one
+        codename derivation) that opens this reporter's keys is removed."""
+        for _ in range(CODENAME_TRIES):
+            candidate = find_codename(text)
+            if candidate is None:
+                break
+            try:
+                keys = authenticate(self.session, self.kdf, candidate)
+            except UnknownCodename:
+                break
+            if keys.reporter_id != reporter_id:
+                break
+            text = strip_codename(text, candidate)
+        return text
+
     def _rejection(self, exc: DraftRejected) -> str:
         """The service's refusal in the thread's language, by its reason."""
         texts = self.texts
@@ -229,11 +243,9 @@ class Dialogue:
     def _done(self) -> list[str]:
         state = self.state
         self.closed = True
-        if state.disclosure_id and state.codename and state.reference:
-            return [
-                self.texts.done(state.codename, state.reference),
-                self.texts.how_to_check(self.checkin_url),
-            ]
+        if state.disclosure_id:
+            # The codename was shown when the first part was filed and not kept.
+            return [self.texts.finished(), self.texts.how_to_check(self.checkin_url)]
         return [self.texts.finished()]
 
     def _cancel(self) -> list[str]:
@@ -357,6 +369,7 @@ def destroy_disclosure(session: Session, disclosure_id: str, reporter_id: str) -
 
 def handle(
     session: Session,
+    threads: ThreadStore,
     *,
     sender_key: str,
     state_key: bytes,
@@ -368,16 +381,16 @@ def handle(
     kdf: CodenameKdf,
     limits: Limits,
     public_url: str,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> list[str]:
-    """Answer one inbound SMS; the caller commits. Returns the reply texts.
+    """Answer one inbound SMS; the caller holds ``threads.locked(sender_key)``
+    and commits. Returns the reply texts.
 
     ``sender_key`` and ``state_key`` come from :func:`.thread.thread_keys`; the number
     itself never reaches this function, so nothing here can store or log it.
     """
-    now = now or utcnow()
-    sweep_expired(session, now)
-    row, state = lock_thread(session, sender_key, state_key)
+    sealed = threads.load(sender_key, now)
+    state = open_state(sealed, state_key, sender_key) if sealed is not None else None
     if state is None:
         state = ThreadState(language=language_of(body) or DEFAULT_LANGUAGE)
     dialogue = Dialogue(
@@ -390,10 +403,9 @@ def handle(
         channel=channel,
     )
     replies = dialogue.respond(body, media, media_failed)
-    if dialogue.closed or state.is_blank():
-        if row is not None:
-            session.delete(row)
-    else:
-        keep_thread(session, row, state, sender_key=sender_key, state_key=state_key, now=now)
     session.flush()
+    if dialogue.closed or state.is_blank():
+        threads.forget(sender_key)
+    else:
+        threads.keep(sender_key, seal_state(state, state_key, sender_key), now)
     return replies

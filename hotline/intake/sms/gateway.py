@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from hotline.instance import current, db_session
 from hotline.intake.service import Upload
 from hotline.intake.sms.dialogue import handle
 from hotline.intake.sms.replays import seen_messages
-from hotline.intake.sms.thread import thread_keys
+from hotline.intake.sms.thread import ThreadStore, thread_keys, thread_store
 from hotline.procedure import Channel
 
 WHATSAPP_PREFIX = "whatsapp:"
@@ -99,8 +100,27 @@ def receive(gateway: Gateway, inbound: Inbound) -> list[str] | None:
     uploads, failed = _fetch_media(gateway, inbound, instance.limits.max_upload_bytes)
     sender_key, state_key = thread_keys(instance.secrets, inbound.sender)
     session = db_session()
+    threads = thread_store(current_app)
+    with threads.locked(sender_key):
+        replies = _handle_locked(session, threads, inbound, uploads, failed, sender_key, state_key)
+    # Stored (sealed) or refused: either way no copy should stay at the gateway.
+    gateway.clean_up(inbound)
+    return replies
+
+
+def _handle_locked(
+    session: Session,
+    threads: ThreadStore,
+    inbound: Inbound,
+    uploads: list[Upload],
+    failed: int,
+    sender_key: str,
+    state_key: bytes,
+) -> list[str]:
+    instance = current()
     replies = handle(
         session,
+        threads,
         sender_key=sender_key,
         state_key=state_key,
         body=inbound.body,
@@ -111,8 +131,7 @@ def receive(gateway: Gateway, inbound: Inbound) -> list[str] | None:
         kdf=instance.kdf,
         limits=instance.limits,
         public_url=instance.config.public_url,
+        now=instance.clock.now(),
     )
     session.commit()
-    # Stored (sealed) or refused: either way no copy should stay at the gateway.
-    gateway.clean_up(inbound)
     return replies

@@ -158,22 +158,6 @@ class Texts:
         )
 
     @_localised
-    def done(self, code: str, reference: str) -> str:
-        if self.chat:
-            return _(
-                "Thank you. Report %(reference)s is filed. Your code: %(code)s. Keep it "
-                "secret and delete this chat now.",
-                reference=reference,
-                code=code,
-            )
-        return _(
-            "Thank you. Report %(reference)s is filed. Your code: %(code)s. Keep it "
-            "secret and delete this SMS thread now.",
-            reference=reference,
-            code=code,
-        )
-
-    @_localised
     def finished(self) -> str:
         if self.chat:
             return _("Finished. Please delete this chat.")

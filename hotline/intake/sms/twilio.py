@@ -11,7 +11,7 @@ Security notes, since a reporter found out can lose a job or a life:
   ``FromState``, ``FromZip``, ``FromCountry`` and ``MessageSid`` are read from
   the form, used in memory (the thread keys, the rate-limit key, Twilio's
   redaction call) and never stored or logged; this module does not log at all.
-  The rate limit keys on ``keyed_hash("sms-rate", From)``, never the number.
+  The rate limit keys on a 16-bit bucket of ``keyed_hash("sms-rate", From)``.
 * **Copies at Twilio are removed.** MMS media are fetched (only from the
   configured Twilio API base: no request to any other host can be provoked),
   passed through ``intake.service`` (which strips metadata) and then deleted at
@@ -38,6 +38,7 @@ from hotline.config import Config
 from hotline.extensions import csrf, limiter
 from hotline.instance import current
 from hotline.intake.sms.gateway import Inbound, Media, receive
+from hotline.rate_limits import bucket
 
 blueprint = Blueprint("sms", __name__)
 
@@ -74,8 +75,8 @@ def _unsigned() -> bool:
 
 
 def _rate_key() -> str:
-    """A keyed hash of the sender: the limit holds per phone, the number is not kept."""
-    return current().secrets.keyed_hash("sms-rate", request.form.get("From", ""))
+    """The sender's bucket: the limit holds per phone, the number is not kept."""
+    return bucket(current().secrets, "sms-rate", request.form.get("From", ""))
 
 
 def _twiml(replies: list[str], status: int = 200) -> Response:

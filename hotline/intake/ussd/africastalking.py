@@ -21,6 +21,7 @@ from hotline.intake.sms.replays import seen_messages
 from hotline.intake.ussd.dialogue import Intake, Screen, answer
 from hotline.intake.ussd.menu import inputs_of, walk
 from hotline.intake.ussd.screens import Screens
+from hotline.rate_limits import bucket
 
 blueprint = Blueprint("ussd", __name__)
 
@@ -30,7 +31,7 @@ CALLBACK_PATH = "/ussd/africastalking"
 def _rate_key() -> str:
     """A keyed hash of the caller's number: the limit holds per phone, the number
     is not kept."""
-    return current().secrets.keyed_hash("ussd-rate", request.form.get("phoneNumber", ""))[:32]
+    return bucket(current().secrets, "ussd-rate", request.form.get("phoneNumber", ""))
 
 
 def _reply(screen: Screen) -> Response:

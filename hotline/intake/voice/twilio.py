@@ -41,6 +41,7 @@ from hotline.intake.voice.disguise import UnreadableAudio, disguise_wav
 from hotline.intake.voice.prompts import PROMPTS, Speaker, recorded
 from hotline.models import Disclosure, Message
 from hotline.procedure import DEFAULT_LANGUAGE, LANGUAGES, AuthorKind, Category, Channel, Status
+from hotline.rate_limits import bucket
 from hotline.sealing import authorship
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import reporter_recipient
@@ -86,7 +87,7 @@ def _unsigned() -> bool:
 
 
 def _rate_key() -> str:
-    return current().secrets.keyed_hash("voice-rate", request.form.get("From", ""))[:32]
+    return bucket(current().secrets, "voice-rate", request.form.get("From", ""))
 
 
 # --- building answers --------------------------------------------------------------------

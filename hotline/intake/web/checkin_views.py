@@ -24,7 +24,7 @@ from hotline.intake.web.sessions import (
 
 
 @blueprint.route("/checkin", methods=["GET", "POST"])
-@limiter.limit("10/minute;100/day", methods=["POST"], exempt_when=through_onion)
+@limiter.limit("10/minute;60/hour", methods=["POST"], exempt_when=through_onion)
 def checkin_page() -> Response | WerkzeugResponse:
     instance = current()
     form = CheckinForm()
