@@ -133,3 +133,21 @@ def mark_replies_read(session: Session, reporter_id: str) -> None:
     )
     for reply in replies:
         reply.reporter_read = True
+
+
+def unread_replies(session: Session, reporter_id: str) -> list[Message]:
+    """The officer replies this reporter has not read, newest first, that their
+    officer verifiably signed: a forged one never reaches the reporter on any
+    channel (SMS, USSD, voice), and raises the alarm."""
+    return authorship.Checker(session).verified(
+        session.scalars(
+            select(Message)
+            .join(Disclosure, Disclosure.id == Message.disclosure_id)
+            .where(
+                Disclosure.reporter_id == reporter_id,
+                Message.author_kind == AuthorKind.OFFICER,
+                Message.reporter_read.is_(False),
+            )
+            .order_by(Message.created_on.desc(), Message.seq.desc())
+        )
+    )

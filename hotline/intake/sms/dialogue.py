@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hotline.crypto.codename_text import CodeAndRest, find_codename, split_code, strip_codename
 from hotline.crypto.codenames import CodenameKdf
-from hotline.intake.checkin import UnknownCodename, authenticate
+from hotline.intake.checkin import UnknownCodename, authenticate, unread_replies
 from hotline.intake.operations import newest_case
 from hotline.intake.service import (
     Draft,
@@ -39,17 +39,15 @@ from hotline.intake.sms.commands import (
 )
 from hotline.intake.sms.texts import Texts, paged
 from hotline.intake.sms.thread import ThreadState, ThreadStore, open_state, seal_state
-from hotline.models import Disclosure, Message, Reporter, SealedKey
+from hotline.models import Disclosure, Reporter, SealedKey
 from hotline.procedure import (
     DEFAULT_LANGUAGE,
-    AuthorKind,
     Category,
     Channel,
     DraftRefusal,
     RewardState,
 )
 from hotline.routing import Policy
-from hotline.sealing import authorship
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import reporter_recipient
 from hotline.sealing.shredding import CASE_CONTENT, shred
@@ -286,20 +284,7 @@ class Dialogue:
             if disclosure.reward_state != RewardState.NOT_ELIGIBLE:
                 line += " " + texts.reward(disclosure.reward_state)
             lines.append(line)
-        # Only replies their officer verifiably signed: a forged one never
-        # reaches the reporter, and raises the alarm.
-        unread = authorship.Checker(self.session).verified(
-            self.session.scalars(
-                select(Message)
-                .join(Disclosure, Disclosure.id == Message.disclosure_id)
-                .where(
-                    Disclosure.reporter_id == keys.reporter_id,
-                    Message.author_kind == AuthorKind.OFFICER,
-                    Message.reporter_read.is_(False),
-                )
-                .order_by(Message.created_on.desc(), Message.seq.desc())
-            )
-        )
+        unread = unread_replies(self.session, keys.reporter_id)
         if unread:
             newest = unread[0]
             private = {reporter_recipient(keys.reporter_id): keys.private_key}

@@ -15,15 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.crypto.codenames import CodenameKdf, ReporterKeys
-from hotline.intake.checkin import UnknownCodename, authenticate
+from hotline.intake.checkin import UnknownCodename, authenticate, unread_replies
 from hotline.intake.operations import retaliation_links
 from hotline.intake.service import Draft, DraftRejected, Limits, submit
 from hotline.intake.ussd.menu import Notice, Position, Step, walk
 from hotline.intake.ussd.screens import Screens, fits, language_menu, paginate, with_notice
-from hotline.models import Disclosure, Message
-from hotline.procedure import AuthorKind, Channel, DraftRefusal, RewardState
+from hotline.models import Disclosure
+from hotline.procedure import Channel, DraftRefusal, RewardState
 from hotline.routing import Policy
-from hotline.sealing import authorship
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import reporter_recipient
 
@@ -174,19 +173,7 @@ def _status(session: Session, position: Position, screens: Screens, kdf: Codenam
         keys = None
     if keys is None:
         return Screen(screens.unknown_code(), final=True)
-    # Only replies their officer verifiably signed (a forged one raises the alarm).
-    verified = authorship.Checker(session).verified(
-        session.scalars(
-            select(Message)
-            .join(Disclosure, Disclosure.id == Message.disclosure_id)
-            .where(
-                Disclosure.reporter_id == keys.reporter_id,
-                Message.author_kind == AuthorKind.OFFICER,
-                Message.reporter_read.is_(False),
-            )
-            .order_by(Message.created_on.desc(), Message.seq.desc())
-        )
-    )
+    verified = unread_replies(session, keys.reporter_id)
     newest = verified[0] if verified else None
     if position.pages_read == 0 or newest is None:
         return _overview(session, keys, screens, has_reply=newest is not None)

@@ -32,17 +32,16 @@ from werkzeug.exceptions import TooManyRequests
 from hotline.crypto.codename_text import ascii_digits
 from hotline.extensions import csrf, limiter
 from hotline.instance import current, db_session
-from hotline.intake.checkin import UnknownCodename, authenticate
+from hotline.intake.checkin import UnknownCodename, authenticate, unread_replies
 from hotline.intake.operations import newest_case
 from hotline.intake.service import Draft, DraftRejected, Upload, append, submit
 from hotline.intake.sms.twilio import TwilioApi
 from hotline.intake.voice.calls import call_memory
 from hotline.intake.voice.disguise import UnreadableAudio, disguise_wav
 from hotline.intake.voice.prompts import PROMPTS, Speaker, recorded
-from hotline.models import Disclosure, Message
-from hotline.procedure import DEFAULT_LANGUAGE, LANGUAGES, AuthorKind, Category, Channel, Status
+from hotline.models import Disclosure
+from hotline.procedure import DEFAULT_LANGUAGE, LANGUAGES, Category, Channel, Status
 from hotline.rate_limits import bucket
-from hotline.sealing import authorship
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import reporter_recipient
 
@@ -424,19 +423,7 @@ def follow_up() -> Response:
     )
     for disclosure in cases:
         speaker.words(response, _status_words(language, disclosure.status))
-    # Only replies their officer verifiably signed (a forged one raises the alarm).
-    verified = authorship.Checker(session).verified(
-        session.scalars(
-            select(Message)
-            .join(Disclosure, Disclosure.id == Message.disclosure_id)
-            .where(
-                Disclosure.reporter_id == keys.reporter_id,
-                Message.author_kind == AuthorKind.OFFICER,
-                Message.reporter_read.is_(False),
-            )
-            .order_by(Message.created_on.desc(), Message.seq.desc())
-        )
-    )
+    verified = unread_replies(session, keys.reporter_id)
     newest = verified[0] if verified else None
     if newest is None:
         speaker.prompt(response, "no-reply")
