@@ -39,10 +39,9 @@ from hotline.desk.casefile import view_case
 from hotline.desk.deadlines import DUE_SOON_DAYS, deadline_overview
 from hotline.desk.downloads import content_disposition, download_attachment, served_media_type
 from hotline.desk.errors import CaseRefused
-from hotline.desk.export import ExportUnavailable, export_files, export_pdf, may_export
+from hotline.desk.export import may_export
 from hotline.desk.forms import (
     AssignForm,
-    ExportForm,
     LinkForm,
     MeasureForm,
     NoteForm,
@@ -337,45 +336,6 @@ def reward(reference: str) -> Response | WerkzeugResponse:
 # --- deadlines -------------------------------------------------------------------------
 
 
-@blueprint.post("/case/<reference>/export")
-@officer_required
-def export(reference: str) -> Response | WerkzeugResponse:
-    form = ExportForm()
-    if not form.validate_on_submit():
-        return _case_page(reference, 400, _form_error(form), {"export": form})
-    instance = current()
-    session = db_session()
-    what = form.what.data
-    try:
-        if what == "files":
-            content = export_files(
-                session, _audit_key(), signed_in_officer(), reference, policy=instance.policy
-            )
-            name, media_type = f"{normalise_reference(reference)}-files.zip", "application/zip"
-        else:
-            content = export_pdf(
-                session,
-                _audit_key(),
-                signed_in_officer(),
-                reference,
-                policy=instance.policy,
-                include_notes=what == "pdf_notes",
-                today=today(),
-            )
-            name, media_type = f"{normalise_reference(reference)}.pdf", "application/pdf"
-    except ExportUnavailable:
-        session.rollback()
-        message = _("The server cannot make PDF files: its font is missing. Tell the operator.")
-        return _case_page(reference, 503, message)
-    session.commit()
-    response = Response(content, mimetype=media_type)
-    response.headers["Content-Disposition"] = content_disposition(name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @blueprint.get("/deadlines")
 @officer_required
 def deadlines() -> Response:
@@ -396,8 +356,8 @@ def _forbidden(_error: QueueForbidden) -> Response:
 
 
 def register(app: Flask) -> None:
-    # The queue page's routes live in their own module, on this blueprint.
-    from hotline.desk import queue_page  # noqa: F401
+    # The queue page's and the export's routes live in their own modules, on this blueprint.
+    from hotline.desk import export_page, queue_page  # noqa: F401
 
     app.register_blueprint(blueprint)
 

@@ -17,28 +17,39 @@ and deleted at Twilio: the original voice never reaches the database or disk.
 
 from __future__ import annotations
 
-import re
-import time
-import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request, send_from_directory
 from flask_babel import force_locale
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
-from twilio.twiml.voice_response import Gather, Hangup, Record, Redirect, VoiceResponse
+from twilio.twiml.voice_response import Hangup, Record, Redirect, VoiceResponse
 from werkzeug.exceptions import TooManyRequests
 
-from hotline.crypto.codename_text import ascii_digits
 from hotline.extensions import csrf, limiter
 from hotline.instance import current, db_session
 from hotline.intake.checkin import UnknownCodename, authenticate, unread_replies
 from hotline.intake.operations import newest_case
-from hotline.intake.service import Draft, DraftRejected, Upload, append, submit
-from hotline.intake.sms.twilio import TwilioApi
+from hotline.intake.service import Draft, DraftRejected, submit
+from hotline.intake.voice.answers import (
+    BASE,
+    RECORDING_SECONDS,
+    RECORDING_SID,
+    caller_language,
+    gather_keys,
+    goodbye,
+    keyed_digits,
+    menu,
+    read_code,
+    record,
+    recording_sids,
+    speaker_for,
+    step_url,
+    twiml_response,
+)
 from hotline.intake.voice.calls import call_memory
-from hotline.intake.voice.disguise import UnreadableAudio, disguise_wav
-from hotline.intake.voice.prompts import PROMPTS, Speaker, recorded
+from hotline.intake.voice.prompts import PROMPTS, recorded
+from hotline.intake.voice.recordings import after_response, filer, later
 from hotline.models import Disclosure
 from hotline.procedure import DEFAULT_LANGUAGE, LANGUAGES, Category, Channel, Status
 from hotline.rate_limits import bucket
@@ -47,9 +58,7 @@ from hotline.sealing.recipients import reporter_recipient
 
 blueprint = Blueprint("voice", __name__)
 
-BASE = "/voice/twilio"
-#: Five minutes a recording, and at most this many recordings a report.
-RECORDING_SECONDS = 300
+#: At most this many recordings a report.
 MAX_RECORDINGS = 5
 CATEGORIES = {
     "1": Category.TAXPAYER_FRAUD,
@@ -60,8 +69,6 @@ CATEGORIES = {
 #: What officers read beside a voice report's recordings (the words are the caller's).
 VOICE_REPORT = "Voice report: the caller's recording, disguised, is attached."
 VOICE_ANSWER = "Voice answer: the caller's recording, disguised, is attached."
-FETCH_ATTEMPTS = 3
-_RECORDING_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
 
 
 # --- who may call ----------------------------------------------------------------------
@@ -89,167 +96,6 @@ def _rate_key() -> str:
     return bucket(current().secrets, "voice-rate", request.form.get("From", ""))
 
 
-# --- building answers --------------------------------------------------------------------
-
-
-def _language() -> str:
-    language = request.args.get("lang", "")
-    return language if language in LANGUAGES else DEFAULT_LANGUAGE
-
-
-def _speaker(language: str) -> Speaker:
-    config = current().config
-    return Speaker(language, config.voice_prompts_dir, config.public_url + "/voice/prompts")
-
-
-def _url(step: str, **params: str) -> str:
-    query = urllib.parse.urlencode({k: v for k, v in params.items() if v})
-    return f"{BASE}/{step}" + (f"?{query}" if query else "")
-
-
-def _twiml(response: VoiceResponse) -> Response:
-    return Response(str(response), content_type="text/xml; charset=utf-8")
-
-
-def _digits() -> str:
-    return ascii_digits(request.form.get("Digits", ""))
-
-
-def _recordings() -> list[str]:
-    return [sid for sid in request.args.get("recs", "").split(",") if _RECORDING_SID.match(sid)]
-
-
-def _gather(action: str, digits: int = 1, *, finish_on_key: str | None = None) -> Gather:
-    if finish_on_key:
-        return Gather(num_digits=digits, action=action, timeout=15, finish_on_key=finish_on_key)
-    return Gather(num_digits=digits, action=action, timeout=8)
-
-
-def _menu(language: str, notice: bool = False) -> VoiceResponse:
-    speaker = _speaker(language)
-    response = VoiceResponse()
-    if notice:
-        speaker.prompt(response, "not-a-choice")
-    gather = _gather(_url("menu", lang=language))
-    speaker.prompt(gather, "menu")
-    response.append(gather)
-    response.append(Redirect(_url("language", lang=language)))
-    return response
-
-
-def _record(language: str, category: str, recordings: Sequence[str]) -> VoiceResponse:
-    response = VoiceResponse()
-    if not recordings:
-        _speaker(language).prompt(response, "before-recording")
-    response.append(
-        Record(
-            action=_url("recorded", lang=language, cat=category, recs=",".join(recordings)),
-            max_length=RECORDING_SECONDS,
-            finish_on_key="#",
-            play_beep=True,
-            trim="trim-silence",
-        )
-    )
-    return response
-
-
-def _read_code(response: VoiceResponse, language: str, codename: str) -> None:
-    speaker = _speaker(language)
-    speaker.prompt(response, "your-code")
-    speaker.digits(response, codename)
-    speaker.prompt(response, "your-code")
-    speaker.digits(response, codename)
-    gather = _gather(_url("repeat", lang=language))
-    speaker.prompt(gather, "hear-again")
-    response.append(gather)
-    speaker.prompt(response, "goodbye")
-    response.append(Hangup())
-
-
-def _goodbye(language: str) -> VoiceResponse:
-    response = VoiceResponse()
-    _speaker(language).prompt(response, "goodbye")
-    response.append(Hangup())
-    call_memory(current_app).forget(current().secrets, request.form.get("CallSid", ""))
-    return response
-
-
-# --- after the response: recordings --------------------------------------------------------
-
-
-def _after_response(
-    recordings: Sequence[str], file: Callable[[list[Upload]], None]
-) -> Callable[[], None]:
-    """Fetch, disguise and file the recordings, then delete them at Twilio.
-
-    Runs once the caller has their answer. A recording that cannot be fetched
-    stays at Twilio, where it is deleted by hand or by its retention setting
-    (README says so); nothing undisguised is ever written here.
-    """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    api = TwilioApi.from_config(current().config)
-
-    def run() -> None:
-        with app.app_context():
-            instance = current()
-            uploads: list[Upload] = []
-            for number, sid in enumerate(recordings, start=1):
-                content = _fetch(api, sid, instance.limits.max_upload_bytes)
-                if content is None:
-                    continue
-                try:
-                    disguised = disguise_wav(content)
-                except UnreadableAudio:
-                    continue
-                uploads.append(Upload(f"voice-{number}.wav", "audio/wav", disguised))
-            if uploads:
-                file(uploads)
-            for sid in recordings:
-                api.delete_recording(sid)
-
-    return run
-
-
-def _fetch(api: TwilioApi, sid: str, max_bytes: int) -> bytes | None:
-    try:
-        url = api.recording_url(sid, ".wav")
-    except ValueError:  # no account SID: nothing can be fetched
-        return None
-    for attempt in range(FETCH_ATTEMPTS):
-        try:
-            content, _type = api.fetch(url, max_bytes)
-        except (OSError, ValueError):
-            time.sleep(attempt)
-            continue
-        return content
-    return None
-
-
-def _filer(reporter_id: str, disclosure_id: str, text: str) -> Callable[[list[Upload]], None]:
-    def file(uploads: list[Upload]) -> None:
-        instance = current()
-        with instance.database.sessions() as session:
-            append(
-                session,
-                reporter_id=reporter_id,
-                disclosure_id=disclosure_id,
-                text=text,
-                attachments=uploads,
-                limits=instance.limits,
-            )
-            session.commit()
-
-    return file
-
-
-def _later(response: Response, run: Callable[[], None]) -> Response:
-    """Run once the response is sent: the WSGI server closes the response after
-    writing it, so Twilio has its TwiML and the caller hears it while the
-    recording is fetched and disguised."""
-    response.call_on_close(run)
-    return response
-
-
 # --- the steps of a call ---------------------------------------------------------------------
 
 
@@ -259,11 +105,11 @@ def call_start() -> Response:
     if not _signed():
         return Response("", status=403, content_type="text/plain")
     response = VoiceResponse()
-    gather = _gather(_url("language"))
-    _speaker(DEFAULT_LANGUAGE).language_menu(gather)
+    gather = gather_keys(step_url("language"))
+    speaker_for(DEFAULT_LANGUAGE).language_menu(gather)
     response.append(gather)
     response.append(Redirect(BASE))
-    return _twiml(response)
+    return twiml_response(response)
 
 
 def _step(name: str) -> Callable[[Callable[[], Response]], Callable[[], Response]]:
@@ -284,83 +130,83 @@ def _step(name: str) -> Callable[[Callable[[], Response]], Callable[[], Response
 
 @_step("language")
 def choose_language() -> Response:
-    digits = _digits()
+    digits = keyed_digits()
     if not digits:
-        return _twiml(_menu(_language()))
+        return twiml_response(menu(caller_language()))
     index = int(digits[0]) - 1
     if not 0 <= index < len(LANGUAGES):
         response = VoiceResponse()
-        _speaker(DEFAULT_LANGUAGE).prompt(response, "not-a-choice")
+        speaker_for(DEFAULT_LANGUAGE).prompt(response, "not-a-choice")
         response.append(Redirect(BASE))
-        return _twiml(response)
-    return _twiml(_menu(LANGUAGES[index]))
+        return twiml_response(response)
+    return twiml_response(menu(LANGUAGES[index]))
 
 
 @_step("menu")
 def main_menu() -> Response:
-    language, digits = _language(), _digits()
-    speaker = _speaker(language)
+    language, digits = caller_language(), keyed_digits()
+    speaker = speaker_for(language)
     response = VoiceResponse()
     if digits == "1":
-        gather = _gather(_url("category", lang=language))
+        gather = gather_keys(step_url("category", lang=language))
         speaker.prompt(gather, "categories")
         response.append(gather)
-        response.append(Redirect(_url("menu", lang=language)))
-        return _twiml(response)
+        response.append(Redirect(step_url("menu", lang=language)))
+        return twiml_response(response)
     if digits == "2":
-        gather = _gather(_url("code", lang=language), 16, finish_on_key="#")
+        gather = gather_keys(step_url("code", lang=language), 16, finish_on_key="#")
         speaker.prompt(gather, "ask-code")
         response.append(gather)
-        response.append(Redirect(_url("language", lang=language)))
-        return _twiml(response)
-    return _twiml(_menu(language, notice=bool(digits)))
+        response.append(Redirect(step_url("language", lang=language)))
+        return twiml_response(response)
+    return twiml_response(menu(language, notice=bool(digits)))
 
 
 @_step("category")
 def choose_category() -> Response:
-    language, digits = _language(), _digits()
+    language, digits = caller_language(), keyed_digits()
     if digits not in CATEGORIES:
         response = VoiceResponse()
-        _speaker(language).prompt(response, "not-a-choice")
-        response.append(Redirect(_url("menu", lang=language)))
-        return _twiml(response)
-    return _twiml(_record(language, digits, []))
+        speaker_for(language).prompt(response, "not-a-choice")
+        response.append(Redirect(step_url("menu", lang=language)))
+        return twiml_response(response)
+    return twiml_response(record(language, digits, []))
 
 
 @_step("recorded")
 def recorded_part() -> Response:
-    language, category = _language(), request.args.get("cat", "")
-    recordings = _recordings()
+    language, category = caller_language(), request.args.get("cat", "")
+    recordings = recording_sids()
     sid = request.form.get("RecordingSid", "")
-    if _RECORDING_SID.match(sid) and sid not in recordings:
+    if RECORDING_SID.match(sid) and sid not in recordings:
         recordings.append(sid)
     if len(recordings) >= MAX_RECORDINGS:
         return _send(language, category, recordings)
     response = VoiceResponse()
-    gather = _gather(_url("more", lang=language, cat=category, recs=",".join(recordings)))
-    _speaker(language).prompt(gather, "record-more")
+    gather = gather_keys(step_url("more", lang=language, cat=category, recs=",".join(recordings)))
+    speaker_for(language).prompt(gather, "record-more")
     response.append(gather)
     # No key pressed: send what was recorded rather than lose it.
     response.append(
-        Redirect(_url("more", lang=language, cat=category, recs=",".join(recordings), send="1"))
+        Redirect(step_url("more", lang=language, cat=category, recs=",".join(recordings), send="1"))
     )
-    return _twiml(response)
+    return twiml_response(response)
 
 
 @_step("more")
 def record_more() -> Response:
-    language, category = _language(), request.args.get("cat", "")
-    recordings = _recordings()
-    if _digits() == "1" and not request.args.get("send"):
-        return _twiml(_record(language, category, recordings))
+    language, category = caller_language(), request.args.get("cat", "")
+    recordings = recording_sids()
+    if keyed_digits() == "1" and not request.args.get("send"):
+        return twiml_response(record(language, category, recordings))
     return _send(language, category, recordings)
 
 
 def _send(language: str, category: str, recordings: list[str]) -> Response:
     instance = current()
-    speaker = _speaker(language)
+    speaker = speaker_for(language)
     if category not in CATEGORIES or not recordings:
-        return _twiml(_goodbye(language))
+        return twiml_response(goodbye(language))
     session = db_session()
     try:
         receipt = submit(
@@ -381,31 +227,31 @@ def _send(language: str, category: str, recordings: list[str]) -> Response:
         response = VoiceResponse()
         speaker.prompt(response, "not-filed")
         response.append(Hangup())
-        return _twiml(response)
+        return twiml_response(response)
     codename = receipt.codename or ""
     call_memory(current_app).keep(instance.secrets, request.form.get("CallSid", ""), codename)
     response = VoiceResponse()
     speaker.prompt(response, "filed")
-    _read_code(response, language, codename)
-    file = _filer(receipt.reporter_id, receipt.disclosure_id, "")
-    return _later(_twiml(response), _after_response(recordings, file))
+    read_code(response, language, codename)
+    file = filer(receipt.reporter_id, receipt.disclosure_id, "")
+    return later(twiml_response(response), after_response(recordings, file))
 
 
 @_step("repeat")
 def repeat_code() -> Response:
-    language = _language()
+    language = caller_language()
     codename = call_memory(current_app).recall(current().secrets, request.form.get("CallSid", ""))
-    if _digits() != "1" or codename is None:
-        return _twiml(_goodbye(language))
+    if keyed_digits() != "1" or codename is None:
+        return twiml_response(goodbye(language))
     response = VoiceResponse()
-    _read_code(response, language, codename)
-    return _twiml(response)
+    read_code(response, language, codename)
+    return twiml_response(response)
 
 
 @_step("code")
 def follow_up() -> Response:
-    language, digits = _language(), _digits()
-    speaker = _speaker(language)
+    language, digits = caller_language(), keyed_digits()
+    speaker = speaker_for(language)
     session = db_session()
     try:
         keys = authenticate(session, current().kdf, digits)
@@ -413,7 +259,7 @@ def follow_up() -> Response:
         response = VoiceResponse()
         speaker.prompt(response, "unknown-code")
         response.append(Hangup())
-        return _twiml(response)
+        return twiml_response(response)
     response = VoiceResponse()
     cases = session.scalars(
         select(Disclosure)
@@ -433,12 +279,12 @@ def follow_up() -> Response:
         newest.reporter_read = True
     session.commit()
     call_memory(current_app).keep(current().secrets, request.form.get("CallSid", ""), digits)
-    gather = _gather(_url("answer", lang=language))
+    gather = gather_keys(step_url("answer", lang=language))
     speaker.prompt(gather, "answer")
     response.append(gather)
     speaker.prompt(response, "goodbye")
     response.append(Hangup())
-    return _twiml(response)
+    return twiml_response(response)
 
 
 def _status_words(language: str, status: Status) -> str:
@@ -448,46 +294,46 @@ def _status_words(language: str, status: Status) -> str:
 
 @_step("answer")
 def answer_menu() -> Response:
-    language = _language()
-    if _digits() != "1":
-        return _twiml(_goodbye(language))
+    language = caller_language()
+    if keyed_digits() != "1":
+        return twiml_response(goodbye(language))
     response = VoiceResponse()
     response.append(
         Record(
-            action=_url("answered", lang=language),
+            action=step_url("answered", lang=language),
             max_length=RECORDING_SECONDS,
             finish_on_key="#",
             play_beep=True,
             trim="trim-silence",
         )
     )
-    return _twiml(response)
+    return twiml_response(response)
 
 
 @_step("answered")
 def answer_recorded() -> Response:
-    language = _language()
+    language = caller_language()
     instance = current()
     sid = request.form.get("RecordingSid", "")
     codename = call_memory(current_app).recall(instance.secrets, request.form.get("CallSid", ""))
-    if codename is None or not _RECORDING_SID.match(sid):
-        return _twiml(_goodbye(language))
+    if codename is None or not RECORDING_SID.match(sid):
+        return twiml_response(goodbye(language))
     session = db_session()
     try:
         keys = authenticate(session, instance.kdf, codename)
     except UnknownCodename:
-        return _twiml(_goodbye(language))
+        return twiml_response(goodbye(language))
     case = newest_case(session, keys.reporter_id)
     if case is None:
-        return _twiml(_goodbye(language))
+        return twiml_response(goodbye(language))
     response = VoiceResponse()
-    speaker = _speaker(language)
+    speaker = speaker_for(language)
     speaker.prompt(response, "answer-filed")
     speaker.prompt(response, "goodbye")
     response.append(Hangup())
     call_memory(current_app).forget(instance.secrets, request.form.get("CallSid", ""))
-    file = _filer(keys.reporter_id, case.id, VOICE_ANSWER)
-    return _later(_twiml(response), _after_response([sid], file))
+    file = filer(keys.reporter_id, case.id, VOICE_ANSWER)
+    return later(twiml_response(response), after_response([sid], file))
 
 
 @blueprint.get("/voice/prompts/<language>/<name>.mp3")
