@@ -12,6 +12,9 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 # Stage 2: the runtime, without build tools.
 FROM python:3.12.8-slim-bookworm
+# DejaVu Sans for the PDF case files (hotline/desk/export.py).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system hotline && useradd --system --gid hotline --home-dir /var/lib/hotline hotline
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir --no-index --find-links /wheels hotline && rm -rf /wheels

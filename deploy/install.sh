@@ -9,7 +9,8 @@ SOURCE=$(cd "$(dirname "$0")/.." && pwd)
 PREFIX=${HOTLINE_PREFIX:-/opt/hotline}
 DATA=/var/lib/hotline
 
-apt-get install -y -qq --no-install-recommends python3 python3-venv nginx tor >/dev/null
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends python3 python3-venv nginx tor fonts-dejavu-core >/dev/null
 
 # The service user: no shell, no home of its own beyond the data folder.
 getent group hotline >/dev/null || groupadd --system hotline

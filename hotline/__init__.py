@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sysconfig
 from pathlib import Path
 
 from flask import Flask, Response, request
@@ -12,6 +13,16 @@ from hotline.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def _pages_folder(name: str) -> Path:
+    """``templates/`` or ``static/``: beside the package in a checkout, and under the
+    environment's ``share/hotline/`` when Hotline is installed from a wheel
+    (``deploy/install.sh``, the Dockerfile), where setup.cfg's data files put them."""
+    if (ROOT / "setup.cfg").is_file():
+        return ROOT / name
+    return Path(sysconfig.get_path("data")) / "share" / "hotline" / name
+
 
 #: The reporter pages' policy; stricter than the issue's floor (no script at all).
 CONTENT_SECURITY_POLICY = (
@@ -39,8 +50,8 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
 
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(_pages_folder("templates")),
+        static_folder=str(_pages_folder("static")),
         static_url_path="/static",
     )
     secret_key = secrets.token_bytes(32)
