@@ -23,8 +23,9 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: Direction marks, embeddings, overrides and isolates.
 BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
-#: The SMS webhook answers Twilio in TwiML, never with a page: left to its channel.
-_EXEMPT_PATHS = frozenset({"/sms/twilio"})
+#: The gateways' webhooks (SMS, USSD, voice) answer in their own formats, never with a
+#: page, and their dialogues read any text: left to their channels.
+_GATEWAY_PREFIXES = ("/sms/", "/ussd/", "/voice/")
 
 
 def has_control_characters(value: str) -> bool:
@@ -33,7 +34,7 @@ def has_control_characters(value: str) -> bool:
 
 def refuse_control_characters() -> Response | None:
     """Before every form post: a field holding a control character is a 400."""
-    if request.method != "POST" or request.path in _EXEMPT_PATHS:
+    if request.method != "POST" or request.path.startswith(_GATEWAY_PREFIXES):
         return None
     for key, value in request.form.items(multi=True):
         if has_control_characters(key) or has_control_characters(value):

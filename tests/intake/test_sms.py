@@ -426,6 +426,23 @@ def test_a_three_part_report_is_one_disclosure_with_three_messages(
     assert disclosure.reference in phone.one(f"STATUS {codename}")
 
 
+def test_control_characters_in_a_text_get_an_answer_through_either_gateway(
+    phone: Phone, dbs: Session, initialised: Initialised
+) -> None:
+    # A phone keyboard or a gateway may pass a NUL or an escape through; the reporter
+    # must still hear back, and the report must be filed, not refused with a web page.
+    phone.one("1")
+    assert (
+        "Filed as"
+        in phone.send("Lorries cross at Gatuna\x00 at night\x1b with undeclared phones")[0]
+    )
+    disclosure = only_disclosure(dbs)
+    assert disclosure.category == "taxpayer_fraud"
+    (text,) = read_case(dbs, initialised, disclosure)
+    assert "Lorries cross at Gatuna" in text
+    assert "undeclared phones" in text
+
+
 def test_unicode_and_a_1600_character_body_are_filed_whole(
     phone: Phone, dbs: Session, initialised: Initialised
 ) -> None:
