@@ -1,4 +1,5 @@
-"""deploy/install.sh, run twice in a clean Debian 12 chroot, leaves one working hotline.
+"""deploy/install.sh, run twice in a clean Debian 12 chroot, leaves one working hotline;
+deploy/upgrade.sh after it backs up, migrates and keeps the keys.
 
 What an operator does on a fresh server, with everything from the network: a
 minimal Debian from its mirror (debootstrap), this checkout copied in, then
@@ -135,6 +136,14 @@ def test_install_twice_in_a_clean_debian_chroot(debian: Path) -> None:
     officers = _in_chroot(debian, as_the_service + "hotline officer list")
     assert officers.returncode == 0, officers.stderr[-2000:]
     assert len(officers.stdout.strip().splitlines()) == 1  # the first administrator, once
+    verified = _in_chroot(debian, as_the_service + "hotline verify")
+    assert verified.returncode == 0, verified.stdout[-2000:] + verified.stderr[-2000:]
+
+    # The next release: upgrade.sh backs up first, reinstalls, migrates, keeps the keys.
+    upgraded = _in_chroot(debian, "HOTLINE_NO_SYSTEMD=1 sh /src/hotline/deploy/upgrade.sh")
+    assert upgraded.returncode == 0, upgraded.stdout[-2000:] + upgraded.stderr[-4000:]
+    assert [p.name for p in (data / "backups").iterdir()][0].startswith("before-")
+    assert _fingerprint(data / "keys") == keys
     verified = _in_chroot(debian, as_the_service + "hotline verify")
     assert verified.returncode == 0, verified.stdout[-2000:] + verified.stderr[-2000:]
 
