@@ -5,7 +5,7 @@ approve it, and the one who marks it paid is neither. Old rows keep NULL
 (nobody recorded), which blocks no one.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-03
 """
 

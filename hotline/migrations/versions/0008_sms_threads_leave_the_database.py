@@ -8,7 +8,7 @@ upgrade simply start over (the parts already filed stay filed, and their
 reporters were shown their codename).
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-03
 """
 

@@ -7,7 +7,7 @@ cases take the day of their latest message as their last activity (the day
 they were received if they have none).
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-03
 """
 
