@@ -23,7 +23,7 @@ from wtforms.fields.choices import SelectChoice
 
 from hotline.auth.session import OfficerContext, officer_required, signed_in_officer
 from hotline.desk import bulk
-from hotline.desk.access import assignable_officers
+from hotline.desk.access import assignable_officers, designated_queues
 from hotline.desk.errors import CaseRefused
 from hotline.desk.queue import (
     Assignee,
@@ -114,10 +114,13 @@ def _filter_args(args: Mapping[str, str]) -> dict[str, str]:
 def _queue_page(officer: OfficerContext, status: int = 200, error: str | None = None) -> Response:
     session = db_session()
     args = request.args
+    # The session's keys and a designation the database still holds, as on every
+    # case page: a revoked or rotated-away queue leaves the list at once.
+    queues = sorted(designated_queues(session, officer))
     case_filter = parse_filter(args, officer.queue_keys)
     page = list_cases(
         session,
-        officer.queues,
+        queues,
         case_filter,
         officer_id=officer.officer_id,
         after=Cursor.parse(args.get("after")),
@@ -125,7 +128,7 @@ def _queue_page(officer: OfficerContext, status: int = 200, error: str | None = 
         last=args.get("last") == "1",
     )
     form = BulkForm(formdata=None)
-    officers = assignable_officers(session, officer.queues)
+    officers = assignable_officers(session, queues)
     form.assignee.choices = [
         SelectChoice("", _l("nobody")),
         *(SelectChoice(str(o.id), o.username) for o in officers),
@@ -137,7 +140,7 @@ def _queue_page(officer: OfficerContext, status: int = 200, error: str | None = 
             page=page,
             case_filter=case_filter,
             filter_args=_filter_args(args),
-            queue_names=queue_names(session, officer.queues),
+            queue_names=queue_names(session, queues),
             usernames={o.id: o.username for o in officers},
             bulk_form=form,
             error=error,

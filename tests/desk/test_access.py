@@ -125,17 +125,19 @@ def test_an_unknown_reference_looks_exactly_like_a_forbidden_case(
     )
 
 
-def test_a_revoked_designation_closes_the_case_even_to_a_live_session(
+def test_a_revoked_designation_closes_the_case_and_the_list_even_to_a_live_session(
     app: Flask, client: FlaskClient, db: Session, make_officer: object
 ) -> None:
     filed = file_web_report(client, TEXT)
     login: OfficerLogin = make_officer("revoked", ["internal_audit"])  # type: ignore[operator]
     desk = officer_client(app, login)
     assert desk.get(f"/officer/case/{filed.reference}").status_code == 200
+    assert filed.reference in desk.get("/officer/").get_data(as_text=True)
     # The session still holds the queue key; the database no longer designates.
     db.execute(delete(Designation).where(Designation.officer_id == login.officer_id))
     db.commit()
     assert desk.get(f"/officer/case/{filed.reference}").status_code == 403
+    assert filed.reference not in desk.get("/officer/").get_data(as_text=True)
     assert desk_post(desk, f"/officer/case/{filed.reference}/reply", reply="x").status_code == 403
 
 
