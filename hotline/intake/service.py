@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from hotline.config import Config
 from hotline.crypto.codenames import (
     CodenameKdf,
-    ReporterKeys,
+    Filer,
     generate_digits,
     generate_words,
 )
@@ -178,7 +178,7 @@ def submit(
     policy: Policy,
     kdf: CodenameKdf,
     limits: Limits,
-    reporter: ReporterKeys | None = None,
+    reporter: Filer | None = None,
 ) -> Receipt:
     """File a new disclosure. The caller commits.
 

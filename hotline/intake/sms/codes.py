@@ -1,0 +1,109 @@
+"""What a code typed into an SMS thread opens: the reporter it proves, the
+report it is taken out of, whom a retaliation report is filed under, and the
+STATUS answer.
+
+A code is checked by its derivation (:func:`~hotline.intake.checkin.authenticate`)
+each time; the thread keeps at most the reporter id it proved, never the code.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.crypto.codename_text import find_codename, strip_codename
+from hotline.crypto.codenames import CodenameKdf, Filer, ReporterKeys
+from hotline.intake.checkin import UnknownCodename, authenticate, known_reporter, unread_replies
+from hotline.intake.sms.texts import Texts
+from hotline.intake.sms.thread import ThreadState
+from hotline.models import Disclosure
+from hotline.procedure import Category, RewardState
+from hotline.sealing.items import read_message
+from hotline.sealing.recipients import reporter_recipient
+
+#: Codename-shaped numbers checked per message against the thread's reporter.
+CODENAME_TRIES = 2
+
+
+def keys_of(session: Session, kdf: CodenameKdf, digits: str | None) -> ReporterKeys | None:
+    """The reporter a typed code opens, or None."""
+    if digits is None:
+        return None
+    try:
+        return authenticate(session, kdf, digits)
+    except UnknownCodename:
+        return None
+
+
+def without_own_codename(session: Session, kdf: CodenameKdf, text: str, reporter_id: str) -> str:
+    """Text without this reporter's codename, which the thread no longer holds:
+    each codename-shaped number (at most :data:`CODENAME_TRIES`, each costs one
+    codename derivation) that opens this reporter's keys is removed."""
+    for _ in range(CODENAME_TRIES):
+        candidate = find_codename(text)
+        if candidate is None:
+            break
+        try:
+            keys = authenticate(session, kdf, candidate)
+        except UnknownCodename:
+            break
+        if keys.reporter_id != reporter_id:
+            break
+        text = strip_codename(text, candidate)
+    return text
+
+
+def filer_for(
+    session: Session, kdf: CodenameKdf, state: ThreadState, texts: Texts, text: str
+) -> tuple[Filer | None, str, list[str]]:
+    """Whom a thread's first part is filed under, its text without their code,
+    and what to tell the reporter first.
+
+    Only a retaliation report joins an earlier codename, so that it is linked
+    to that reporter's earlier reports (a report of any other kind gets a code
+    of its own): the reporter a code proved in this thread, or else the one
+    whose code is in the text. A code-shaped number that opens nothing is said
+    so, and stays in the text (it may be evidence, an invoice number).
+    """
+    if state.category != Category.RETALIATION:
+        return None, text, []
+    if state.known_reporter_id is not None:
+        return known_reporter(session, state.known_reporter_id), text, []
+    candidate = find_codename(text)
+    if candidate is None:
+        return None, text, []
+    keys = keys_of(session, kdf, candidate)
+    if keys is None:
+        return None, text, [texts.code_not_matched()]
+    state.known_reporter_id = keys.reporter_id
+    return keys, without_own_codename(session, kdf, text, keys.reporter_id), []
+
+
+def status_lines(session: Session, keys: ReporterKeys, texts: Texts) -> list[str]:
+    """The STATUS answer: every report of this code, then the newest unread
+    officer reply (marked read), before it is paged."""
+    disclosures = session.scalars(
+        select(Disclosure)
+        .where(Disclosure.reporter_id == keys.reporter_id)
+        .order_by(Disclosure.received_on.desc(), Disclosure.reference)
+    )
+    lines: list[str] = []
+    for disclosure in disclosures:
+        label = texts.status_name(disclosure.status, disclosure.outcome)
+        line = texts.status_line(disclosure.reference, label)
+        if disclosure.reward_state != RewardState.NOT_ELIGIBLE:
+            line += " " + texts.reward(disclosure.reward_state)
+        lines.append(line)
+    unread = unread_replies(session, keys.reporter_id)
+    if unread:
+        newest = unread[0]
+        private = {reporter_recipient(keys.reporter_id): keys.private_key}
+        text = read_message(session, newest, private)
+        lines.append(texts.reply_heading(newest.disclosure.reference) + "\n" + text)
+        newest.reporter_read = True
+        if len(unread) > 1:
+            lines.append(texts.more_unread(len(unread) - 1))
+    else:
+        lines.append(texts.no_new_reply())
+    lines.append(texts.delete_after_reading())
+    return lines
