@@ -115,6 +115,10 @@ class Receipt:
     disclosure_id: str
     reporter_id: str
     files: tuple[FileReceipt, ...] = field(default=())
+    #: The queues that received it, and those it is kept from (the units the
+    #: reporter said it concerns, and those of the cases it is linked to).
+    queues: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"Receipt({self.reference})"
@@ -309,6 +313,8 @@ def submit(
         disclosure_id=disclosure_id,
         reporter_id=reporter.reporter_id,
         files=tuple(FileReceipt(f.name, f.removed, f.metadata_warning) for f in files),
+        queues=tuple(queues),
+        excluded=tuple(excluded),
     )
 
 

@@ -96,8 +96,9 @@ class Policy:
         return self.queues[slug]
 
     def queue_label(self, slug: str, language: str) -> str:
-        """A queue's name in ``language`` (English when the policy gives one name)."""
-        return self.queue_names.get(slug, {}).get(language, self.queue_name(slug))
+        """A queue's name in ``language``; its slug if the policy no longer has it."""
+        names = self.queue_names.get(slug, {})
+        return names.get(language) or names.get(DEFAULT_LANGUAGE) or slug
 
 
 def _names(value: object, fallback: str, where: str) -> dict[str, str]:

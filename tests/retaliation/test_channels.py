@@ -188,6 +188,9 @@ def test_web_check_in_report_retaliation_files_a_new_linked_case(
     assert 'href="/report?category=retaliation"' in page
     receipt = file_report(client, MOVED, "retaliation")
     assert "linked to your earlier reports" in receipt
+    # The earlier report's exclusion holds, and the reporter is told so.
+    assert "Never sent to: Commissioner General&#39;s office." in receipt
+    assert "Sent to: Internal Audit &amp; Integrity." in receipt
     db = opened(app)
     case = assert_new_linked_retaliation(db, earlier, Channel.WEB)
     assert_desk_shows_nothing_of_the_earlier_case(make_officer, desk, case, earlier)

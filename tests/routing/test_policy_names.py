@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from hotline.config import DEFAULT_POLICY
 from hotline.procedure import LANGUAGES
 from hotline.routing import PolicyError, load_policy
+from tests.helpers.reporter import TEXT, element, file_report
 
 TRANSLATED = [language for language in LANGUAGES if language != "en"]
 GOOD = DEFAULT_POLICY.read_text()
@@ -65,6 +66,28 @@ def test_the_units_on_the_report_form_are_in_the_reporters_language(
     assert exclusion_warning(page) != exclusion_warning(english_page)
     # A page prerendered in one language is never served in another.
     assert unit_labels(client.get("/report?lang=en").get_data(as_text=True)) == english
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_receipt_names_where_the_report_went_in_the_reporters_language(
+    client: FlaskClient, language: str
+) -> None:
+    client.get(f"/report?lang={language}")
+    page = file_report(client, TEXT, "staff_misconduct", concerns="internal_audit")
+    policy = load_policy(DEFAULT_POLICY)
+    sent = html.unescape(element(page, "sent-to"))
+    kept = html.unescape(element(page, "kept-from"))
+    assert policy.queue_label("commissioner_general", language) in sent
+    assert policy.queue_label("internal_audit", language) not in sent
+    assert policy.queue_label("internal_audit", language) in kept
+    if language != "en":
+        assert policy.queue_label("internal_audit", "en") not in kept
+    # Another report, with nothing excluded, gets its own receipt (prerendered per variant).
+    other = file_report(client, TEXT, "staff_misconduct")
+    assert 'id="kept-from"' not in other
+    assert policy.queue_label("internal_audit", language) in html.unescape(
+        element(other, "sent-to")
+    )
 
 
 def test_a_name_table_missing_a_language_is_refused(tmp_path: Path) -> None:
