@@ -19,6 +19,8 @@ from hotline.intake.service import Draft, submit
 from hotline.models import Disclosure, DisclosureLink, SealedKey, today
 from hotline.procedure import ACKNOWLEDGEMENT_DAYS, Category, Channel, LinkKind
 from hotline.sealing.recipients import queue_recipient
+from hotline.transparency.counts import quarter_counts
+from hotline.transparency.tables import Quarter
 from tests.helpers.officers import OfficerLogin
 
 #: The earlier report: tax fraud that concerns the Commissioner General's
@@ -89,7 +91,10 @@ def assert_new_linked_retaliation(
     assert set(case.queue_slugs) == RETALIATION_QUEUES
     assert EXCLUDED in case.excluded_slugs
     assert queue_recipient(EXCLUDED) not in sealed_to(db, case.id)
-    # Its own deadlines ...
+    # Its own row in the statistics ...
+    quarter = Quarter.of(case.received_on)
+    assert quarter_counts(db, [quarter])[quarter][Category.RETALIATION]["received"] == 1
+    # ... its own deadlines ...
     assert case.acknowledgement_due == case.received_on + dt.timedelta(days=ACKNOWLEDGEMENT_DAYS)
     # ... and its own 30/60/90-day check-ins once the earlier case closes.
     original.closed_on = today() - dt.timedelta(days=31)

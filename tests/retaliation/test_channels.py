@@ -14,14 +14,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from hotline.intake.email.acknowledgement import acknowledgement
 from hotline.intake.email.channel import EmailChannel
 from hotline.intake.email.cli import build_channel
-from hotline.intake.email.ingest import FILED, LINKED
+from hotline.intake.email.ingest import FILED, LINKED, IngestResult
 from hotline.procedure import Channel
 from tests.helpers.email import make_message, read_case
 from tests.helpers.instance import Initialised
 from tests.helpers.officers import OfficerLogin
 from tests.helpers.reporter import check_in, file_report
+from tests.helpers.servers import PUBLIC_URL
 from tests.intake.test_sms import CODE, Phone, codename_in
 from tests.intake.test_sms import read_case as read_sms_case
 from tests.intake.test_ussd import Handset
@@ -153,6 +155,20 @@ def test_email_to_the_retaliation_address_with_a_code_files_a_new_linked_case(
     assert MOVED in text
     assert earlier.codename not in text
     assert_desk_shows_nothing_of_the_earlier_case(make_officer, desk, case, earlier)
+
+
+def test_the_acknowledgement_of_a_linked_report_says_so_and_nothing_of_the_case() -> None:
+    result = IngestResult(
+        LINKED, reference="HL-7K3M-Q9PA", disclosure_id="x", reply_to="aline@example.net"
+    )
+    message = acknowledgement(result, mail_from="hotline@rra.example", public_url=PUBLIC_URL)
+    assert message is not None
+    body = message.get_content()
+    assert "filed as a new report under your codename" in body
+    assert "added to your report" not in body
+    for secret in ("HL-7K3M-Q9PA", "retaliation", "Retaliation"):
+        assert secret not in body
+        assert secret not in str(message["Subject"])
 
 
 def test_email_opening_with_the_retaliation_keyword_and_a_code_is_linked(
