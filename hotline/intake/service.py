@@ -27,6 +27,7 @@ from hotline.crypto.codenames import (
 from hotline.crypto.key_tags import key_tag
 from hotline.db import insert_into
 from hotline.intake.attachments import CleanedFile, UnreadableFile, clean
+from hotline.intake.operations import inherited_exclusions
 from hotline.models import (
     Attachment,
     ContactDetail,
@@ -115,8 +116,7 @@ class Receipt:
     disclosure_id: str
     reporter_id: str
     files: tuple[FileReceipt, ...] = field(default=())
-    #: The queues that received it, and those it is kept from (the units the
-    #: reporter said it concerns, and those of the cases it is linked to).
+    #: The queues that received it, and those it is kept from (ticked or inherited).
     queues: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()
 
@@ -197,8 +197,7 @@ def submit(
         queues = policy.route(draft.category, draft.concerns)
     except RoutingError as exc:
         raise DraftRejected(DraftRefusal.UNROUTABLE, str(exc)) from None
-    # The policy routes only its own categories (rra.toml), so this is one of
-    # them, as a member even when a caller passed its plain string.
+    # The policy routes only its own categories: a member, even from a plain string.
     category = Category(draft.category)
     files = clean_uploads(draft.attachments, limits)
     text = _check_text(draft.text, limits, allow_empty=bool(files))
@@ -212,7 +211,7 @@ def submit(
     # What the reporter sends is sealed to the routed queues and to their codename key.
     recipients = readers.for_new_case(session, queues, reporter)
     related = _related_rows(session, disclosure_id, reporter.reporter_id, category, draft)
-    inherited = _inherited_exclusions(session, [row["to_id"] for row in related])
+    inherited = inherited_exclusions(session, [row["to_id"] for row in related])
     if inherited:
         try:
             queues = route_following(policy, category, draft.concerns, inherited)
@@ -326,18 +325,6 @@ def _unused_reference(session: Session) -> str:
         reference = new_reference()
         if session.scalar(_REFERENCE_TAKEN, {"reference": reference}) is None:
             return reference
-
-
-def _inherited_exclusions(session: Session, linked_ids: Sequence[str]) -> set[str]:
-    """Queues excluded on any case this one is linked to by the reporter."""
-    if not linked_ids:
-        return set()
-    rows = session.scalars(
-        select(DisclosureExclusion.queue_slug).where(
-            DisclosureExclusion.disclosure_id.in_(linked_ids)
-        )
-    )
-    return set(rows)
 
 
 def _related_rows(
