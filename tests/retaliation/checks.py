@@ -23,13 +23,40 @@ from hotline.transparency.counts import quarter_counts
 from hotline.transparency.tables import Quarter
 from tests.helpers.officers import OfficerLogin
 
-#: The earlier report: tax fraud that concerns the Commissioner General's
-#: office, so it reaches Investigation alone. Retaliation routes to Internal
-#: Audit and the Commissioner General; the office stays excluded, so Internal
-#: Audit alone receives it, and cannot open the earlier case.
-FIRST_TEXT = "The Commissioner General's driver clears lorries at Gatuna for cash"
-EXCLUDED = "commissioner_general"
-RETALIATION_QUEUES = {"internal_audit"}
+
+@dataclass(frozen=True)
+class Scenario:
+    """The reporter's earlier report, and where their retaliation report must go."""
+
+    name: str
+    category: Category
+    #: The unit the earlier report concerns: its queue never receives either.
+    excluded: str
+    earlier_queues: frozenset[str]
+    retaliation_queues: frozenset[str]
+
+
+#: Tax fraud that concerns the Commissioner General's office reaches
+#: Investigation alone; retaliation (Internal Audit and the Commissioner
+#: General) reaches Internal Audit alone, which cannot open the earlier case.
+OFFICE_EXCLUDED = Scenario(
+    "office-excluded",
+    Category.TAXPAYER_FRAUD,
+    "commissioner_general",
+    frozenset({"investigation"}),
+    frozenset({"internal_audit"}),
+)
+#: Staff misconduct that concerns Internal Audit reaches the Commissioner
+#: General alone, and so does the retaliation report: never Internal Audit.
+AUDIT_EXCLUDED = Scenario(
+    "audit-excluded",
+    Category.STAFF_MISCONDUCT,
+    "internal_audit",
+    frozenset({"commissioner_general"}),
+    frozenset({"commissioner_general"}),
+)
+SCENARIOS = (OFFICE_EXCLUDED, AUDIT_EXCLUDED)
+FIRST_TEXT = "The driver clears lorries at Gatuna for cash, and the office knows"
 
 
 @dataclass(frozen=True)
@@ -37,19 +64,22 @@ class Earlier:
     codename: str
     reference: str
     disclosure_id: str
+    scenario: Scenario
 
 
-def file_earlier(app: Flask, *, codename_kind: str = "digits") -> Earlier:
+def file_earlier(
+    app: Flask, scenario: Scenario = OFFICE_EXCLUDED, *, codename_kind: str = "digits"
+) -> Earlier:
     """The reporter's first report, filed as any channel files it."""
     instance = app.extensions["hotline"]
     with instance.database.transaction() as session:
         receipt = submit(
             session,
             Draft(
-                category=Category.TAXPAYER_FRAUD,
+                category=scenario.category,
                 text=FIRST_TEXT,
                 channel=Channel.WEB,
-                concerns=frozenset({EXCLUDED}),
+                concerns=frozenset({scenario.excluded}),
                 codename_kind=codename_kind,
             ),
             policy=instance.policy,
@@ -57,7 +87,7 @@ def file_earlier(app: Flask, *, codename_kind: str = "digits") -> Earlier:
             limits=instance.limits,
         )
     assert receipt.codename is not None
-    return Earlier(receipt.codename, receipt.reference, receipt.disclosure_id)
+    return Earlier(receipt.codename, receipt.reference, receipt.disclosure_id, scenario)
 
 
 def retaliation_cases(db: Session) -> list[Disclosure]:
@@ -88,9 +118,11 @@ def assert_new_linked_retaliation(
     assert [(to_id, kind) for to_id, kind in links] == [
         (earlier.disclosure_id, LinkKind.RETALIATION_FOR)
     ]
-    assert set(case.queue_slugs) == RETALIATION_QUEUES
-    assert EXCLUDED in case.excluded_slugs
-    assert queue_recipient(EXCLUDED) not in sealed_to(db, case.id)
+    scenario = earlier.scenario
+    assert set(original.queue_slugs) == scenario.earlier_queues
+    assert set(case.queue_slugs) == scenario.retaliation_queues
+    assert scenario.excluded in case.excluded_slugs
+    assert queue_recipient(scenario.excluded) not in sealed_to(db, case.id)
     # Its own row in the statistics ...
     quarter = Quarter.of(case.received_on)
     assert quarter_counts(db, [quarter])[quarter][Category.RETALIATION]["received"] == 1
@@ -120,14 +152,18 @@ def assert_desk_shows_nothing_of_the_earlier_case(
     case: Disclosure,
     earlier: Earlier,
 ) -> None:
-    """Internal Audit reads the retaliation case, never the earlier case's
-    reference; the excluded office cannot open it at all."""
-    auditor = desk(make_officer("auditor", ["internal_audit"]))
-    page = auditor.get(f"/officer/case/{case.reference}")
-    assert page.status_code == 200
-    html = page.get_data(as_text=True)
-    assert earlier.reference not in html
-    assert earlier.reference not in auditor.get("/officer/deadlines").get_data(as_text=True)
-    general = desk(make_officer("general", [EXCLUDED]))
-    assert general.get(f"/officer/case/{case.reference}").status_code in (403, 404)
-    assert case.reference not in general.get("/officer/").get_data(as_text=True)
+    """The retaliation queue's officers read the case, and never the earlier
+    case's reference unless they may open that case too; the excluded unit's
+    officers cannot open it at all, nor find it in their queue."""
+    scenario = earlier.scenario
+    for queue in sorted(scenario.retaliation_queues):
+        officer = desk(make_officer(f"retaliation-{queue}", [queue]))
+        page = officer.get(f"/officer/case/{case.reference}")
+        assert page.status_code == 200
+        if queue not in scenario.earlier_queues:
+            assert earlier.reference not in page.get_data(as_text=True)
+            deadlines = officer.get("/officer/deadlines").get_data(as_text=True)
+            assert earlier.reference not in deadlines
+    excluded = desk(make_officer("excluded", [scenario.excluded]))
+    assert excluded.get(f"/officer/case/{case.reference}").status_code in (403, 404)
+    assert case.reference not in excluded.get("/officer/").get_data(as_text=True)

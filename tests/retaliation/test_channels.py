@@ -6,6 +6,7 @@ code (or with a wrong one) it is still a retaliation case, unlinked."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
@@ -22,12 +23,14 @@ from hotline.procedure import Channel
 from tests.helpers.email import make_message, read_case
 from tests.helpers.instance import Initialised
 from tests.helpers.officers import OfficerLogin
-from tests.helpers.reporter import check_in, file_report
+from tests.helpers.reporter import check_in, element, file_report
 from tests.helpers.servers import PUBLIC_URL
 from tests.intake.test_sms import CODE, Phone, codename_in
 from tests.intake.test_sms import read_case as read_sms_case
 from tests.intake.test_ussd import Handset
 from tests.retaliation.checks import (
+    SCENARIOS,
+    Scenario,
     assert_desk_shows_nothing_of_the_earlier_case,
     assert_new_linked_retaliation,
     assert_unlinked_retaliation,
@@ -50,6 +53,7 @@ def opened() -> Iterator[Opened]:
 # --- SMS, through Twilio and Africa's Talking -----------------------------------------
 
 
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_sms_retaliation_keyword_with_a_code_files_a_new_linked_case(
     phone: Phone,
     sms_app: Flask,
@@ -57,8 +61,9 @@ def test_sms_retaliation_keyword_with_a_code_files_a_new_linked_case(
     make_officer: MakeOfficer,
     desk: Desk,
     opened: Opened,
+    scenario: Scenario,
 ) -> None:
-    earlier = file_earlier(sms_app)
+    earlier = file_earlier(sms_app, scenario)
     replies = phone.send(f"RETALIATION {earlier.codename} {MOVED}")
     assert "linked to your earlier reports" in replies[0]
     assert CODE.search(" ".join(replies)) is None  # the code stays the same: not repeated
@@ -136,14 +141,16 @@ def _channel(app: Flask) -> EmailChannel:
     return build_channel(app.extensions["hotline"], "report")
 
 
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_email_to_the_retaliation_address_with_a_code_files_a_new_linked_case(
     email_app: Flask,
     initialised: Initialised,
     make_officer: MakeOfficer,
     desk: Desk,
     opened: Opened,
+    scenario: Scenario,
 ) -> None:
-    earlier = file_earlier(email_app)
+    earlier = file_earlier(email_app, scenario)
     raw = make_message(subject="Following up", body=f"My code: {earlier.codename}\n\n{MOVED}")
     raw = raw.replace(b"report@rra.example", b"report+retaliation@rra.example")
     result = _channel(email_app).receive(raw)
@@ -196,26 +203,38 @@ def test_email_retaliation_with_a_wrong_code_is_a_new_unlinked_case(
 # --- web and USSD -----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_web_check_in_report_retaliation_files_a_new_linked_case(
-    app: Flask, client: FlaskClient, make_officer: MakeOfficer, desk: Desk, opened: Opened
+    app: Flask,
+    client: FlaskClient,
+    make_officer: MakeOfficer,
+    desk: Desk,
+    opened: Opened,
+    scenario: Scenario,
 ) -> None:
-    earlier = file_earlier(app, codename_kind="words")
+    earlier = file_earlier(app, scenario, codename_kind="words")
     page = check_in(client, earlier.codename)
     assert 'href="/report?category=retaliation"' in page
     receipt = file_report(client, MOVED, "retaliation")
     assert "linked to your earlier reports" in receipt
     # The earlier report's exclusion holds, and the reporter is told so.
-    assert "Never sent to: Commissioner General&#39;s office." in receipt
-    assert "Sent to: Internal Audit &amp; Integrity." in receipt
+    policy = app.extensions["hotline"].policy
+    assert (
+        html.unescape(element(receipt, "kept-from"))
+        == f"Never sent to: {policy.queue_name(scenario.excluded)}."
+    )
+    [queue] = scenario.retaliation_queues
+    assert html.unescape(element(receipt, "sent-to")) == f"Sent to: {policy.queue_name(queue)}."
     db = opened(app)
     case = assert_new_linked_retaliation(db, earlier, Channel.WEB)
     assert_desk_shows_nothing_of_the_earlier_case(make_officer, desk, case, earlier)
 
 
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_ussd_retaliation_with_the_code_keeps_the_earlier_exclusions(
-    ussd_app: Flask, make_officer: MakeOfficer, desk: Desk, opened: Opened
+    ussd_app: Flask, make_officer: MakeOfficer, desk: Desk, opened: Opened, scenario: Scenario
 ) -> None:
-    earlier = file_earlier(ussd_app)
+    earlier = file_earlier(ussd_app, scenario)
     handset = Handset(ussd_app.test_client())
     for answer in ("1", "3", earlier.codename.replace(" ", ""), MOVED):
         handset.answers.append(answer)
