@@ -124,6 +124,17 @@ def test_sms_retaliation_without_a_code_is_a_retaliation_case(
     assert_unlinked_retaliation(opened(sms_app), Channel.SMS)
 
 
+def test_sms_retaliation_with_a_web_reporters_words_links_and_keeps_them_out(
+    phone: Phone, sms_app: Flask, initialised: Initialised, opened: Opened
+) -> None:
+    earlier = file_earlier(sms_app, codename_kind="words")
+    replies = phone.send(f"RETALIATION {earlier.codename.upper()} {MOVED}")
+    assert "linked to your earlier reports" in replies[0]
+    db = opened(sms_app)
+    case = assert_new_linked_retaliation(db, earlier, Channel.SMS)
+    assert read_sms_case(db, initialised, case) == [MOVED]
+
+
 def test_sms_retaliation_keyword_in_another_language(
     phone: Phone, sms_app: Flask, opened: Opened
 ) -> None:

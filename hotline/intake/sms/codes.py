@@ -8,11 +8,20 @@ each time; the thread keeps at most the reporter id it proved, never the code.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.crypto.codename_text import find_codename, strip_codename
-from hotline.crypto.codenames import CodenameKdf, Filer, ReporterKeys
+from hotline.crypto.codename_text import CodeAndRest, find_codename, strip_codename
+from hotline.crypto.codenames import (
+    SEPARATOR_CLASS,
+    WEB_CODENAME_WORDS,
+    CodenameKdf,
+    Filer,
+    ReporterKeys,
+)
 from hotline.intake.checkin import UnknownCodename, authenticate, known_reporter, unread_replies
 from hotline.intake.sms.texts import Texts
 from hotline.intake.sms.thread import ThreadState
@@ -33,6 +42,52 @@ def keys_of(session: Session, kdf: CodenameKdf, digits: str | None) -> ReporterK
         return authenticate(session, kdf, digits)
     except UnknownCodename:
         return None
+
+
+def leading_words_code(
+    session: Session, kdf: CodenameKdf, text: str
+) -> tuple[ReporterKeys, str] | None:
+    """A web reporter's seven-word codename typed first (``RETALIATION correct
+    horse …``), and the text after it; None when the first seven words open no
+    reporter (they are then report text). Costs one codename derivation."""
+    parts = re.split(f"{SEPARATOR_CLASS}+", text.strip(), maxsplit=WEB_CODENAME_WORDS)
+    words = parts[:WEB_CODENAME_WORDS]
+    if len(words) < WEB_CODENAME_WORDS or not all(word.isalpha() for word in words):
+        return None
+    try:
+        keys = authenticate(session, kdf, " ".join(words))
+    except UnknownCodename:
+        return None
+    return keys, parts[WEB_CODENAME_WORDS] if len(parts) > WEB_CODENAME_WORDS else ""
+
+
+@dataclass(frozen=True, repr=False)
+class Opening:
+    """What follows a RETALIATION command word."""
+
+    #: The report text, without the code.
+    text: str
+    #: The reporter the code proved; None without a code that opens one.
+    reporter_id: str | None
+    #: A code was typed and matched no report.
+    wrong_code: bool
+
+
+def retaliation_opening(
+    session: Session, kdf: CodenameKdf, code: CodeAndRest | None, rest: str
+) -> Opening:
+    """``RETALIATION [code] [text]``: the text, and whom a 16-digit code or a web
+    reporter's seven words (typed first) prove. A code-shaped number that
+    opens nothing is dropped from the text; anything else stays as written."""
+    if code is not None:
+        keys = keys_of(session, kdf, code.digits)
+        if keys is None:
+            return Opening(code.rest if code.digits is not None else rest, None, wrong_code=True)
+        return Opening(code.rest, keys.reporter_id, wrong_code=False)
+    words = leading_words_code(session, kdf, rest)
+    if words is not None:  # never sealed: the report starts after it
+        return Opening(words[1], words[0].reporter_id, wrong_code=False)
+    return Opening(rest, None, wrong_code=False)
 
 
 def without_own_codename(session: Session, kdf: CodenameKdf, text: str, reporter_id: str) -> str:

@@ -28,7 +28,13 @@ from hotline.intake.service import (
     append,
     submit,
 )
-from hotline.intake.sms.codes import filer_for, keys_of, status_lines, without_own_codename
+from hotline.intake.sms.codes import (
+    filer_for,
+    keys_of,
+    retaliation_opening,
+    status_lines,
+    without_own_codename,
+)
 from hotline.intake.sms.commands import (
     COMMANDS,
     TRIM,
@@ -160,28 +166,17 @@ class Dialogue:
         self, code: CodeAndRest | None, rest: str, media: Sequence[Upload]
     ) -> list[str]:
         """``RETALIATION [code] [text]``: a new retaliation report, never an addition
-        to an earlier one. A valid code (or one this thread already proved, or
-        the thread's own filing) links it to that reporter's earlier reports; a
-        wrong one is said so, and the report is filed unlinked under a new code."""
+        to an earlier one, linked to the earlier reports of the code's reporter
+        (or of the one this thread proved, or filed for); a wrong code is said so,
+        and the report is filed unlinked under a new code."""
         state = self.state
         known = state.known_reporter_id or state.reporter_id
+        opening = retaliation_opening(self.session, self.kdf, code, rest)
         state.reset()
         state.category = Category.RETALIATION
-        state.known_reporter_id = known
-        notices: list[str] = []
-        text = rest
-        if code is not None:
-            keys = keys_of(self.session, self.kdf, code.digits)
-            if keys is None:
-                state.known_reporter_id = None
-                notices.append(self.texts.code_not_matched())
-                # A code-shaped number that opens nothing is dropped from the text;
-                # anything else there stays, as the reporter wrote it.
-                text = code.rest if code.digits is not None else rest
-            else:
-                state.known_reporter_id = keys.reporter_id
-                text = code.rest
-        text = text.strip(TRIM + " \n")
+        state.known_reporter_id = None if opening.wrong_code else opening.reporter_id or known
+        notices = [self.texts.code_not_matched()] if opening.wrong_code else []
+        text = opening.text.strip(TRIM + " \n")
         if not text and not media:
             return [*notices, self._ask_retaliation()]
         return [*notices, *self._file(text, media)]
