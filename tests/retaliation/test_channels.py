@@ -135,6 +135,18 @@ def test_sms_retaliation_with_a_web_reporters_words_links_and_keeps_them_out(
     assert read_sms_case(db, initialised, case) == [MOVED]
 
 
+def test_sms_menu_three_with_a_web_reporters_words_first_is_linked(
+    phone: Phone, sms_app: Flask, initialised: Initialised, opened: Opened
+) -> None:
+    earlier = file_earlier(sms_app, codename_kind="words")
+    phone.one("3")
+    replies = phone.send(f"{earlier.codename}\n{MOVED}")
+    assert "linked to your earlier reports" in replies[0]
+    db = opened(sms_app)
+    case = assert_new_linked_retaliation(db, earlier, Channel.SMS)
+    assert read_sms_case(db, initialised, case) == [MOVED]
+
+
 def test_sms_retaliation_keyword_in_another_language(
     phone: Phone, sms_app: Flask, opened: Opened
 ) -> None:

@@ -117,8 +117,9 @@ def filer_for(
     Only a retaliation report joins an earlier codename, so that it is linked
     to that reporter's earlier reports (a report of any other kind gets a code
     of its own): the reporter a code proved in this thread, or else the one
-    whose code is in the text. A code-shaped number that opens nothing is said
-    so, and stays in the text (it may be evidence, an invoice number).
+    whose code is in the text (16 digits anywhere, or seven words first). A
+    code-shaped number that opens nothing is said so, and stays in the text
+    (it may be evidence, an invoice number).
     """
     if state.category != Category.RETALIATION:
         return None, text, []
@@ -126,7 +127,11 @@ def filer_for(
         return known_reporter(session, state.known_reporter_id), text, []
     candidate = find_codename(text)
     if candidate is None:
-        return None, text, []
+        words = leading_words_code(session, kdf, text)  # a web reporter's codename
+        if words is None:
+            return None, text, []
+        state.known_reporter_id = words[0].reporter_id
+        return words[0], words[1], []
     keys = keys_of(session, kdf, candidate)
     if keys is None:
         return None, text, [texts.code_not_matched()]
