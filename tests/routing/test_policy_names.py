@@ -9,10 +9,14 @@ import re
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from hotline.config import DEFAULT_POLICY
-from hotline.procedure import LANGUAGES
+from hotline.intake.sms import gsm
+from hotline.intake.sms.texts import Texts
+from hotline.intake.ussd.screens import Screens, fits
+from hotline.procedure import LANGUAGES, Category
 from hotline.routing import PolicyError, load_policy
 from tests.helpers.reporter import TEXT, element, file_report
 
@@ -88,6 +92,23 @@ def test_the_receipt_names_where_the_report_went_in_the_reporters_language(
     assert policy.queue_label("internal_audit", language) in html.unescape(
         element(other, "sent-to")
     )
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_category_labels_of_the_sms_and_ussd_menus_are_translated_and_fit(
+    app: Flask, language: str
+) -> None:
+    with app.test_request_context():
+        english, texts, screens = Texts("en"), Texts(language), Screens(language)
+        welcome, categories = texts.welcome(), screens.categories()
+        for category in Category:
+            label = texts.category_label(category)
+            assert label != english.category_label(category), (language, category)
+            assert label in welcome
+            if category != Category.RETALIATION:  # USSD has its own entry for it
+                assert label in categories
+        assert gsm.fits(welcome)
+        assert fits(categories)
 
 
 def test_a_name_table_missing_a_language_is_refused(tmp_path: Path) -> None:
