@@ -23,7 +23,7 @@ from hotline.procedure import Channel
 from tests.helpers.email import make_message, read_case
 from tests.helpers.instance import Initialised
 from tests.helpers.officers import OfficerLogin
-from tests.helpers.reporter import check_in, element, file_report
+from tests.helpers.reporter import check_in, element, file_report, hidden
 from tests.helpers.servers import PUBLIC_URL
 from tests.intake.test_sms import CODE, Phone, codename_in
 from tests.intake.test_sms import read_case as read_sms_case
@@ -251,6 +251,24 @@ def test_web_check_in_report_retaliation_files_a_new_linked_case(
     db = opened(app)
     case = assert_new_linked_retaliation(db, earlier, Channel.WEB)
     assert_desk_shows_nothing_of_the_earlier_case(make_officer, desk, case, earlier)
+
+
+def test_web_retaliation_after_a_wrong_codename_is_filed_unlinked(
+    app: Flask, client: FlaskClient, opened: Opened
+) -> None:
+    file_earlier(app, codename_kind="words")
+    form = client.get("/checkin").get_data(as_text=True)
+    refused = client.post(
+        "/checkin",
+        data={"csrf_token": hidden(form, "csrf_token"), "codename": "wrong words " * 3},
+    )
+    assert refused.status_code == 401
+    page = refused.get_data(as_text=True)
+    assert "No report matches this codename" in page
+    assert 'href="/report?category=retaliation"' in page
+    receipt = file_report(client, MOVED, "retaliation")
+    assert element(receipt, "codename")  # a new codename: nothing is lost
+    assert_unlinked_retaliation(opened(app), Channel.WEB)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
