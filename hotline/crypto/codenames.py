@@ -98,6 +98,27 @@ class ReporterKeys:
         return self.private_key.public_key()
 
 
+@dataclass(frozen=True, repr=False)
+class KnownReporter:
+    """A reporter as the database knows them, without their codename: enough
+    to file a new report under it (sealed to its public key), never to read one.
+
+    An SMS thread that saw a valid code files a retaliation report under it
+    this way: it keeps the reporter id, never the codename or the private key.
+    """
+
+    reporter_id: str
+    public_key: PublicKey
+    kdf_version: int = KDF_VERSION
+
+    def __repr__(self) -> str:
+        return f"KnownReporter({self.reporter_id[:8]}…)"
+
+
+#: Whom a new report can be filed under: a codename just typed, or a reporter it proved earlier.
+Filer = ReporterKeys | KnownReporter
+
+
 def derive(codename: str, pepper: bytes, *, n: int = SCRYPT_N) -> ReporterKeys:
     """scrypt(normalised, salt=pepper, n, r=8, p=1, dklen=128), split as DESIGN.md says.
 

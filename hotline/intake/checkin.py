@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.crypto.codenames import CodenameKdf, InvalidCodename, ReporterKeys
+from hotline.crypto.codenames import CodenameKdf, InvalidCodename, KnownReporter, ReporterKeys
 from hotline.crypto.envelopes import CannotOpen
-from hotline.crypto.keypairs import PrivateKey
+from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.models import Disclosure, DisclosureLink, Message, Reporter
 from hotline.procedure import AuthorKind, Category, Outcome, RewardState, Status
 from hotline.sealing import authorship, trust
@@ -36,6 +36,15 @@ def authenticate(session: Session, kdf: CodenameKdf, codename: str) -> ReporterK
     if reporter is None or reporter.public_key != keys.public_key.raw:
         raise UnknownCodename
     return keys
+
+
+def known_reporter(session: Session, reporter_id: str) -> KnownReporter | None:
+    """The reporter a code proved earlier (in the same SMS thread), to file a
+    new report under; None when they are gone or their key fails its tag."""
+    reporter = session.get(Reporter, reporter_id)
+    if reporter is None or not trust.check(session, reporter):
+        return None
+    return KnownReporter(reporter.id, PublicKey(reporter.public_key), reporter.kdf_version)
 
 
 @dataclass(frozen=True)

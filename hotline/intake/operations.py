@@ -8,10 +8,12 @@ earlier cases through these functions, so each rule is written once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.models import Disclosure, DisclosureLink, EmailSeen
+from hotline.models import Disclosure, DisclosureExclusion, DisclosureLink, EmailSeen
 from hotline.procedure import Category, LinkKind
 
 
@@ -33,6 +35,19 @@ def retaliation_links(
     if reporter_id is None or category != Category.RETALIATION:
         return []
     return list(session.scalars(select(Disclosure.id).where(Disclosure.reporter_id == reporter_id)))
+
+
+def inherited_exclusions(session: Session, linked_ids: Sequence[str]) -> set[str]:
+    """Queues excluded on any case a new one is linked to by the reporter:
+    exclusions follow the reporter, so ``submit`` keeps them excluded."""
+    if not linked_ids:
+        return set()
+    rows = session.scalars(
+        select(DisclosureExclusion.queue_slug).where(
+            DisclosureExclusion.disclosure_id.in_(linked_ids)
+        )
+    )
+    return set(rows)
 
 
 def referenced_case(session: Session, reference: str) -> Disclosure | None:

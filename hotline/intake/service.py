@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session
 from hotline.config import Config
 from hotline.crypto.codenames import (
     CodenameKdf,
-    ReporterKeys,
+    Filer,
     generate_digits,
     generate_words,
 )
 from hotline.crypto.key_tags import key_tag
 from hotline.db import insert_into
 from hotline.intake.attachments import CleanedFile, UnreadableFile, clean
+from hotline.intake.operations import inherited_exclusions
 from hotline.models import (
     Attachment,
     ContactDetail,
@@ -115,6 +116,9 @@ class Receipt:
     disclosure_id: str
     reporter_id: str
     files: tuple[FileReceipt, ...] = field(default=())
+    #: The queues that received it, and those it is kept from (ticked or inherited).
+    queues: tuple[str, ...] = ()
+    excluded: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"Receipt({self.reference})"
@@ -178,7 +182,7 @@ def submit(
     policy: Policy,
     kdf: CodenameKdf,
     limits: Limits,
-    reporter: ReporterKeys | None = None,
+    reporter: Filer | None = None,
 ) -> Receipt:
     """File a new disclosure. The caller commits.
 
@@ -193,8 +197,7 @@ def submit(
         queues = policy.route(draft.category, draft.concerns)
     except RoutingError as exc:
         raise DraftRejected(DraftRefusal.UNROUTABLE, str(exc)) from None
-    # The policy routes only its own categories (rra.toml), so this is one of
-    # them, as a member even when a caller passed its plain string.
+    # The policy routes only its own categories: a member, even from a plain string.
     category = Category(draft.category)
     files = clean_uploads(draft.attachments, limits)
     text = _check_text(draft.text, limits, allow_empty=bool(files))
@@ -208,7 +211,7 @@ def submit(
     # What the reporter sends is sealed to the routed queues and to their codename key.
     recipients = readers.for_new_case(session, queues, reporter)
     related = _related_rows(session, disclosure_id, reporter.reporter_id, category, draft)
-    inherited = _inherited_exclusions(session, [row["to_id"] for row in related])
+    inherited = inherited_exclusions(session, [row["to_id"] for row in related])
     if inherited:
         try:
             queues = route_following(policy, category, draft.concerns, inherited)
@@ -309,6 +312,8 @@ def submit(
         disclosure_id=disclosure_id,
         reporter_id=reporter.reporter_id,
         files=tuple(FileReceipt(f.name, f.removed, f.metadata_warning) for f in files),
+        queues=tuple(queues),
+        excluded=tuple(excluded),
     )
 
 
@@ -320,18 +325,6 @@ def _unused_reference(session: Session) -> str:
         reference = new_reference()
         if session.scalar(_REFERENCE_TAKEN, {"reference": reference}) is None:
             return reference
-
-
-def _inherited_exclusions(session: Session, linked_ids: Sequence[str]) -> set[str]:
-    """Queues excluded on any case this one is linked to by the reporter."""
-    if not linked_ids:
-        return set()
-    rows = session.scalars(
-        select(DisclosureExclusion.queue_slug).where(
-            DisclosureExclusion.disclosure_id.in_(linked_ids)
-        )
-    )
-    return set(rows)
 
 
 def _related_rows(

@@ -11,11 +11,11 @@ from __future__ import annotations
 import itertools
 import re
 import tomllib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from hotline.procedure import Category
+from hotline.procedure import DEFAULT_LANGUAGE, LANGUAGES, Category
 
 _SLUG = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 
@@ -31,9 +31,17 @@ class RoutingError(ValueError):
 @dataclass(frozen=True)
 class Unit:
     slug: str
+    #: The English name (logs, the console, the policy's own errors).
     name: str
     excludes: tuple[str, ...]
     fallback: tuple[str, ...]
+    #: The name in every interface language, as the reporter reads it.
+    names: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def label(self, language: str) -> str:
+        """The name a reporter reads in ``language``: a unit they cannot read
+        is a unit they cannot exclude."""
+        return self.names.get(language, self.name)
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,8 @@ class Policy:
     #: Officers of these queues may export a case they can open (PDF, files);
     #: empty: every officer who can open it.
     exporters: tuple[str, ...] = ()
+    #: Each queue's (and the custodian's) name in every interface language.
+    queue_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
 
     def route(self, category: str, concerns: Iterable[str] = ()) -> tuple[str, ...]:
         """The queues that receive a disclosure, never one the reporter excluded."""
@@ -85,6 +95,35 @@ class Policy:
             return self.custodian_name
         return self.queues[slug]
 
+    def queue_label(self, slug: str, language: str) -> str:
+        """A queue's name in ``language``; its slug if the policy no longer has it."""
+        names = self.queue_names.get(slug, {})
+        return names.get(language) or names.get(DEFAULT_LANGUAGE) or slug
+
+
+def _names(value: object, fallback: str, where: str) -> dict[str, str]:
+    """A name as the policy gives it, in every interface language.
+
+    One string is shown as it is in every language (a proper name, or a policy
+    not yet translated); a table must give every language (``en``, ``fr``,
+    ``rw``, ``sw``, ``ar``): a unit's name is what a reporter reads on the most
+    safety-critical choice they make, so none falls back to English unseen.
+    """
+    if value is None or value == "":
+        return dict.fromkeys(LANGUAGES, fallback)
+    if isinstance(value, str):
+        return dict.fromkeys(LANGUAGES, value)
+    if not isinstance(value, dict):
+        raise PolicyError(f"{where}: name must be a string or a table of languages")
+    unknown = sorted(set(value) - set(LANGUAGES))
+    if unknown:
+        raise PolicyError(f"{where}: name has an unknown language {unknown[0]!r}")
+    for language in LANGUAGES:
+        text = value.get(language)
+        if not isinstance(text, str) or not text.strip():
+            raise PolicyError(f"{where}: name has no {language!r} translation")
+    return {language: str(value[language]).strip() for language in LANGUAGES}
+
 
 def _str_list(value: object, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -97,11 +136,13 @@ def parse_policy(data: dict[str, object]) -> Policy:
     if not isinstance(raw_queues, dict) or not raw_queues:
         raise PolicyError("the policy declares no [queues]")
     queues: dict[str, str] = {}
+    queue_names: dict[str, dict[str, str]] = {}
     for slug, table in raw_queues.items():
         if not _SLUG.match(slug):
             raise PolicyError(f"queue name {slug!r} must be lowercase letters, digits and _")
         name = table.get("name") if isinstance(table, dict) else None
-        queues[slug] = str(name or slug)
+        queue_names[slug] = _names(name, slug, f"queue {slug!r}")
+        queues[slug] = queue_names[slug][DEFAULT_LANGUAGE]
 
     custodian = data.get("custodian")
     if not isinstance(custodian, dict) or not isinstance(custodian.get("slug"), str):
@@ -144,11 +185,13 @@ def parse_policy(data: dict[str, object]) -> Policy:
         if not isinstance(table, dict):
             raise PolicyError(f"unit {slug!r} must be a table")
         where = f"unit {slug!r}"
+        names = _names(table.get("name"), slug, where)
         units[slug] = Unit(
             slug=slug,
-            name=str(table.get("name") or slug),
+            name=names[DEFAULT_LANGUAGE],
             excludes=known(_str_list(table.get("excludes", []), where), where),
             fallback=known(_str_list(table.get("fallback", []), where), where),
+            names=names,
         )
 
     max_concerns = data.get("max_concerns", 1)
@@ -160,14 +203,16 @@ def parse_policy(data: dict[str, object]) -> Policy:
         raise PolicyError("[export] must be a table")
     exporters = known(_str_list(raw_export.get("queues", []), "[export]"), "[export]")
 
+    custodian_names = _names(custodian.get("name"), custodian_slug, "[custodian]")
     policy = Policy(
         queues,
         custodian_slug,
-        str(custodian.get("name") or custodian_slug),
+        custodian_names[DEFAULT_LANGUAGE],
         categories,
         units,
         min(max_concerns, len(units)),
         exporters,
+        queue_names={**queue_names, custodian_slug: custodian_names},
     )
     _check_every_route(policy)
     return policy

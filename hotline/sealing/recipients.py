@@ -31,7 +31,7 @@ from typing import assert_never
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from hotline.crypto.codenames import ReporterKeys
+from hotline.crypto.codenames import Filer
 from hotline.crypto.key_tags import tag_holds
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.models import Disclosure, InstanceKey, Queue, Reporter
@@ -104,7 +104,7 @@ def recovery_key(session: Session) -> dict[str, PublicKey]:
 
 
 def for_new_case(
-    session: Session, queues: Collection[str], reporter: ReporterKeys
+    session: Session, queues: Collection[str], reporter: Filer
 ) -> dict[str, PublicKey]:
     """What a reporter files: sealed to the routed queues and to their codename key."""
     return {

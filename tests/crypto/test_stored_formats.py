@@ -375,6 +375,8 @@ def test_an_sms_thread_state_sealed_now_has_the_documented_layout() -> None:
         "reference": "HL-2026-0001",
         "parts": 2,
         "pages": ["page one"],
+        # Added later with a default: states sealed before it still open (above).
+        "known_reporter_id": None,
     }
     assert plaintext.startswith(b'{"language":"fr","category":"retaliation",')
 

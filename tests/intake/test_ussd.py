@@ -328,15 +328,23 @@ def test_retaliation_without_a_code_is_an_unlinked_disclosure_with_a_new_code(
     assert dbs.scalar(select(func.count()).select_from(DisclosureLink)) == 0
 
 
-def test_retaliation_with_a_wrong_code_ends_before_anything_is_typed(
+def test_retaliation_with_a_wrong_code_is_said_and_filed_unlinked_under_a_new_code(
     handset: Handset, dbs: Session
 ) -> None:
     handset.screen()
     handset.key("1")
     handset.key("3")
     kind, text = handset.key("9999 9999 9999 9999")
-    assert (kind, text) == ("END", Screens("en").unknown_code())
+    assert kind == "CON"
+    assert text.startswith(Screens("en").code_not_matched())
     assert disclosures(dbs) == []
+    handset.key("I was moved after I reported")
+    kind, text = handset.key("0")
+    assert kind == "END"
+    assert CODE.search(text)  # a new code: nothing typed is lost
+    [retaliation] = disclosures(dbs)
+    assert retaliation.category == Category.RETALIATION
+    assert dbs.scalar(select(func.count()).select_from(DisclosureLink)) == 0
 
 
 # --- who may call --------------------------------------------------------------------
@@ -461,6 +469,7 @@ def test_every_screen_fits_with_its_longest_values(ussd_app: Flask, language: st
             with_notice(screens.not_a_choice(), screens.categories()),
             with_notice(screens.not_a_code(), screens.ask_code()),
             with_notice(screens.not_a_code(), screens.ask_retaliation_code()),
+            with_notice(screens.code_not_matched(), screens.ask_text()),
             with_notice(screens.empty(), screens.ask_text()),
             with_notice(screens.empty(), screens.ask_more(100_000)),
         ]

@@ -22,7 +22,9 @@ Why it is shaped this way (e-mail is confidential, never anonymous):
   disclosure: with the keys and a reporter's sent-mail folder, nobody can learn
   which case the message became.
 * **The codename is the only proof of authorship.** A reply that carries a
-  valid codename joins that reporter's newest case. A case reference alone
+  valid codename joins that reporter's newest case, unless it reports
+  retaliation: that is a new disclosure under the codename, linked to the
+  reporter's earlier ones, never a comment on one of them. A case reference alone
   (``HL-7K3M-Q9PA`` in the subject) proves nothing, because anyone can type one
   and the sender address cannot be compared with the sealed one without the
   custodian's key; such a message is filed as a *new* disclosure, linked

@@ -19,7 +19,7 @@ from babel.support import NullTranslations, Translations
 
 from hotline import TRANSLATIONS
 from hotline.crypto.codename_text import format_codename
-from hotline.intake.email.ingest import FILED, JOINED, IngestResult
+from hotline.intake.email.ingest import FILED, JOINED, LINKED, IngestResult
 from hotline.procedure import DEFAULT_LANGUAGE
 from hotline.smtp import SMTP_TIMEOUT, parse_smtp_url, smtp_connection
 
@@ -58,7 +58,7 @@ def acknowledgement(
     category, and its subject is the same for everyone writing in one
     language: a mailbox search must not lead to a case.
     """
-    if result.outcome not in (FILED, JOINED) or not result.reply_to:
+    if result.outcome not in (FILED, JOINED, LINKED) or not result.reply_to:
         return None
     sender = result.reply_to
     own = parseaddr(mail_from)[1] or mail_from
@@ -92,6 +92,16 @@ def acknowledgement(
                     "earlier report, reply with that report's codename."
                 )
             )
+    elif result.outcome == LINKED:
+        # Nothing says retaliation: a mailbox search must not lead to the case.
+        subject = gettext(SUBJECT_NEW)
+        paragraphs = [
+            gettext(
+                "Thank you. Your message was filed as a new report under your codename, "
+                "linked to your earlier reports, and will be handled by the designated "
+                "officers."
+            )
+        ]
     else:
         subject = gettext(SUBJECT_FOLLOW_UP)
         paragraphs = [gettext("Thank you. Your message was added to your report.")]

@@ -28,6 +28,7 @@ from hotline.intake.operations import (
     newest_case,
     record_seen,
     referenced_case,
+    retaliation_links,
 )
 from hotline.intake.service import (
     Draft,
@@ -49,6 +50,7 @@ __all__ = [
     "DUPLICATE",
     "FILED",
     "JOINED",
+    "LINKED",
     "REJECTED",
     "IngestResult",
     "ingest",
@@ -57,6 +59,9 @@ __all__ = [
 
 FILED = "filed"
 JOINED = "joined"
+#: A retaliation report with a valid codename: a new disclosure under it,
+#: linked to the reporter's earlier ones (never appended to one of them).
+LINKED = "linked"
 DUPLICATE = "duplicate"
 REJECTED = "rejected"
 
@@ -212,7 +217,9 @@ def ingest(
     text = truncate(text, limits.max_chars)
 
     try:
-        if keys is not None:
+        # Retaliation is never a comment on an older case: with a valid code it
+        # is a new disclosure under it, linked to the earlier ones (``_file_new``).
+        if keys is not None and parsed.category != Category.RETALIATION:
             joined = _join(session, keys, text, uploads, limits)
             if joined is not None:
                 disclosure, dropped = joined
@@ -231,9 +238,14 @@ def ingest(
     except DraftRejected as exc:
         return IngestResult(REJECTED, reason=exc.reason)
     looked_like_follow_up = parsed.codename is not None or parsed.case_reference is not None
+    if receipt.codename is not None:
+        outcome = FILED
+    elif parsed.category == Category.RETALIATION:
+        outcome = LINKED
+    else:  # a valid codename whose cases are all gone files a new case under it
+        outcome = JOINED
     return IngestResult(
-        # A valid codename whose cases are all gone files a new case under it.
-        FILED if receipt.codename is not None else JOINED,
+        outcome,
         reference=receipt.reference,
         disclosure_id=receipt.disclosure_id,
         linked_reference=linked,
@@ -313,6 +325,11 @@ def _file_new(
                 concerns=concerns,
                 contact=parsed.sender,
                 contact_kind=CONTACT_KIND,
+                related_to=retaliation_links(
+                    session,
+                    reporter_id=reporter.reporter_id if reporter is not None else None,
+                    category=category,
+                ),
                 codename_kind="digits",
             ),
             policy=plan_policy,

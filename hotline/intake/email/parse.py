@@ -59,6 +59,7 @@ from hotline.intake.email.headers import (
 from hotline.intake.email.mime import MAX_TEXT_CHARS, BodyText, EmailAttachment, Walk, walk_tree
 from hotline.intake.email.quotes import FORWARD_SUBJECT, remove_quoted
 from hotline.intake.email.text import clean_line, clean_text, tidy
+from hotline.intake.sms.commands import COMMANDS, command_and_rest
 from hotline.procedure import Category
 from hotline.references import find_case_reference
 from hotline.routing.email_category import detect_category
@@ -229,7 +230,7 @@ def parse(raw: bytes, *, local_part: str = "report") -> ParsedEmail:
         sender=sender,
         # A header block that needed repair is not trusted for a reply either.
         sender_answerable=answerable and not repaired,
-        category=detect_category(recipients(msg), subject, local_part),
+        category=_category(recipients(msg), subject, text, local_part),
         codename=codename,
         case_reference=find_case_reference(subject),
         message_id=message_id(msg),
@@ -238,3 +239,13 @@ def parse(raw: bytes, *, local_part: str = "report") -> ParsedEmail:
         defects=defects.as_tuple(),
         language=content_language(msg),
     )
+
+
+def _category(addressed: list[str], subject: str, text: str, local_part: str) -> Category:
+    """The address's or the subject's category, or retaliation when the body
+    opens with the retaliation command word SMS knows (``RETALIATION <code> …``),
+    in any of our languages."""
+    first, _rest = command_and_rest(text)
+    if COMMANDS.get(first) == "retaliation":
+        return Category.RETALIATION
+    return detect_category(addressed, subject, local_part)

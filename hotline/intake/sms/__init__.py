@@ -4,7 +4,9 @@
 (``POST /sms/twilio``: signature, media, clean-up at Twilio; WhatsApp too) and
 ``africastalking`` (``POST /sms/africastalking``: the URL's token, replies through
 its API) are the webhooks; ``dialogue`` decides what one message means for the thread and files
-it; ``commands`` reads command words, menu digits and typed codenames;
+it; ``codes`` reads what a typed code opens (STATUS, and whom a retaliation
+report is filed under, linked to their earlier reports);
+``commands`` reads command words, menu digits and typed codenames;
 ``texts`` holds every reply, translated and paged; ``thread`` keys, seals and
 expires what a thread remembers; ``gsm`` counts GSM-7 and UCS-2 segments.
 

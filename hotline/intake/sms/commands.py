@@ -59,6 +59,14 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "sw": ("JIBU",),
         "ar": ("رد",),
     },
+    #: A new retaliation report, linked to the earlier ones of the code that follows.
+    "retaliation": {
+        "en": ("RETALIATION",),
+        "fr": ("REPRESAILLES",),
+        "rw": ("KWIHORERA",),
+        "sw": ("KISASI",),
+        "ar": ("انتقام",),
+    },
     "help": {
         "en": ("HELP", "MENU"),
         "fr": ("AIDE",),

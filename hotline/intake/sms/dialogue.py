@@ -16,10 +16,9 @@ from typing import assert_never
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hotline.crypto.codename_text import CodeAndRest, find_codename, split_code, strip_codename
+from hotline.crypto.codename_text import CodeAndRest, split_code, strip_codename
 from hotline.crypto.codenames import CodenameKdf
-from hotline.intake.checkin import UnknownCodename, authenticate, unread_replies
-from hotline.intake.operations import newest_case
+from hotline.intake.operations import newest_case, retaliation_links
 from hotline.intake.service import (
     Draft,
     DraftRejected,
@@ -28,6 +27,13 @@ from hotline.intake.service import (
     Upload,
     append,
     submit,
+)
+from hotline.intake.sms.codes import (
+    filer_for,
+    keys_of,
+    retaliation_opening,
+    status_lines,
+    without_own_codename,
 )
 from hotline.intake.sms.commands import (
     COMMANDS,
@@ -45,15 +51,9 @@ from hotline.procedure import (
     Category,
     Channel,
     DraftRefusal,
-    RewardState,
 )
 from hotline.routing import Policy
-from hotline.sealing.items import read_message
-from hotline.sealing.recipients import reporter_recipient
 from hotline.sealing.shredding import CASE_CONTENT, shred
-
-#: Codename-shaped numbers checked per message against the thread's reporter.
-CODENAME_TRIES = 2
 
 
 class Dialogue:
@@ -118,6 +118,11 @@ class Dialogue:
             if not in_report:
                 return [self.texts.reply_usage()]
 
+        if command == "retaliation":
+            code = split_code(rest)
+            if code is not None or not rest or not in_report:
+                return self._retaliation(code, rest, media)
+
         if self.state.disclosure_id is None:
             # A lone number chooses (or, before anything is filed, corrects) the
             # category; a number and text count as both only as the opening move,
@@ -149,18 +154,45 @@ class Dialogue:
         self.state.category = category
         if media:
             return self._file("", media)
+        if category == Category.RETALIATION:
+            return [self._ask_retaliation()]
         return [self.texts.ask_details(category)]
+
+    def _ask_retaliation(self) -> str:
+        known = self.state.known_reporter_id is not None
+        return self.texts.ask_retaliation_linked() if known else self.texts.ask_retaliation()
+
+    def _retaliation(
+        self, code: CodeAndRest | None, rest: str, media: Sequence[Upload]
+    ) -> list[str]:
+        """``RETALIATION [code] [text]``: a new retaliation report, never an addition
+        to an earlier one, linked to the earlier reports of the code's reporter
+        (or of the one this thread proved, or filed for); a wrong code is said so,
+        and the report is filed unlinked under a new code."""
+        state = self.state
+        known = state.known_reporter_id or state.reporter_id
+        opening = retaliation_opening(self.session, self.kdf, code, rest)
+        state.reset()
+        state.category = Category.RETALIATION
+        state.known_reporter_id = None if opening.wrong_code else opening.reporter_id or known
+        notices = [self.texts.code_not_matched()] if opening.wrong_code else []
+        text = opening.text.strip(TRIM + " \n")
+        if not text and not media:
+            return [*notices, self._ask_retaliation()]
+        return [*notices, *self._file(text, media)]
 
     def _file(self, text: str, media: Sequence[Upload]) -> list[str]:
         """File this part now: the first creates the disclosure, later ones append."""
         state = self.state
         category = state.category or Category.OTHER
-        if state.reporter_id:
+        own = state.reporter_id or state.known_reporter_id
+        if own:
             # A reporter may paste their code into the report: officers never see it.
-            text = self._without_own_codename(text, state.reporter_id)
+            text = without_own_codename(self.session, self.kdf, text, own)
         texts = self.texts
         try:
             if state.disclosure_id is None or state.reporter_id is None:
+                filer, text, notices = filer_for(self.session, self.kdf, state, texts, text)
                 receipt = submit(
                     self.session,
                     Draft(
@@ -168,21 +200,29 @@ class Dialogue:
                         text=text,
                         channel=self.channel,
                         attachments=media,
+                        related_to=retaliation_links(
+                            self.session,
+                            reporter_id=filer.reporter_id if filer is not None else None,
+                            category=category,
+                        ),
                         codename_kind="digits",
                     ),
                     policy=self.policy,
                     kdf=self.kdf,
                     limits=self.limits,
+                    reporter=filer,
                 )
                 state.disclosure_id = receipt.disclosure_id
                 state.reporter_id = receipt.reporter_id
                 state.reference = receipt.reference
                 state.parts = 1
                 files = receipt.files
-                replies = [
-                    texts.filed_first(receipt.codename or "", receipt.reference),
-                    texts.how_to_check(self.checkin_url),
-                ]
+                filed = (
+                    texts.filed_first(receipt.codename, receipt.reference)
+                    if receipt.codename is not None
+                    else texts.filed_linked(receipt.reference)
+                )
+                replies = [*notices, filed, texts.how_to_check(self.checkin_url)]
             else:
                 files = append(
                     self.session,
@@ -203,23 +243,6 @@ class Dialogue:
         if any(f.metadata_warning for f in files):
             replies.append(texts.file_warning())
         return replies
-
-    def _without_own_codename(self, text: str, reporter_id: str) -> str:
-        """Text without this reporter's codename, which the thread no longer holds:
-        each codename-shaped number (at most :data:`CODENAME_TRIES`, each costs one
-        codename derivation) that opens this reporter's keys is removed."""
-        for _ in range(CODENAME_TRIES):
-            candidate = find_codename(text)
-            if candidate is None:
-                break
-            try:
-                keys = authenticate(self.session, self.kdf, candidate)
-            except UnknownCodename:
-                break
-            if keys.reporter_id != reporter_id:
-                break
-            text = strip_codename(text, candidate)
-        return text
 
     def _rejection(self, exc: DraftRejected) -> str:
         """The service's refusal in the thread's language, by its reason."""
@@ -266,37 +289,11 @@ class Dialogue:
             return [texts.status_usage()]
         if code.digits is None or code.rest.strip(TRIM + " "):
             return [texts.unknown_code()]
-        try:
-            keys = authenticate(self.session, self.kdf, code.digits)
-        except UnknownCodename:
+        keys = keys_of(self.session, self.kdf, code.digits)
+        if keys is None:
             return [texts.unknown_code()]
-        disclosures = list(
-            self.session.scalars(
-                select(Disclosure)
-                .where(Disclosure.reporter_id == keys.reporter_id)
-                .order_by(Disclosure.received_on.desc(), Disclosure.reference)
-            )
-        )
-        lines: list[str] = []
-        for disclosure in disclosures:
-            label = texts.status_name(disclosure.status, disclosure.outcome)
-            line = texts.status_line(disclosure.reference, label)
-            if disclosure.reward_state != RewardState.NOT_ELIGIBLE:
-                line += " " + texts.reward(disclosure.reward_state)
-            lines.append(line)
-        unread = unread_replies(self.session, keys.reporter_id)
-        if unread:
-            newest = unread[0]
-            private = {reporter_recipient(keys.reporter_id): keys.private_key}
-            text = read_message(self.session, newest, private)
-            lines.append(texts.reply_heading(newest.disclosure.reference) + "\n" + text)
-            newest.reporter_read = True
-            if len(unread) > 1:
-                lines.append(texts.more_unread(len(unread) - 1))
-        else:
-            lines.append(texts.no_new_reply())
-        lines.append(texts.delete_after_reading())
-        pages = paged(lines, texts)
+        self.state.known_reporter_id = keys.reporter_id
+        pages = paged(status_lines(self.session, keys, texts), texts)
         self.state.pages = pages[1:]
         return pages[:1]
 
@@ -306,10 +303,10 @@ class Dialogue:
             return [texts.reply_usage()]
         if code.digits is None:
             return [texts.unknown_code()]
-        try:
-            keys = authenticate(self.session, self.kdf, code.digits)
-        except UnknownCodename:
+        keys = keys_of(self.session, self.kdf, code.digits)
+        if keys is None:
             return [texts.unknown_code()]
+        self.state.known_reporter_id = keys.reporter_id
         # The code is removed before sealing: officers never see it, wherever it was typed.
         text = strip_codename(code.rest, code.digits).strip(" :,-\n")
         if not text and not media:

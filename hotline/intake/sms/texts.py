@@ -117,6 +117,43 @@ class Texts:
         )
 
     @_localised
+    def ask_retaliation(self) -> str:
+        return _(
+            "Retaliation: tell us what was done to you, by whom, when. If you reported "
+            "before, put your code in the message to link the reports. %(done)s when "
+            "finished, %(cancel)s to delete.",
+            done=self.kw("done"),
+            cancel=self.kw("cancel"),
+        )
+
+    @_localised
+    def ask_retaliation_linked(self) -> str:
+        return _(
+            "Retaliation: tell us what was done to you, by whom, when. It is filed as a "
+            "new report linked to your earlier ones. %(done)s when finished, %(cancel)s "
+            "to delete.",
+            done=self.kw("done"),
+            cancel=self.kw("cancel"),
+        )
+
+    @_localised
+    def code_not_matched(self) -> str:
+        return _(
+            "That code matches no report, so this retaliation report is not linked to "
+            "earlier ones. It is filed on its own under a new code."
+        )
+
+    @_localised
+    def filed_linked(self, reference: str) -> str:
+        return _(
+            "Filed as new report %(reference)s, linked to your earlier reports. Your code "
+            "stays the same. Send more details, %(done)s when finished, %(cancel)s to delete.",
+            reference=reference,
+            done=self.kw("done"),
+            cancel=self.kw("cancel"),
+        )
+
+    @_localised
     def continue_report(self) -> str:
         return _(
             "Continue your report: each message is filed at once. Send %(done)s when "

@@ -71,6 +71,10 @@ class ThreadState:
     disclosure_id: str | None = None
     reference: str | None = None
     parts: int = 0
+    #: The reporter a valid code proved in this thread (STATUS, REPLY,
+    #: RETALIATION): a retaliation report chosen next is filed under it and
+    #: linked to their earlier reports. Never the code itself.
+    known_reporter_id: str | None = None
     #: Replies waiting for MORE.
     pages: list[str] = field(default_factory=list)
 

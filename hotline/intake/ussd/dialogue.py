@@ -105,11 +105,13 @@ def _reporter(session: Session, kdf: CodenameKdf, code: str | None) -> ReporterK
 
 def _text(session: Session, position: Position, screens: Screens, intake: Intake) -> Screen:
     if position.code is not None and not position.parts and position.notice is None:
-        # The linking code was just keyed: check it before the caller types a report.
+        # The linking code was just keyed: check it before the caller types a
+        # report. A wrong one loses nothing: the report is filed all the same,
+        # a retaliation report of its own, unlinked, under a new code.
         try:
             _reporter(session, intake.kdf, position.code)
         except UnknownCodename:
-            return Screen(screens.unknown_code(), final=True)
+            return Screen(with_notice(screens.code_not_matched(), screens.ask_text()), final=False)
     if not position.parts:
         return _menu(screens.ask_text(), screens, position.notice)
     return _menu(screens.ask_more(len(position.text)), screens, position.notice)
@@ -121,7 +123,7 @@ def _file(session: Session, position: Position, screens: Screens, intake: Intake
     try:
         reporter = _reporter(session, intake.kdf, position.code)
     except UnknownCodename:
-        return Screen(screens.unknown_code(), final=True)
+        reporter = None  # said when the code was keyed: filed unlinked, under a new code
     draft = Draft(
         category=position.category,
         text=position.text,

@@ -122,6 +122,10 @@ class Screens:
         with self._locale():
             return _("This code is not known. Check it and dial again.")
 
+    def code_not_matched(self) -> str:
+        with self._locale():
+            return _("That code matches no report: this one is filed unlinked, with a new code.")
+
     def not_filed(self, reason: str) -> str:
         with self._locale():
             return _("Not filed: %(reason)s", reason=reason)

@@ -15,7 +15,7 @@ from flask import Blueprint, Flask
 from hotline.instance import current
 from hotline.intake.web.prerendered import Prerendered
 from hotline.intake.web.prerendered import bind as bind_prerendered
-from hotline.intake.web.receipts import removed_labels
+from hotline.intake.web.receipts import queue_labels, removed_labels
 
 blueprint = Blueprint("reporter", __name__)
 
@@ -25,6 +25,7 @@ def reporter_context() -> dict[str, Any]:
     return {
         "config_max_chars": current().config.max_report_chars,
         "removed_labels": removed_labels,
+        "queue_labels": queue_labels,
     }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, assert_never
 
 from flask import Response, make_response, render_template, request
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from wtforms.fields.choices import SelectChoice
@@ -61,7 +61,11 @@ def uploads(files: list[FileStorage] | None) -> list[Upload]:
 
 
 def unit_choices() -> list[SelectChoice]:
-    return [SelectChoice(slug, unit.name) for slug, unit in current().policy.units.items()]
+    """The units a report can concern, named in the page's language (rra.toml)."""
+    language = str(get_locale())
+    return [
+        SelectChoice(slug, unit.label(language)) for slug, unit in current().policy.units.items()
+    ]
 
 
 def rejection_message(error: DraftRejected) -> str:

@@ -1,8 +1,11 @@
-"""Words for what the receipt tells a reporter about each file."""
+"""Words for what the receipt tells a reporter: where the report went, and about each file."""
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from hotline.instance import current
 
 #: What attachments.clean() may remove, in the reporter's words.
 REMOVED_LABELS = {
@@ -43,3 +46,10 @@ def removed_labels(keys: tuple[str, ...]) -> list[str]:
         if label not in labels:
             labels.append(label)
     return labels
+
+
+def queue_labels(slugs: tuple[str, ...]) -> list[str]:
+    """The queues' names in the page's language, from the policy (rra.toml)."""
+    policy = current().policy
+    language = str(get_locale())
+    return [policy.queue_label(slug, language) for slug in slugs]

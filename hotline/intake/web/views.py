@@ -113,8 +113,9 @@ def _receipt_page(receipt: Receipt) -> str:
     if receipt.files:  # what was removed from each file: rendered for this receipt
         return render_template("reporter/receipt.html", receipt=receipt)
     values = {"reference": receipt.reference, "codename": receipt.codename or ""}
+    # Where the report went is part of the variant: a few sets of the policy's queues.
     return prerendered("receipt").page(
-        receipt.codename is not None,
+        (receipt.codename is not None, receipt.queues, receipt.excluded),
         lambda markers: render_template(
             "reporter/receipt.html",
             receipt=Receipt(
@@ -122,6 +123,8 @@ def _receipt_page(receipt: Receipt) -> str:
                 reference=markers["reference"],
                 disclosure_id="",
                 reporter_id="",
+                queues=receipt.queues,
+                excluded=receipt.excluded,
             ),
         ),
         values,
