@@ -18,8 +18,17 @@ from sqlalchemy.orm import Session
 
 from hotline.audit import verify as verify_audit
 from hotline.crypto.keyring import InstanceSecrets
-from hotline.models import InstanceKey, Message, Officer, Queue, Reporter
-from hotline.sealing import authorship, trust
+from hotline.models import (
+    Attachment,
+    ContactRequest,
+    Disclosure,
+    InstanceKey,
+    Message,
+    Officer,
+    Queue,
+    Reporter,
+)
+from hotline.sealing import authorship, case_heads, decisions, trust
 
 BATCH = 500
 
@@ -95,6 +104,7 @@ def verify_instance(
     if progress is not None and done % BATCH:
         progress(done % BATCH)
     result.kinds.append(messages)
+    result.kinds.extend(_cases(session, secrets.key_tag_key, checker))
     audit = verify_audit(session, secrets.audit_key)
     result.audit_ok = audit.ok
     result.audit_events = audit.events
@@ -102,6 +112,27 @@ def verify_instance(
         result.audit_problem = f"broken at event {audit.first_broken}: {audit.reason}"
     result.open_alarms = [alarm.row for alarm in trust.open_alarms(session)]
     return result
+
+
+def _cases(session: Session, tag_key: bytes, checker: authorship.Checker) -> Iterable[KindChecked]:
+    """Files' tags, decisions' signatures, each case's head, and the ledger."""
+    files = KindChecked("files (server tags)")
+    for attachment in session.scalars(select(Attachment).order_by(Attachment.id)).yield_per(BATCH):
+        files.add(f"attachments/{attachment.id}", authorship.attachment_holds(tag_key, attachment))
+    made = KindChecked("decisions (status, reward, register)")
+    heads = KindChecked("case heads (deleted or added items)")
+    for disclosure in session.scalars(select(Disclosure).order_by(Disclosure.id)).yield_per(BATCH):
+        row = f"disclosures/{disclosure.id}"
+        made.add(row + "/status", decisions.status_holds(checker, disclosure))
+        made.add(row + "/reward", decisions.reward_holds(checker, disclosure))
+        found = case_heads.problem(tag_key, disclosure, case_heads.items_of(session, disclosure.id))
+        heads.add(row + (f" ({found})" if found else ""), found is None)
+    for request in session.scalars(select(ContactRequest).order_by(ContactRequest.id)):
+        made.add(f"contact_requests/{request.id}", decisions.register_holds(checker, request))
+    ledger = KindChecked("case ledger (deleted cases)")
+    found = case_heads.ledger_problem(session, tag_key)
+    ledger.add("case_ledger" + (f" ({found})" if found else ""), found is None)
+    return files, made, heads, ledger
 
 
 def message_count(session: Session) -> int:

@@ -16,6 +16,12 @@ Both cover the statement (a stored format)::
     "hotline-item-v1" ‖ lp(case id) ‖ lp(item id) ‖ lp("message")
     ‖ lp(author kind) ‖ lp(officer id or "") ‖ lp(decimal seq) ‖ lp(ciphertext)
 
+Files carry the server's tag over the same statement with kind
+``"attachment"``, author ``reporter`` (only reporters' channels store files),
+their ``seq``, and for ciphertext ``lp(message id or "") ‖ lp(name) ‖
+lp(media type) ‖ lp(content)`` (the three sealed columns), so a file swapped,
+moved to another case or message, or renumbered fails.
+
 An item whose authenticity fails is never shown to the reporter, is shown on
 the desk as unverified, and raises the alarm for the administrators.
 """
@@ -32,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from hotline.crypto import key_tags, signing
 from hotline.crypto.signing import SigningKey
-from hotline.models import Message, Officer
+from hotline.models import Attachment, Message, Officer
 from hotline.procedure import AuthorKind
 from hotline.sealing import trust
 
@@ -54,11 +60,12 @@ def statement(
     officer_id: int | None,
     seq: int,
     ciphertext: bytes,
+    kind: str = "message",
 ) -> bytes:
     parts = [
         disclosure_id.encode(),
         item_id.encode(),
-        b"message",
+        kind.encode(),
         str(author_kind).encode(),
         b"" if officer_id is None else str(officer_id).encode(),
         str(seq).encode(),
@@ -82,6 +89,45 @@ def _statement_of(row: Mapping[str, Any] | Message) -> bytes:
 
 
 _STATED = ("disclosure_id", "id", "author_kind", "officer_id", "seq", "body")
+
+
+def attachment_statement(row: Mapping[str, Any] | Attachment) -> bytes:
+    values: Mapping[str, Any] = (
+        row if not isinstance(row, Attachment) else {name: getattr(row, name) for name in _FILED}
+    )
+    sealed = b"".join(
+        _lp(part)
+        for part in (
+            (values.get("message_id") or "").encode(),
+            bytes(values["name"]),
+            bytes(values["media_type"]),
+            bytes(values["content"]),
+        )
+    )
+    return statement(
+        disclosure_id=values["disclosure_id"],
+        item_id=values["id"],
+        author_kind=AuthorKind.REPORTER,
+        officer_id=None,
+        seq=values["seq"] or 0,
+        ciphertext=sealed,
+        kind="attachment",
+    )
+
+
+_FILED = ("disclosure_id", "id", "message_id", "name", "media_type", "content", "seq")
+
+
+def tag_attachment(tag_key: bytes, row: dict[str, Any]) -> None:
+    """Tag a file row (not yet written; its ``seq`` set)."""
+    row["authenticity"] = server_tag(tag_key, attachment_statement(row))
+
+
+def attachment_holds(tag_key: bytes, attachment: Attachment) -> bool:
+    proof = attachment.authenticity
+    return proof is not None and hmac.compare_digest(
+        bytes(proof), server_tag(tag_key, attachment_statement(attachment))
+    )
 
 
 def server_tag(tag_key: bytes, message: bytes) -> bytes:
@@ -160,14 +206,16 @@ class Checker:
         proof = message.authenticity
         if proof is None or len(proof) < 1:
             return False
-        proof = bytes(proof)
-        text = _statement_of(message)
+        if message.author_kind == AuthorKind.REPORTER and bytes(proof[:1]) != SERVER:
+            return False
+        return self.proof_holds(bytes(proof), _statement_of(message), message.officer_id)
+
+    def proof_holds(self, proof: bytes, text: bytes, officer_id: int | None) -> bool:
+        """Whether ``proof`` is the server's tag or ``officer_id``'s signature over ``text``."""
         if proof[:1] == SERVER:
             return hmac.compare_digest(proof, server_tag(self.tag_key, text))
-        if proof[:1] == OFFICER and message.author_kind != AuthorKind.REPORTER:
-            if message.officer_id is None:
-                return False
-            public = self._officer_key(message.officer_id)
+        if proof[:1] == OFFICER and officer_id is not None:
+            public = self._officer_key(officer_id)
             return public is not None and signing.verify(public, text, proof[1:])
         return False
 

@@ -52,7 +52,7 @@ from hotline.sealing.recipients import queue_recipient
 from tests.helpers.instance import Initialised
 from tests.helpers.reporter import check_in, jpeg_with_gps
 from tests.helpers.stored import assert_absent, dump_database
-from tests.helpers.writers import officer_writes
+from tests.helpers.writers import officer_decides, officer_writes
 
 TOKEN = "test-token"
 PUBLIC_URL = "https://hotline.example.org"
@@ -729,7 +729,7 @@ def test_an_officer_reply_reaches_the_reporter_through_status_and_more(
         dbs, disclosure, author_kind=AuthorKind.NOTE, text="internal: check the assessor"
     )
     officer_writes(dbs, disclosure, author_kind=AuthorKind.OFFICER, text=long_reply)
-    disclosure.reward_state = RewardState.PENDING_ASSESSMENT
+    officer_decides(dbs, disclosure, reward_state=RewardState.PENDING_ASSESSMENT)
     dbs.commit()
 
     pages = [phone.one(f"status {codename.replace(' ', '-')}")]
@@ -774,8 +774,13 @@ def test_status_shows_the_newest_unread_reply_then_the_next(phone: Phone, dbs: S
 def test_status_shows_a_closed_case_with_its_outcome(phone: Phone, dbs: Session) -> None:
     first, _ = phone.send("1 " + REPORT)
     disclosure = only_disclosure(dbs)
-    disclosure.status, disclosure.outcome = Status.CLOSED, Outcome.SUBSTANTIATED
-    disclosure.reward_state = RewardState.PAID
+    officer_decides(
+        dbs,
+        disclosure,
+        status=Status.CLOSED,
+        outcome=Outcome.SUBSTANTIATED,
+        reward_state=RewardState.PAID,
+    )
     dbs.commit()
     answer = phone.one(f"STATUS {codename_in(first)}")
     assert "Closed (substantiated)" in answer

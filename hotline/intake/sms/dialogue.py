@@ -48,6 +48,7 @@ from hotline.procedure import (
     RewardState,
 )
 from hotline.routing import Policy
+from hotline.sealing import case_heads, decisions
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import reporter_recipient
 from hotline.sealing.shredding import CASE_CONTENT, shred
@@ -279,10 +280,11 @@ class Dialogue:
         )
         lines: list[str] = []
         for disclosure in disclosures:
-            label = texts.status_name(disclosure.status, disclosure.outcome)
+            shown = decisions.for_reporter(self.session, disclosure)
+            label = texts.status_name(shown.status, shown.outcome)
             line = texts.status_line(disclosure.reference, label)
-            if disclosure.reward_state != RewardState.NOT_ELIGIBLE:
-                line += " " + texts.reward(disclosure.reward_state)
+            if shown.reward_state != RewardState.NOT_ELIGIBLE:
+                line += " " + texts.reward(shown.reward_state)
             lines.append(line)
         unread = unread_replies(self.session, keys.reporter_id)
         if unread:
@@ -344,6 +346,7 @@ def destroy_disclosure(session: Session, disclosure_id: str, reporter_id: str) -
     shred(session, SealedKey.disclosure_id == disclosure_id, tables=CASE_CONTENT)
     session.delete(disclosure)
     session.flush()
+    case_heads.case_removed(session, disclosure_id)
     remaining = session.scalars(
         select(Disclosure.id).where(Disclosure.reporter_id == reporter_id)
     ).first()
