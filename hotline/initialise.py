@@ -23,7 +23,7 @@ from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.db import Database
 from hotline.models import InstanceKey, Officer, Queue
 from hotline.routing import Policy, load_policy
-from hotline.sealing import authorship, case_heads, decisions, trust
+from hotline.sealing import authorship, case_heads, decisions, signing_keys, trust
 
 FIRST_ADMIN = "admin"
 #: The revision that added the audit head's seal; a database older than it has
@@ -81,6 +81,8 @@ def initialise(config: Config, *, recovery_file: Path | None = None) -> InitResu
                 authorship.vouch_for_stored(session)
             if before is None or before < CASES_SEALED:
                 if before is not None:
+                    authorship.vouch_for_signed(session)
+                    signing_keys.record_current_keys(session)
                     decisions.vouch_for_stored(session)
                 case_heads.seal_stored(session)
             result = _initialise_records(session, config, policy)

@@ -25,10 +25,11 @@ from hotline.models import (
     InstanceKey,
     Message,
     Officer,
+    OfficerSigningKey,
     Queue,
     Reporter,
 )
-from hotline.sealing import authorship, case_heads, decisions, trust
+from hotline.sealing import authorship, case_heads, decisions, signing_keys, trust
 
 BATCH = 500
 
@@ -93,6 +94,10 @@ def verify_instance(
             f"officers/{officer.id}", authorship.signing_key_holds(secrets.key_tag_key, officer)
         )
     result.kinds.append(signing)
+    history = KindChecked("officer signing key history")
+    for key in session.scalars(select(OfficerSigningKey).order_by(OfficerSigningKey.id)):
+        history.add(f"officer_signing_keys/{key.id}", signing_keys.holds(secrets.key_tag_key, key))
+    result.kinds.append(history)
     messages = KindChecked("messages (signatures and server tags)")
     checker = authorship.Checker(session)
     done = 0

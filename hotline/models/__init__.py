@@ -26,7 +26,7 @@ from hotline.models.cases import (
 from hotline.models.channels import EmailSeen, UsedFormToken
 from hotline.models.defaults import new_id, today, utcnow
 from hotline.models.keys import InstanceKey, Queue, SealedKey
-from hotline.models.officers import Designation, Officer, ServerSession
+from hotline.models.officers import Designation, Officer, OfficerSigningKey, ServerSession
 from hotline.models.records import (
     Alarm,
     AuditEvent,
@@ -56,6 +56,7 @@ __all__ = [
     "Message",
     "Notification",
     "Officer",
+    "OfficerSigningKey",
     "PublishedStatistics",
     "Queue",
     "ReminderSent",

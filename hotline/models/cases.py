@@ -188,9 +188,10 @@ class Message(Base):
     created_on: Mapped[dt.date] = mapped_column(Date, default=today)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     seal_version: Mapped[int] = mapped_column(Integer)
-    #: Who vouches for this item (``sealing.authorship``): 0x02 ‖ the officer's
-    #: signature, or 0x01 ‖ the server's HMAC under keys/ (reporters, channels,
-    #: and every item stored before revision 0006). NULL is never shown.
+    #: Who vouches for this item (``sealing.authorship``): 0x03 ‖ when ‖ the
+    #: officer's signature, or 0x01 ‖ the server's HMAC under keys/ (reporters,
+    #: channels, and items stored before revision 0006 or signed before 0010).
+    #: NULL is never shown.
     authenticity: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     #: For officer replies: whether the reporter has read it (SMS `STATUS`).
     reporter_read: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -4,12 +4,17 @@ Sealing needs only public keys, so a database writer could otherwise add a
 message with ``author_kind='officer'`` and have it shown to the reporter as a
 reply. Each message carries ``authenticity``:
 
-* ``0x02 ‖ signature``: an officer's Ed25519 ‖ ML-DSA-65 signature
-  (``crypto.signing``) with the signing key their password unwraps; the public
-  half is tagged under ``keys/`` (``trust``), so it cannot be swapped either;
+* ``0x03 ‖ signed at (8 bytes, big-endian microseconds since 1970 UTC) ‖
+  signature``: an officer's Ed25519 ‖ ML-DSA-65 signature (``crypto.signing``)
+  over ``"hotline-signed-v2" ‖ lp(decimal signed at) ‖ statement`` with the
+  signing key their password unwraps. It verifies only against the officer's
+  key that was valid at that moment (``signing_keys``: every key they have
+  had, tagged under ``keys/`` with its validity), so a reset keeps their
+  earlier items verifiable and a retired key signs nothing new;
 * ``0x01 ‖ HMAC-SHA256(keys/key_tag_key, statement)``: the server's tag, for
   what reporters and channels send, and (trust on upgrade) for every message
-  stored before revision 0006.
+  stored before revision 0006, and every ``0x02`` signature (the format of
+  revisions 0006 to 0009, which named no time) found valid at revision 0010.
 
 Both cover the statement (a stored format)::
 
@@ -40,10 +45,12 @@ from hotline.crypto import key_tags, signing
 from hotline.crypto.signing import SigningKey
 from hotline.models import Attachment, Message, Officer
 from hotline.procedure import AuthorKind
-from hotline.sealing import trust
+from hotline.sealing import signing_keys, trust
 
 SERVER = b"\x01"
 OFFICER = b"\x02"
+SIGNED = b"\x03"
+SIGNED_STATEMENT = b"hotline-signed-v2"
 STATEMENT = b"hotline-item-v1"
 SIGNING_PURPOSE = "signing"
 
@@ -141,9 +148,19 @@ def vouch_by_server(session: Session, row: dict[str, Any]) -> None:
     )
 
 
+def _signed_text(moment: int, text: bytes) -> bytes:
+    return SIGNED_STATEMENT + _lp(str(moment).encode()) + text
+
+
+def officer_proof(signer: SigningKey, text: bytes) -> bytes:
+    """``0x03 ‖ now ‖ signature`` over ``text`` and the moment of signing."""
+    moment = signing_keys.now_us()
+    return SIGNED + moment.to_bytes(8, "big") + signer.sign(_signed_text(moment, text))
+
+
 def sign_by_officer(row: dict[str, Any], signer: SigningKey) -> None:
     """Sign an officer's message row (not yet written)."""
-    row["authenticity"] = OFFICER + signer.sign(_statement_of(row))
+    row["authenticity"] = officer_proof(signer, _statement_of(row))
 
 
 # --- officers' signing keys -------------------------------------------------------
@@ -166,6 +183,7 @@ def set_signing_key(session: Session, officer: Officer, signer: SigningKey) -> N
     officer.signing_key_tag = signing_key_tag(
         trust.instance_secrets(session).key_tag_key, officer.id, public
     )
+    signing_keys.add_key(session, officer, public)
 
 
 def signing_key_holds(tag_key: bytes, officer: Officer) -> bool:
@@ -181,24 +199,27 @@ def signing_key_holds(tag_key: bytes, officer: Officer) -> bool:
 
 
 class Checker:
-    """Checks messages, looking each author's signing key up once."""
+    """Checks messages and decisions, looking each author's keys up once."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.tag_key = trust.instance_secrets(session).key_tag_key
-        self._keys: dict[int, bytes | None] = {}
+        self._keys: dict[int, list[signing_keys.ValidKey]] = {}
 
-    def _officer_key(self, officer_id: int) -> bytes | None:
+    def _officer_keys(self, officer_id: int) -> list[signing_keys.ValidKey]:
         if officer_id not in self._keys:
             officer = self.session.get(Officer, officer_id)
-            if officer is None or not signing_key_holds(self.tag_key, officer):
-                if officer is not None and officer.signing_public_key is not None:
-                    trust.raise_alarm(
-                        self.session, f"officers/{officer_id}", "signing key fails its tag"
-                    )
-                self._keys[officer_id] = None
-            else:
-                self._keys[officer_id] = officer.signing_public_key
+            if officer is None:
+                self._keys[officer_id] = []
+                return []
+            if officer.signing_public_key is not None and not signing_key_holds(
+                self.tag_key, officer
+            ):
+                # The current key swapped: the alarm, whatever the history says.
+                trust.raise_alarm(
+                    self.session, f"officers/{officer_id}", "signing key fails its tag"
+                )
+            self._keys[officer_id] = signing_keys.keys_of(self.session, officer_id)
         return self._keys[officer_id]
 
     def holds(self, message: Message) -> bool:
@@ -211,13 +232,18 @@ class Checker:
         return self.proof_holds(bytes(proof), _statement_of(message), message.officer_id)
 
     def proof_holds(self, proof: bytes, text: bytes, officer_id: int | None) -> bool:
-        """Whether ``proof`` is the server's tag or ``officer_id``'s signature over ``text``."""
+        """Whether ``proof`` is the server's tag over ``text``, or ``officer_id``'s
+        signature over it with the key they held when they signed."""
         if proof[:1] == SERVER:
             return hmac.compare_digest(proof, server_tag(self.tag_key, text))
-        if proof[:1] == OFFICER and officer_id is not None:
-            public = self._officer_key(officer_id)
-            return public is not None and signing.verify(public, text, proof[1:])
-        return False
+        if proof[:1] != SIGNED or officer_id is None or len(proof) < 9:
+            return False
+        moment = int.from_bytes(proof[1:9], "big")
+        signed = _signed_text(moment, text)
+        return any(
+            key.covers(moment) and signing.verify(key.public_key, signed, proof[9:])
+            for key in self._officer_keys(officer_id)
+        )
 
     def check(self, message: Message) -> bool:
         """:meth:`holds`, raising the alarm for a message that fails."""
@@ -239,4 +265,25 @@ def vouch_for_stored(session: Session) -> int:
     for message in session.scalars(select(Message).where(Message.authenticity.is_(None))):
         message.authenticity = server_tag(tag_key, _statement_of(message))
         count += 1
+    return count
+
+
+def vouch_for_signed(session: Session) -> int:
+    """Trust on upgrade (revision 0010): a ``0x02`` signature of revisions
+    0006 to 0009 named no time, so it could not tell a retired key from the
+    current one; each that verifies now becomes the server's tag."""
+    tag_key = trust.instance_secrets(session).key_tag_key
+    count = 0
+    signed = select(Message).where(Message.authenticity.isnot(None))
+    for message in session.scalars(signed).yield_per(500):
+        proof = bytes(message.authenticity or b"")
+        officer = session.get(Officer, message.officer_id) if message.officer_id else None
+        if proof[:1] != OFFICER or officer is None or officer.signing_public_key is None:
+            continue
+        text = _statement_of(message)
+        if signing_key_holds(tag_key, officer) and signing.verify(
+            bytes(officer.signing_public_key), text, proof[1:]
+        ):
+            message.authenticity = server_tag(tag_key, text)
+            count += 1
     return count

@@ -13,7 +13,8 @@ for ciphertext the state, a stored format)::
     register item id = request id, kind "register":
              "status=<s>|requester=<id>|decided_on=<d>|release=<hex SHA-256 of the release>"
 
-(empty for what is unset, dates ISO 8601). A proof is ``0x02 ‖ signature`` or,
+(empty for what is unset, dates ISO 8601). A proof is the officer's
+``0x03 ‖ signed at ‖ signature`` (``authorship``) or,
 for a state stored before revision 0010, ``0x01 ‖ the server's tag`` (trust on
 upgrade). The state a row is made in (received; not eligible; pending) needs
 none. A state whose proof fails is never acted on: the reporter does not see
@@ -118,19 +119,19 @@ def _register_statement(request: ContactRequest) -> bytes:
 def sign_status(session: Session, disclosure: Disclosure, by: int, signer: SigningKey) -> None:
     """Sign the case's status as it now stands, and seal the case's head over it."""
     disclosure.status_by = by
-    disclosure.status_proof = authorship.OFFICER + signer.sign(_status_statement(disclosure))
+    disclosure.status_proof = authorship.officer_proof(signer, _status_statement(disclosure))
     case_heads.retag(session, disclosure)
 
 
 def sign_reward(session: Session, disclosure: Disclosure, by: int, signer: SigningKey) -> None:
     disclosure.reward_by = by
-    disclosure.reward_proof = authorship.OFFICER + signer.sign(_reward_statement(disclosure))
+    disclosure.reward_proof = authorship.officer_proof(signer, _reward_statement(disclosure))
     case_heads.retag(session, disclosure)
 
 
 def sign_register(request: ContactRequest, signer: SigningKey) -> None:
     """Sign a decided request (``decided_by`` set)."""
-    request.decision_proof = authorship.OFFICER + signer.sign(_register_statement(request))
+    request.decision_proof = authorship.officer_proof(signer, _register_statement(request))
 
 
 # --- checking -----------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from hotline.crypto.signing import SigningKey
 from hotline.models import Alarm, Attachment, ContactRequest, Disclosure, Message
+from hotline.sealing import authorship
 from tests.helpers.desk import Filed, case, desk_post, file_web_report
 from tests.helpers.officers import MakeOfficer, OfficerLogin, post
 from tests.helpers.reporter import check_in, jpeg_with_gps
@@ -61,7 +62,7 @@ def _forgeries(db: Session) -> list[bytes | None]:
     genuine = db.scalars(
         select(Disclosure.status_proof).where(Disclosure.status_proof.isnot(None))
     ).first()
-    return [None, genuine, b"\x02" + SigningKey.generate().sign(b"closed")]
+    return [None, genuine, authorship.officer_proof(SigningKey.generate(), b"closed")]
 
 
 def test_a_forged_closure_is_not_shown_to_the_reporter_and_stops_the_desk(
