@@ -591,7 +591,7 @@ def test_words_of_report_text_around_a_command_keep_it_report_text(
 
 @pytest.mark.parametrize("cancel", ["CANCEL", "annuler", "HAGARIKA", "ghairi", "الغاء"])
 def test_cancel_destroys_what_the_thread_filed(
-    phone: Phone, dbs: Session, initialised: Initialised, cancel: str
+    phone: Phone, dbs: Session, initialised: Initialised, cancel: str, sms_app: Flask
 ) -> None:
     # Someone else's report must survive.
     other = phone.other("+250788000999")
@@ -618,6 +618,9 @@ def test_cancel_destroys_what_the_thread_filed(
     assert "No report matches" in phone.one(f"STATUS {codename}")
     state = thread_state(initialised, phone)
     assert state is None or (state.disclosure_id is None)
+    # A reporter's cancel takes the case out of the case ledger too.
+    verified = sms_app.test_cli_runner().invoke(args=["verify"])
+    assert verified.exit_code == 0, verified.output
 
 
 def test_cancel_with_nothing_filed_and_after_done(phone: Phone, dbs: Session) -> None:
