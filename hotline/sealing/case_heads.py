@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from hotline.models import Attachment, CaseLedger, Disclosure, Message
@@ -232,17 +232,26 @@ def _move(session: Session, disclosure_id: str, step: int) -> None:
     written or deleted: the transaction then holds SQLite's write lock, and the
     ledger row is locked on PostgreSQL, so concurrent filings queue here."""
     tag_key = trust.instance_secrets(session).key_tag_key
-    ledger = session.scalar(
-        select(CaseLedger)
-        .where(CaseLedger.id == LEDGER_ID)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if ledger is None:
+    row = session.execute(_LEDGER_FOR_UPDATE).one_or_none()
+    if row is None:
         raise trust.UntrustedKey("case_ledger")
-    ledger.count += step
-    ledger.digest = _xor(bytes(ledger.digest), case_mark(tag_key, disclosure_id))
-    ledger.tag = ledger_tag(tag_key, ledger.count, ledger.digest)
+    count = row.count + step
+    digest = _xor(bytes(row.digest), case_mark(tag_key, disclosure_id))
+    session.execute(
+        _LEDGER_UPDATE,
+        {"count": count, "digest": digest, "tag": ledger_tag(tag_key, count, digest)},
+    )
+
+
+_LEDGER_FOR_UPDATE = (
+    select(CaseLedger.count, CaseLedger.digest).where(CaseLedger.id == LEDGER_ID).with_for_update()
+)
+_LEDGER_UPDATE = (
+    update(CaseLedger)
+    .where(CaseLedger.id == LEDGER_ID)
+    .values(count=bindparam("count"), digest=bindparam("digest"), tag=bindparam("tag"))
+    .execution_options(synchronize_session=False)
+)
 
 
 def case_added(session: Session, disclosure_id: str) -> None:
