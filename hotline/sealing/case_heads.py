@@ -235,8 +235,9 @@ def _move(session: Session, disclosure_id: str, step: int) -> None:
     row = session.execute(_LEDGER_FOR_UPDATE).one_or_none()
     if row is None:
         raise trust.UntrustedKey("case_ledger")
-    count = row.count + step
-    digest = _xor(bytes(row.digest), case_mark(tag_key, disclosure_id))
+    stored_count, stored_digest = row
+    count = stored_count + step
+    digest = _xor(bytes(stored_digest), case_mark(tag_key, disclosure_id))
     session.execute(
         _LEDGER_UPDATE,
         {"count": count, "digest": digest, "tag": ledger_tag(tag_key, count, digest)},
