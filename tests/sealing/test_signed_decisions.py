@@ -21,6 +21,7 @@ from hotline.sealing import authorship
 from tests.helpers.desk import Filed, case, desk_post, file_web_report
 from tests.helpers.officers import MakeOfficer, OfficerLogin, post
 from tests.helpers.reporter import check_in, jpeg_with_gps
+from tests.intake.test_sms import REPORT, Phone, codename_in
 from tests.register.test_register import CONTACT, CUSTODIAN, REASON, file_with_contact
 
 Desk = Callable[[OfficerLogin], FlaskClient]
@@ -269,3 +270,21 @@ def test_deleted_items_and_cases_are_noticed(
     _sql(db, "DELETE FROM disclosure_queues WHERE disclosure_id = :id", id=doomed_id)
     _sql(db, "DELETE FROM disclosures WHERE id = :id", id=doomed_id)
     assert "case_ledger (1 of 2 cases are missing)" in _verify(runner)
+
+
+def test_a_forged_closure_is_not_told_by_sms_either(sms_app: Flask, phone: Phone) -> None:
+    first, _ = phone.send("2 " + REPORT)
+    codename = codename_in(first)
+    phone.send("DONE")
+    assert "Received" in phone.one(f"STATUS {codename}")
+    with sms_app.extensions["hotline"].database.sessions() as db:
+        _sql(
+            db,
+            "UPDATE disclosures SET status = 'closed', outcome = 'unsubstantiated',"
+            " closed_on = received_on",
+        )
+    answer = phone.one(f"STATUS {codename}")
+    assert "Closed" not in answer
+    assert "Received" in answer
+    with sms_app.extensions["hotline"].database.sessions() as db:
+        assert any(row.endswith("/status") for row in _alarms(db))
