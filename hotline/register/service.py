@@ -96,6 +96,8 @@ class RequestView:
     decided_on: dt.date | None
     #: The reason, when the viewer holds a key that opens it.
     reason: str | None
+    #: False when the decision's signature fails: shown as unverified, never read.
+    verified: bool = True
 
 
 @dataclass(frozen=True, repr=False)
@@ -218,6 +220,7 @@ def _views(
             decided_by=names.get(r.decided_by) if r.decided_by else None,
             decided_on=r.decided_on,
             reason=read_reason(session, r, keys),
+            verified=decisions.check_register(session, r),
         )
         for r in requests
     ]

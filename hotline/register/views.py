@@ -37,6 +37,7 @@ def custodian() -> Response:
         )
     except register.NotCustodian:
         abort(403)
+    session.commit()  # the alarm for any unverifiable decision
     return _page(
         "officer/register.html",
         pending=pending,
@@ -100,12 +101,14 @@ def _contact_page(reference: str, status: int = 200, **extra: Any) -> Response:
         disclosure = register.visible_case(session, reference, officer.queues)
     except register.CaseNotVisible:
         abort(403)
+    requests = register.requests_for_case(session, officer, disclosure)
+    session.commit()  # the alarm for any unverifiable decision
     return _page(
         "officer/register_contact.html",
         status,
         reference=disclosure.reference,
         has_contact=register.has_contact_details(session, disclosure.id),
-        requests=register.requests_for_case(session, officer, disclosure),
+        requests=requests,
         **extra,
     )
 

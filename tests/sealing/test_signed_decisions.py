@@ -183,6 +183,10 @@ def test_a_forged_register_approval_releases_nothing(
         release=b"\x02" + bytes(200),
         id=rid,
     )
+    page = mutesi.get(page_url).get_data(as_text=True)
+    assert UNVERIFIED in page
+    assert f"{rid}/read" not in page
+    assert UNVERIFIED in keeper.get("/officer/register").get_data(as_text=True)
     response = post(mutesi, f"{page_url}/{rid}/read")
     assert response.status_code == 403
     assert CONTACT not in response.get_data(as_text=True)
