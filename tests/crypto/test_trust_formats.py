@@ -1,5 +1,6 @@
 """Test vectors for the stored formats of revision 0010: files' server tags,
-officers' decisions, case heads and the case ledger. Each constant was made
+officers' decisions, case heads and the case ledger, officers' signing-key
+history and the time-stamped signature. Each constant was made
 once by the code as written; each check also spells the format out byte for
 byte, so a change to either fails here."""
 
@@ -9,9 +10,11 @@ import datetime as dt
 import hashlib
 import hmac
 
+from hotline.crypto import signing
+from hotline.crypto.signing import SigningKey
 from hotline.models import ContactRequest, Disclosure
 from hotline.procedure import AuthorKind, Outcome, RequestStatus, RewardState, Status
-from hotline.sealing import authorship, case_heads, decisions
+from hotline.sealing import authorship, case_heads, decisions, signing_keys
 
 KEY = b"t" * 32
 CASE = "d" * 32
@@ -123,3 +126,30 @@ def test_the_case_head_and_ledger_are_unchanged() -> None:
     ledger = case_heads.ledger_tag(KEY, 1, mark)
     assert ledger.hex() == LEDGER
     assert ledger == _mac(b"hotline-case-ledger-v1" + _lp(b"1") + _lp(mark))
+
+
+RETIRED = "e55b0c4097b68772e27e798cd78fc6c42d47f92dedcb96b718541995f93d3064"
+CURRENT = "d9ad52a3554d87e95c4ae8b1c8b7a6493420fb24d0124a94da6944739c812283"
+
+
+def test_the_signing_key_history_tag_is_unchanged() -> None:
+    public = bytes(range(32))
+    retired = signing_keys.history_tag(KEY, 7, 2, public, 1000, 2000)
+    current = signing_keys.history_tag(KEY, 7, 3, public, 2000, None)
+    assert (retired.hex(), current.hex()) == (RETIRED, CURRENT)
+    spelled = b"hotline-signing-key-v1" + b"".join(
+        _lp(p) for p in (b"7", b"3", public, b"2000", b"")
+    )
+    assert current == _mac(spelled)
+
+
+def test_an_officers_signature_has_the_documented_layout() -> None:
+    signer = SigningKey(bytes(range(64)))
+    text = b"a statement"
+    proof = authorship.officer_proof(signer, text)
+    assert proof[:1] == b"\x03"
+    moment = int.from_bytes(proof[1:9], "big")
+    assert abs(moment - signing_keys.now_us()) < 60_000_000
+    signed = b"hotline-signed-v2" + _lp(str(moment).encode()) + text
+    assert signing.verify(signer.public_bytes(), signed, proof[9:])
+    assert len(proof) == 9 + signing.SIGNATURE_BYTES
