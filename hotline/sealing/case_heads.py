@@ -230,12 +230,18 @@ def seal_ledger(session: Session) -> None:
 def _move(session: Session, disclosure_id: str, step: int) -> None:
     """Add (+1) or take away (-1) a case. Call after the case's row is
     written or deleted: the transaction then holds SQLite's write lock, and the
-    ledger row is locked on PostgreSQL, so concurrent filings queue here."""
+    ledger row is locked on PostgreSQL, so concurrent filings queue here.
+
+    A missing or tampered ledger is left as it is (``hotline verify`` names
+    it) and the alarm raised: it is never re-tagged, and no report is lost."""
     tag_key = trust.instance_secrets(session).key_tag_key
     row = session.execute(_LEDGER_FOR_UPDATE).one_or_none()
-    if row is None:
-        raise trust.UntrustedKey("case_ledger")
-    stored_count, stored_digest = row
+    stored_count, stored_digest, stored_tag = row if row is not None else (0, b"", b"")
+    if row is None or not hmac.compare_digest(
+        ledger_tag(tag_key, stored_count, bytes(stored_digest)), bytes(stored_tag)
+    ):
+        trust.raise_alarm(session, "case_ledger", "the case ledger is missing or fails its tag")
+        return
     count = stored_count + step
     digest = _xor(bytes(stored_digest), case_mark(tag_key, disclosure_id))
     session.execute(
@@ -245,7 +251,9 @@ def _move(session: Session, disclosure_id: str, step: int) -> None:
 
 
 _LEDGER_FOR_UPDATE = (
-    select(CaseLedger.count, CaseLedger.digest).where(CaseLedger.id == LEDGER_ID).with_for_update()
+    select(CaseLedger.count, CaseLedger.digest, CaseLedger.tag)
+    .where(CaseLedger.id == LEDGER_ID)
+    .with_for_update()
 )
 _LEDGER_UPDATE = (
     update(CaseLedger)

@@ -292,3 +292,14 @@ def test_a_forged_closure_is_not_told_by_sms_either(sms_app: Flask, phone: Phone
     assert "Received" in answer
     with sms_app.extensions["hotline"].database.sessions() as db:
         assert any(row.endswith("/status") for row in _alarms(db))
+
+
+def test_a_deleted_ledger_loses_no_report_and_is_never_remade(
+    app: Flask, db: Session, runner: FlaskCliRunner
+) -> None:
+    _filed(app)
+    _sql(db, "DELETE FROM case_ledger")
+    later = _filed(app, "Filed after the ledger was deleted")
+    assert case(db, later.reference).head_tag is not None
+    assert "case_ledger" in _alarms(db)
+    assert "case_ledger (the case ledger is missing)" in _verify(runner)
