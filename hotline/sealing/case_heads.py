@@ -113,8 +113,36 @@ def retag(session: Session, disclosure: Disclosure) -> None:
     )
 
 
+def holds(tag_key: bytes, disclosure: Disclosure) -> bool:
+    """Whether the case's head is one the server sealed (its items aside)."""
+    if disclosure.head_tag is None or disclosure.head_count is None:
+        return False
+    expected = head_tag(
+        tag_key,
+        disclosure.id,
+        disclosure.head_count,
+        bytes(disclosure.head_link or START),
+        disclosure.status_proof,
+        disclosure.reward_proof,
+    )
+    return hmac.compare_digest(expected, bytes(disclosure.head_tag))
+
+
+def may_move(session: Session, disclosure: Disclosure) -> bool:
+    """Whether the head may be moved or re-sealed: only one that holds. A head
+    rewritten in the database (say, over a trimmed tail) is never re-sealed by
+    the server, which would launder it; the append or decision still goes
+    through, and the alarm is raised."""
+    if holds(trust.instance_secrets(session).key_tag_key, disclosure):
+        return True
+    trust.raise_alarm(session, f"disclosures/{disclosure.id}", "the case's head fails its tag")
+    return False
+
+
 def append(session: Session, disclosure: Disclosure, item: Link) -> None:
     """Move the head past a new item, in the transaction that adds it."""
+    if not may_move(session, disclosure):
+        return
     disclosure.head_link = next_link(bytes(disclosure.head_link or START), item)
     disclosure.head_count = (disclosure.head_count or 0) + 1
     retag(session, disclosure)
@@ -152,15 +180,7 @@ def problem(tag_key: bytes, disclosure: Disclosure, items: Iterable[Link]) -> st
     if disclosure.head_tag is None or disclosure.head_count is None:
         return "the case has no head"
     count = disclosure.head_count
-    expected = head_tag(
-        tag_key,
-        disclosure.id,
-        count,
-        bytes(disclosure.head_link or START),
-        disclosure.status_proof,
-        disclosure.reward_proof,
-    )
-    if not hmac.compare_digest(expected, bytes(disclosure.head_tag)):
+    if not holds(tag_key, disclosure):
         return "the case's head fails its tag"
     link = START
     seen = 0

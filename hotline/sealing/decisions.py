@@ -117,16 +117,21 @@ def _register_statement(request: ContactRequest) -> bytes:
 
 
 def sign_status(session: Session, disclosure: Disclosure, by: int, signer: SigningKey) -> None:
-    """Sign the case's status as it now stands, and seal the case's head over it."""
+    """Sign the case's status as it now stands, and seal the case's head over
+    it (unless the head was already rewritten: ``case_heads.may_move``)."""
+    sealed = case_heads.may_move(session, disclosure)
     disclosure.status_by = by
     disclosure.status_proof = authorship.officer_proof(signer, _status_statement(disclosure))
-    case_heads.retag(session, disclosure)
+    if sealed:
+        case_heads.retag(session, disclosure)
 
 
 def sign_reward(session: Session, disclosure: Disclosure, by: int, signer: SigningKey) -> None:
+    sealed = case_heads.may_move(session, disclosure)
     disclosure.reward_by = by
     disclosure.reward_proof = authorship.officer_proof(signer, _reward_statement(disclosure))
-    case_heads.retag(session, disclosure)
+    if sealed:
+        case_heads.retag(session, disclosure)
 
 
 def sign_register(request: ContactRequest, signer: SigningKey) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hotline.crypto.signing import SigningKey
 from hotline.models import Alarm, Attachment, ContactRequest, Disclosure, Message
-from hotline.sealing import authorship
+from hotline.sealing import authorship, case_heads
 from tests.helpers.desk import Filed, case, desk_post, file_web_report
 from tests.helpers.officers import MakeOfficer, OfficerLogin, post
 from tests.helpers.reporter import check_in, jpeg_with_gps
@@ -303,3 +303,33 @@ def test_a_deleted_ledger_loses_no_report_and_is_never_remade(
     assert case(db, later.reference).head_tag is not None
     assert "case_ledger" in _alarms(db)
     assert "case_ledger (the case ledger is missing)" in _verify(runner)
+
+
+def test_a_rewritten_head_is_never_resealed_by_the_next_append(
+    app: Flask, db: Session, runner: FlaskCliRunner, make_officer: MakeOfficer, desk: Desk
+) -> None:
+    """The chain's links are plain hashes anyone can recompute: an attacker
+    trims the tail and rewrites the head to match, then waits for the server to
+    seal it with the next append. It never does."""
+    filed = _filed(app)
+    mutesi = desk(make_officer("mutesi", ["internal_audit"]))
+    url = f"/officer/case/{filed.reference}"
+    assert desk_post(mutesi, f"{url}/reply", reply="Which lorry?").status_code == 303
+    disclosure = case(db, filed.reference)
+    first = db.scalars(
+        select(Message).where(Message.disclosure_id == disclosure.id, Message.seq == 1)
+    ).one()
+    link = case_heads.next_link(
+        case_heads.START, case_heads.Link(1, first.id, bytes(first.authenticity or b""))
+    )
+    _sql(db, "DELETE FROM messages WHERE disclosure_id = :id AND seq = 2", id=disclosure.id)
+    _sql(
+        db,
+        "UPDATE disclosures SET head_count = 1, head_link = :link, next_seq = 2 WHERE id = :id",
+        link=link,
+        id=disclosure.id,
+    )
+    assert desk_post(mutesi, f"{url}/reply", reply="Anything else?").status_code == 303
+    assert desk_post(mutesi, f"{url}/status", status="acknowledged").status_code == 303
+    assert "head fails its tag" in element(mutesi.get(url).get_data(as_text=True), "case-head")
+    assert f"disclosures/{disclosure.id} (the case's head fails its tag)" in _verify(runner)
