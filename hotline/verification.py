@@ -145,11 +145,14 @@ def message_count(session: Session) -> int:
 
 
 def check_keys_cheaply(session: Session) -> None:
-    """At sign-in: the queue and instance keys (a handful of rows), alarming on
-    any that fails. The full check is ``hotline verify``."""
+    """At sign-in: the queue and instance keys (a handful of rows) and the case
+    ledger's own tag (one row), alarming on any that fails. The full check,
+    the ledger against every case included, is ``hotline verify``."""
     rows: list[trust.Keyed] = [
         *session.scalars(select(Queue)),
         *session.scalars(select(InstanceKey)),
     ]
     for item in rows:
         trust.check(session, item)
+    if not case_heads.ledger_holds(session):
+        trust.raise_alarm(session, "case_ledger", "the case ledger is missing or fails its tag")

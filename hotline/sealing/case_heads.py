@@ -291,6 +291,15 @@ def case_removed(session: Session, disclosure_id: str) -> None:
     _move(session, disclosure_id, -1)
 
 
+def ledger_holds(session: Session) -> bool:
+    """The ledger's own tag, without counting the cases (cheap)."""
+    ledger = session.get(CaseLedger, LEDGER_ID)
+    tag_key = trust.instance_secrets(session).key_tag_key
+    return ledger is not None and hmac.compare_digest(
+        ledger_tag(tag_key, ledger.count, bytes(ledger.digest)), bytes(ledger.tag)
+    )
+
+
 def ledger_problem(session: Session, tag_key: bytes) -> str | None:
     """Whether the cases there are are the cases the ledger counted."""
     ledger = session.get(CaseLedger, LEDGER_ID)

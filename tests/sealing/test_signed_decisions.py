@@ -295,10 +295,12 @@ def test_a_forged_closure_is_not_told_by_sms_either(sms_app: Flask, phone: Phone
 
 
 def test_a_deleted_ledger_loses_no_report_and_is_never_remade(
-    app: Flask, db: Session, runner: FlaskCliRunner
+    app: Flask, db: Session, runner: FlaskCliRunner, make_officer: MakeOfficer, desk: Desk
 ) -> None:
     _filed(app)
     _sql(db, "DELETE FROM case_ledger")
+    desk(make_officer("mutesi", ["internal_audit"]))  # the sign-in's cheap checks
+    assert _alarms(db) == ["case_ledger"]
     later = _filed(app, "Filed after the ledger was deleted")
     assert case(db, later.reference).head_tag is not None
     assert "case_ledger" in _alarms(db)
