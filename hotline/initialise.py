@@ -23,7 +23,7 @@ from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.db import Database
 from hotline.models import InstanceKey, Officer, Queue
 from hotline.routing import Policy, load_policy
-from hotline.sealing import authorship, trust
+from hotline.sealing import authorship, case_heads, decisions, signing_keys, trust
 
 FIRST_ADMIN = "admin"
 #: The revision that added the audit head's seal; a database older than it has
@@ -32,6 +32,9 @@ AUDIT_HEAD_SEALED = "0005"
 #: The revision that added key tags; the init run that upgrades an older
 #: database tags the keys it holds (trust on upgrade).
 KEYS_TAGGED = "0006"
+#: The revision that signs decisions, tags files and gives cases heads and the
+#: instance its case ledger: filled in by the same run (trust on upgrade).
+CASES_SEALED = "0010"
 
 
 @dataclass(frozen=True, repr=False)
@@ -76,6 +79,12 @@ def initialise(config: Config, *, recovery_file: Path | None = None) -> InitResu
             if before is not None and before < KEYS_TAGGED:
                 trust.tag_untagged(session)
                 authorship.vouch_for_stored(session)
+            if before is None or before < CASES_SEALED:
+                if before is not None:
+                    authorship.vouch_for_signed(session)
+                    signing_keys.record_current_keys(session)
+                    decisions.vouch_for_stored(session)
+                case_heads.seal_stored(session)
             result = _initialise_records(session, config, policy)
             words = result.recovery_words
             if words and recovery_file is not None:

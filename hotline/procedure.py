@@ -148,6 +148,8 @@ class RefusalReason(Term):
     SIGN_IN_AGAIN = "sign_in_again"
     NO_SELECTION = "no_selection"
     TOO_MANY_SELECTED = "too_many_selected"
+    UNVERIFIED = "unverified"
+    UNVERIFIED_FILE = "unverified_file"
 
 
 class RequestStatus(Term):
@@ -299,6 +301,13 @@ _LABELS: Mapping[type[Term], Mapping[Term, LazyString]] = {
         ),
         RefusalReason.CANNOT_OPEN: _l("This file cannot be opened with your keys."),
         RefusalReason.SIGN_IN_AGAIN: _l("Sign out and in again: what you write is now signed."),
+        RefusalReason.UNVERIFIED: _l(
+            "The case's current state is unverified and was reported to administrators:"
+            " nothing was changed."
+        ),
+        RefusalReason.UNVERIFIED_FILE: _l(
+            "This file is unverified and was reported to administrators: it is not served."
+        ),
         RefusalReason.NO_SELECTION: _l("Select at least one case first."),
         RefusalReason.TOO_MANY_SELECTED: _l("Select at most one page of cases at a time."),
     },

@@ -18,8 +18,18 @@ from sqlalchemy.orm import Session
 
 from hotline.audit import verify as verify_audit
 from hotline.crypto.keyring import InstanceSecrets
-from hotline.models import InstanceKey, Message, Officer, Queue, Reporter
-from hotline.sealing import authorship, trust
+from hotline.models import (
+    Attachment,
+    ContactRequest,
+    Disclosure,
+    InstanceKey,
+    Message,
+    Officer,
+    OfficerSigningKey,
+    Queue,
+    Reporter,
+)
+from hotline.sealing import authorship, case_heads, decisions, signing_keys, trust
 
 BATCH = 500
 
@@ -84,6 +94,10 @@ def verify_instance(
             f"officers/{officer.id}", authorship.signing_key_holds(secrets.key_tag_key, officer)
         )
     result.kinds.append(signing)
+    history = KindChecked("officer signing key history")
+    for key in session.scalars(select(OfficerSigningKey).order_by(OfficerSigningKey.id)):
+        history.add(f"officer_signing_keys/{key.id}", signing_keys.holds(secrets.key_tag_key, key))
+    result.kinds.append(history)
     messages = KindChecked("messages (signatures and server tags)")
     checker = authorship.Checker(session)
     done = 0
@@ -95,6 +109,7 @@ def verify_instance(
     if progress is not None and done % BATCH:
         progress(done % BATCH)
     result.kinds.append(messages)
+    result.kinds.extend(_cases(session, secrets.key_tag_key, checker))
     audit = verify_audit(session, secrets.audit_key)
     result.audit_ok = audit.ok
     result.audit_events = audit.events
@@ -104,16 +119,40 @@ def verify_instance(
     return result
 
 
+def _cases(session: Session, tag_key: bytes, checker: authorship.Checker) -> Iterable[KindChecked]:
+    """Files' tags, decisions' signatures, each case's head, and the ledger."""
+    files = KindChecked("files (server tags)")
+    for attachment in session.scalars(select(Attachment).order_by(Attachment.id)).yield_per(BATCH):
+        files.add(f"attachments/{attachment.id}", authorship.attachment_holds(tag_key, attachment))
+    made = KindChecked("decisions (status, reward, register)")
+    heads = KindChecked("case heads (deleted or added items)")
+    for disclosure in session.scalars(select(Disclosure).order_by(Disclosure.id)).yield_per(BATCH):
+        row = f"disclosures/{disclosure.id}"
+        made.add(row + "/status", decisions.status_holds(checker, disclosure))
+        made.add(row + "/reward", decisions.reward_holds(checker, disclosure))
+        found = case_heads.problem(tag_key, disclosure, case_heads.items_of(session, disclosure.id))
+        heads.add(row + (f" ({found})" if found else ""), found is None)
+    for request in session.scalars(select(ContactRequest).order_by(ContactRequest.id)):
+        made.add(f"contact_requests/{request.id}", decisions.register_holds(checker, request))
+    ledger = KindChecked("case ledger (deleted cases)")
+    found = case_heads.ledger_problem(session, tag_key)
+    ledger.add("case_ledger" + (f" ({found})" if found else ""), found is None)
+    return files, made, heads, ledger
+
+
 def message_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Message)) or 0
 
 
 def check_keys_cheaply(session: Session) -> None:
-    """At sign-in: the queue and instance keys (a handful of rows), alarming on
-    any that fails. The full check is ``hotline verify``."""
+    """At sign-in: the queue and instance keys (a handful of rows) and the case
+    ledger's own tag (one row), alarming on any that fails. The full check,
+    the ledger against every case included, is ``hotline verify``."""
     rows: list[trust.Keyed] = [
         *session.scalars(select(Queue)),
         *session.scalars(select(InstanceKey)),
     ]
     for item in rows:
         trust.check(session, item)
+    if not case_heads.ledger_holds(session):
+        trust.raise_alarm(session, "case_ledger", "the case ledger is missing or fails its tag")

@@ -79,6 +79,8 @@ STORED: dict[type[Term], list[str]] = {
         "sign_in_again",
         "no_selection",
         "too_many_selected",
+        "unverified",
+        "unverified_file",
     ],
 }
 TERMS = [member for vocabulary in STORED for member in vocabulary]

@@ -156,3 +156,23 @@ def test_the_upgrade_tags_what_it_trusts_and_the_officer_signs_from_next_sign_in
     assert FACTS["web"]["reply"] in page
     with instance.database.sessions() as db:
         assert list(db.scalars(select(Alarm.row))) == []
+
+
+def test_the_upgrade_numbers_and_tags_files_and_seals_every_case(upgraded: Flask) -> None:
+    """Trust on upgrade for revision 0010: the earlier release's file gets its
+    number and tag, each case its head, the instance its ledger; then a deleted
+    file is noticed like any other item."""
+    from sqlalchemy import text
+
+    runner = upgraded.test_cli_runner()
+    clean = runner.invoke(args=["verify"])
+    assert clean.exit_code == 0, clean.output
+    assert "files (server tags): 1 checked" in clean.output
+    assert "case ledger (deleted cases): 1 checked" in clean.output
+    with upgraded.extensions["hotline"].database.sessions() as db:
+        db.execute(text("DELETE FROM attachments"))
+        db.commit()
+    broken = runner.invoke(args=["verify"])
+    assert broken.exit_code == 2
+    assert "case heads (deleted or added items):" in broken.output
+    assert "is missing" in broken.output or "are missing" in broken.output

@@ -92,8 +92,8 @@ def reset_officer(
     trust.tag(session, officer)
     officer.wrapped_private_key = wrap(kek, private_key.raw, f"officer-key|{officer.id}")
     # The old signing key is wrapped under the lost password: a new one, made
-    # under the one-time password. (Items signed before the reset are checked
-    # against the officer's current signing key: see README's security model.)
+    # under the one-time password. The old one is retired, not forgotten
+    # (``signing_keys``): what it signed before now still verifies.
     officer.wrapped_signing_key = None
     ensure_signing_key(session, officer, UnlockedOfficer(officer.id, private_key, totp_secret, kek))
     officer.wrapped_totp_secret = wrap(kek, totp_secret, f"officer-totp|{officer.id}")

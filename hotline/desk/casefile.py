@@ -32,7 +32,7 @@ from hotline.desk.rewards import REWARD_TRANSITIONS, reward_for
 from hotline.desk.service import TRANSITIONS
 from hotline.models import Disclosure, DisclosureLink, Officer, Queue
 from hotline.procedure import AuthorKind, Category, Channel, LinkKind, Outcome, RewardState, Status
-from hotline.sealing import authorship
+from hotline.sealing import authorship, case_heads, decisions, trust
 from hotline.sealing.items import read_attachment, read_message
 
 
@@ -63,6 +63,8 @@ class FileEntry:
     name: str | None
     media_type: str | None
     message_seq: int | None
+    #: False for a file whose server tag fails (swapped, moved): not served.
+    verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ class RewardView:
     approved_on: dt.date | None
     paid_on: dt.date | None
     next_states: tuple[RewardState, ...]
+    #: False when the reward's signature fails: shown as unverified, never acted on.
+    verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,10 @@ class CaseFile:
     next_statuses: tuple[Status, ...]
     reroute_targets: tuple[QueueEntry, ...]
     reward: RewardView
+    #: False when the status's signature fails: shown as unverified, never acted on.
+    status_verified: bool = True
+    #: What the case's head says is missing or changed (``case_heads``), or None.
+    head_problem: str | None = None
 
     @property
     def is_retaliation(self) -> bool:
@@ -186,9 +194,14 @@ def view_case(
         )
     seq_of = {m.id: m.seq for m in disclosure.messages}
     files = []
+    tag_key = trust.instance_secrets(session).key_tag_key
     for attachment in disclosure.attachments:
         name: str | None = None
         media_type: str | None = None
+        if not authorship.attachment_holds(tag_key, attachment):
+            trust.raise_alarm(session, f"attachments/{attachment.id}", "unverifiable file")
+            files.append(FileEntry(attachment.id, None, None, None, verified=False))
+            continue
         try:
             opened = read_attachment(session, attachment, access.keys, content=False)
             name, media_type = opened.name, opened.media_type
@@ -205,6 +218,8 @@ def view_case(
 
     excluded = set(disclosure.excluded_slugs)
     links = _links(session, handler, disclosure)
+    status_verified = decisions.check_status(session, disclosure)
+    reward_verified = decisions.check_reward(session, disclosure)
     case_file = CaseFile(
         reference=disclosure.reference,
         category=disclosure.category,
@@ -239,7 +254,7 @@ def view_case(
         files=tuple(files),
         links=links,
         checkins=_checkins(session, links, disclosure.id, today),
-        next_statuses=TRANSITIONS[disclosure.status],
+        next_statuses=TRANSITIONS[disclosure.status] if status_verified else (),
         reroute_targets=tuple(
             QueueEntry(slug, name)
             for slug, name in sorted(names.items())
@@ -259,8 +274,11 @@ def view_case(
             assessed_on=disclosure.reward_assessed_on,
             approved_on=disclosure.reward_approved_on,
             paid_on=disclosure.reward_paid_on,
-            next_states=REWARD_TRANSITIONS[disclosure.reward_state],
+            next_states=REWARD_TRANSITIONS[disclosure.reward_state] if reward_verified else (),
+            verified=reward_verified,
         ),
+        status_verified=status_verified,
+        head_problem=case_heads.check(session, disclosure),
     )
     disclosure.unread = False
     record(

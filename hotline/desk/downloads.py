@@ -22,6 +22,7 @@ from hotline.desk.access import CaseForbidden, Handler, open_case
 from hotline.desk.errors import CaseRefused
 from hotline.models import Attachment
 from hotline.procedure import RefusalReason
+from hotline.sealing import authorship, trust
 from hotline.sealing.items import FileToStore, read_attachment
 
 #: Types a browser shows without running anything; all else is octet-stream.
@@ -80,6 +81,10 @@ def download_attachment(
     )
     if attachment is None or attachment.disclosure_id != access.disclosure.id:
         raise CaseForbidden
+    if not authorship.attachment_holds(trust.instance_secrets(session).key_tag_key, attachment):
+        # Swapped, moved or renumbered in the database: not served as the
+        # reporter's file (the case page raises the alarm).
+        raise CaseRefused(RefusalReason.UNVERIFIED_FILE, "this file fails its tag")
     try:
         file = read_attachment(session, attachment, access.keys, content=True)
     except CannotOpen:

@@ -34,6 +34,7 @@ from hotline.desk.downloads import safe_filename
 from hotline.models import AuditEvent
 from hotline.procedure import AuthorKind
 from hotline.routing import Policy
+from hotline.sealing import authorship, trust
 from hotline.sealing.items import read_attachment
 
 #: Debian's ``fonts-dejavu-core``: Latin, Greek, Cyrillic and Arabic in one face.
@@ -64,7 +65,10 @@ def _files(session: Session, handler: Handler, reference: str) -> list[ExportedF
     access = open_case(session, handler, reference)
     files = []
     used: set[str] = set()
+    tag_key = trust.instance_secrets(session).key_tag_key
     for number, attachment in enumerate(access.disclosure.attachments, start=1):
+        if not authorship.attachment_holds(tag_key, attachment):
+            continue  # swapped or moved in the database: the case page names it
         try:
             opened = read_attachment(session, attachment, access.keys, content=True)
         except CannotOpen:
@@ -192,7 +196,12 @@ class CaseFilePdf:
         facts = [
             ("Category", case.category.label),
             ("Channel", case.channel.label),
-            ("Status", case.status.label + (f" ({case.outcome.label})" if case.outcome else "")),
+            (
+                "Status",
+                ("" if case.status_verified else "[unverified, reported to administrators] ")
+                + case.status.label
+                + (f" ({case.outcome.label})" if case.outcome else ""),
+            ),
             ("Received", case.received_on.isoformat()),
             ("Acknowledgement due", case.acknowledgement_due.isoformat()),
             ("Acknowledged", case.acknowledged_on.isoformat() if case.acknowledged_on else "-"),

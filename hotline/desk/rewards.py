@@ -21,9 +21,11 @@ from typing import assert_never
 from sqlalchemy.orm import Session
 
 from hotline.audit import record
+from hotline.crypto.signing import SigningKey
 from hotline.desk.access import Handler, open_case
 from hotline.desk.errors import CaseRefused
 from hotline.procedure import REWARD_PERCENT, RefusalReason, RewardState
+from hotline.sealing import decisions
 
 #: The largest amount accepted: 10^15 minor units, far within a 64-bit column.
 MAX_COLLECTED_MINOR = 10**15
@@ -82,6 +84,10 @@ def set_reward(
 ) -> None:
     """Move the case's reward to ``state``, recording the amount collected if given."""
     disclosure = open_case(session, handler, reference, for_update=True).disclosure
+    signer = _signer(handler)
+    if not decisions.check_reward(session, disclosure):
+        # A forged approval (or amount) counts for nothing: no step follows it.
+        raise CaseRefused(RefusalReason.UNVERIFIED, "the reward's state is unverified")
     current = disclosure.reward_state
     after = RewardState.parse(state)
     if after is None:
@@ -130,6 +136,7 @@ def set_reward(
         case _:
             assert_never(after)
     disclosure.reward_state = after
+    decisions.sign_reward(session, disclosure, handler.officer_id, signer)
     record(
         session,
         audit_key,
@@ -150,3 +157,9 @@ def _not_again(handler: Handler, *earlier: int | None) -> None:
         raise CaseRefused(
             RefusalReason.SAME_OFFICER, "another officer must take the next step of this reward"
         )
+
+
+def _signer(handler: Handler) -> SigningKey:
+    if handler.signing_key is None:
+        raise CaseRefused(RefusalReason.SIGN_IN_AGAIN, "sign in again to sign what you decide")
+    return handler.signing_key

@@ -43,6 +43,7 @@ from hotline.desk.rewards import parse_amount, reward_for, set_reward
 from hotline.models import DisclosureLink, Message
 from hotline.models import today as utc_today
 from hotline.procedure import AuthorKind, Category, LinkKind, Outcome, RefusalReason, Status
+from hotline.sealing import decisions
 from hotline.sealing.store import store_message
 
 __all__ = [
@@ -229,6 +230,9 @@ def change_status(
     """
     today = today or utc_today()
     disclosure = open_case(session, handler, reference, for_update=True).disclosure
+    signer = _signer(handler)
+    if not decisions.check_status(session, disclosure):
+        raise CaseRefused(RefusalReason.UNVERIFIED, "the case's status is unverified")
     before = disclosure.status
     after = Status.parse(status)
     if after is None:
@@ -267,6 +271,7 @@ def change_status(
         case _:
             assert_never(after)
     disclosure.status = after
+    decisions.sign_status(session, disclosure, handler.officer_id, signer)
     record(
         session,
         audit_key,

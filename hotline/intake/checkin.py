@@ -18,7 +18,7 @@ from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey, PublicKey
 from hotline.models import Disclosure, DisclosureLink, Message, Reporter
 from hotline.procedure import AuthorKind, Category, Outcome, RewardState, Status
-from hotline.sealing import authorship, trust
+from hotline.sealing import authorship, decisions, trust
 from hotline.sealing.items import read_attachment, read_message
 from hotline.sealing.recipients import reporter_may_read, reporter_recipient
 
@@ -76,7 +76,11 @@ def _attachment_names(
     """The names of the case's files that open in this case; one moved here
     from another case does not (it is bound to its place) and raises the alarm."""
     names = []
+    tag_key = trust.instance_secrets(session).key_tag_key
     for attachment in disclosure.attachments:
+        if not authorship.attachment_holds(tag_key, attachment):
+            trust.raise_alarm(session, f"attachments/{attachment.id}", "unverifiable file")
+            continue
         try:
             names.append(read_attachment(session, attachment, private, content=False).name)
         except CannotOpen:
@@ -111,16 +115,17 @@ def reporter_disclosures(session: Session, keys: ReporterKeys) -> list[Disclosur
         unread = sum(
             1 for m in shown if m.author_kind == AuthorKind.OFFICER and not m.reporter_read
         )
+        shown_state = decisions.for_reporter(session, disclosure)
         views.append(
             DisclosureView(
                 id=disclosure.id,
                 reference=disclosure.reference,
                 category=disclosure.category,
-                status=disclosure.status,
-                outcome=disclosure.outcome if disclosure.status == Status.CLOSED else None,
+                status=shown_state.status,
+                outcome=shown_state.outcome,
                 received_on=disclosure.received_on,
-                reward_state=disclosure.reward_state,
-                reward_minor=disclosure.reward_minor,
+                reward_state=shown_state.reward_state,
+                reward_minor=shown_state.reward_minor,
                 messages=tuple(messages),
                 attachment_names=names,
                 linked_references=tuple(linked),

@@ -52,8 +52,9 @@ from hotline.procedure import (
 from hotline.references import new_reference
 from hotline.routing import Policy, RoutingError
 from hotline.routing.exclusions import route_following
-from hotline.sealing import authorship, trust
+from hotline.sealing import authorship, case_heads, trust
 from hotline.sealing import recipients as readers
+from hotline.sealing.case_heads import Link
 from hotline.sealing.items import FileToStore, seal_attachment, seal_contact, seal_message
 from hotline.sealing.store import insert_sealed, store_attachment, store_message
 
@@ -234,6 +235,7 @@ def submit(
         if text
         else None
     )
+    tag_key = trust.instance_secrets(session).key_tag_key
     if message is not None:
         authorship.vouch_by_server(session, message.row)
     message_id = message.id if message else None
@@ -246,6 +248,16 @@ def submit(
         )
         for file in files
     ]
+    # Every item takes the case's next number; the files follow the text.
+    items = ([message] if message else []) + attachments
+    for seq, attachment in enumerate(attachments, start=len(items) - len(attachments) + 1):
+        attachment.row["seq"] = seq
+        authorship.tag_attachment(tag_key, attachment.row)
+    head = case_heads.new_head(
+        tag_key,
+        disclosure_id,
+        [Link(seq, i.id, i.row["authenticity"]) for seq, i in enumerate(items, start=1)],
+    )
     contact = (
         seal_contact(
             disclosure_id=disclosure_id,
@@ -269,7 +281,7 @@ def submit(
                 "public_key": reporter.public_key.raw,
                 "kdf_version": reporter.kdf_version,
                 "key_tag": key_tag(
-                    trust.instance_secrets(session).key_tag_key,
+                    tag_key,
                     purpose="codename",
                     owner=readers.reporter_recipient(reporter.reporter_id),
                     version=reporter.kdf_version,
@@ -287,9 +299,11 @@ def submit(
             "channel": channel,
             "received_on": received,
             "acknowledgement_due": received + dt.timedelta(days=ACKNOWLEDGEMENT_DAYS),
-            "next_seq": 2 if message else 1,
+            "next_seq": len(items) + 1,
+            **head,
         },
     )
+    case_heads.case_added(session, disclosure_id)
     session.execute(
         insert_into(DisclosureQueue),
         [{"disclosure_id": disclosure_id, "queue_slug": q} for q in queues],

@@ -39,7 +39,7 @@ from hotline.models import (
     today,
 )
 from hotline.procedure import Status
-from hotline.sealing import trust
+from hotline.sealing import case_heads, trust
 from hotline.sealing.shredding import CASE_CONTENT, erase_deletions, shred
 
 #: The reporter that purged cases are moved to. Not 64 hex digits, so no codename
@@ -163,6 +163,9 @@ def purge(
                 .where(Disclosure.id.in_(batch))
                 .values(reporter_id=PURGED_REPORTER, unread=False)
             )
+            # The items are gone on purpose: each head says so, under keys/.
+            for disclosure in session.scalars(select(Disclosure).where(Disclosure.id.in_(batch))):
+                case_heads.empty(session, disclosure)
         for reporter_id in sorted(reporters - {PURGED_REPORTER}):
             left = session.scalar(
                 select(Disclosure.id).where(Disclosure.reporter_id == reporter_id)

@@ -26,11 +26,12 @@ from hotline.models.cases import (
 from hotline.models.channels import EmailSeen, UsedFormToken
 from hotline.models.defaults import new_id, today, utcnow
 from hotline.models.keys import InstanceKey, Queue, SealedKey
-from hotline.models.officers import Designation, Officer, ServerSession
+from hotline.models.officers import Designation, Officer, OfficerSigningKey, ServerSession
 from hotline.models.records import (
     Alarm,
     AuditEvent,
     AuditHead,
+    CaseLedger,
     Notification,
     PublishedStatistics,
     ReminderSent,
@@ -42,6 +43,7 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "AuditHead",
+    "CaseLedger",
     "ContactDetail",
     "ContactRequest",
     "Designation",
@@ -54,6 +56,7 @@ __all__ = [
     "Message",
     "Notification",
     "Officer",
+    "OfficerSigningKey",
     "PublishedStatistics",
     "Queue",
     "ReminderSent",

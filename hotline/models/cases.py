@@ -130,6 +130,19 @@ class Disclosure(Base):
     #: Who assessed and who approved the reward (officer ids): separation of duties.
     reward_assessed_by: Mapped[int | None] = mapped_column(Integer)
     reward_approved_by: Mapped[int | None] = mapped_column(Integer)
+    #: Who last changed the status, and the reward, and their signatures over
+    #: the state they left (``sealing.decisions``); NULL in the state a case is
+    #: filed in, or 0x01 ‖ the server's tag for a state stored before 0010.
+    status_by: Mapped[int | None] = mapped_column(Integer)
+    status_proof: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reward_by: Mapped[int | None] = mapped_column(Integer)
+    reward_proof: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: The case's head (``sealing.case_heads``): how many items it holds, the
+    #: last link of their chain, and an HMAC under keys/ over both and the
+    #: decisions' proofs, so a deleted, trimmed or rolled-back item is noticed.
+    head_count: Mapped[int | None] = mapped_column(Integer)
+    head_link: Mapped[bytes | None] = mapped_column(LargeBinary)
+    head_tag: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     queues: Mapped[list[DisclosureQueue]] = relationship(cascade="all, delete-orphan")
     exclusions: Mapped[list[DisclosureExclusion]] = relationship(cascade="all, delete-orphan")
@@ -175,9 +188,10 @@ class Message(Base):
     created_on: Mapped[dt.date] = mapped_column(Date, default=today)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     seal_version: Mapped[int] = mapped_column(Integer)
-    #: Who vouches for this item (``sealing.authorship``): 0x02 ‖ the officer's
-    #: signature, or 0x01 ‖ the server's HMAC under keys/ (reporters, channels,
-    #: and every item stored before revision 0006). NULL is never shown.
+    #: Who vouches for this item (``sealing.authorship``): 0x03 ‖ when ‖ the
+    #: officer's signature, or 0x01 ‖ the server's HMAC under keys/ (reporters,
+    #: channels, and items stored before revision 0006 or signed before 0010).
+    #: NULL is never shown.
     authenticity: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     #: For officer replies: whether the reporter has read it (SMS `STATUS`).
     reporter_read: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -197,3 +211,9 @@ class Attachment(Base):
     media_type: Mapped[bytes] = mapped_column(LargeBinary)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     seal_version: Mapped[int] = mapped_column(Integer)
+    #: The file's number in its case, counted with the messages (0010; the
+    #: upgrade numbers older files after the case's last message).
+    seq: Mapped[int | None] = mapped_column(Integer)
+    #: 0x01 ‖ the server's HMAC under keys/ over the file's place and
+    #: ciphertext (``sealing.authorship``); NULL is never served as verified.
+    authenticity: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

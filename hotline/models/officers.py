@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -102,3 +103,22 @@ class ServerSession(Base):
     officer_id: Mapped[int | None] = mapped_column(
         ForeignKey("officers.id", ondelete="CASCADE"), index=True
     )
+
+
+class OfficerSigningKey(Base):
+    """Every signing key an officer has had (``sealing.authorship``), with
+    when it was valid, so what they signed before a reset still verifies and
+    nothing signed with a retired key after its retirement does. Times are
+    microseconds since 1970 (UTC); the tag, under keys/, covers them all."""
+
+    __tablename__ = "officer_signing_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    officer_id: Mapped[int] = mapped_column(
+        ForeignKey("officers.id", ondelete="CASCADE"), index=True
+    )
+    generation: Mapped[int] = mapped_column(Integer)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    valid_from: Mapped[int] = mapped_column(BigInteger)
+    valid_until: Mapped[int | None] = mapped_column(BigInteger)
+    key_tag: Mapped[bytes] = mapped_column(LargeBinary)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base
@@ -94,3 +94,15 @@ class PublishedStatistics(Base):
     quarter: Mapped[str] = mapped_column(String(8), primary_key=True)
     body: Mapped[str] = mapped_column(Text)
     published_on: Mapped[dt.date] = mapped_column(Date, default=today)
+
+
+class CaseLedger(Base):
+    """One row: how many cases there are and the XOR of each case id's HMAC
+    under keys/ (``sealing.case_heads``), tagged, so a deleted case is noticed."""
+
+    __tablename__ = "case_ledger"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[bytes] = mapped_column(LargeBinary)
+    tag: Mapped[bytes] = mapped_column(LargeBinary)

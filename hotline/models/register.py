@@ -52,3 +52,6 @@ class ContactRequest(Base):
     decided_on: Mapped[dt.date | None] = mapped_column(Date)
     #: An approved request releases the contact key sealed to the requester.
     sealed_for_requester: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: The deciding custodian's signature over the decision (``sealing.decisions``),
+    #: or 0x01 ‖ the server's tag for one decided before 0010.
+    decision_proof: Mapped[bytes | None] = mapped_column(LargeBinary)

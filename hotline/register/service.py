@@ -27,8 +27,10 @@ from hotline.admin.service import Acting, QueueNotHeld, held_queue_key
 from hotline.audit import record
 from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey
+from hotline.crypto.signing import SigningKey
 from hotline.models import ContactDetail, ContactRequest, Disclosure, Officer, Queue, new_id, today
 from hotline.procedure import RequestStatus
+from hotline.sealing import decisions
 from hotline.sealing.items import read_contact_with
 from hotline.sealing.recipients import queue_openers
 from hotline.sealing.releases import open_release, read_reason, seal_reason, seal_release
@@ -94,6 +96,8 @@ class RequestView:
     decided_on: dt.date | None
     #: The reason, when the viewer holds a key that opens it.
     reason: str | None
+    #: False when the decision's signature fails: shown as unverified, never read.
+    verified: bool = True
 
 
 @dataclass(frozen=True, repr=False)
@@ -216,6 +220,7 @@ def _views(
             decided_by=names.get(r.decided_by) if r.decided_by else None,
             decided_on=r.decided_on,
             reason=read_reason(session, r, keys),
+            verified=decisions.check_register(session, r),
         )
         for r in requests
     ]
@@ -269,9 +274,13 @@ def decide(
     approve: bool,
     custodian_slug: str,
     audit_key: bytes,
+    signer: SigningKey | None,
 ) -> ContactRequest:
-    """Approve (release the contact keys to the requester alone) or refuse."""
+    """Approve (release the contact keys to the requester alone) or refuse,
+    signed with the deciding custodian's ``signer``."""
     key = custodian_key(by, session, custodian_slug)
+    if signer is None:
+        raise NotCustodian("Sign out and in again: decisions are now signed.")
     request = session.get(ContactRequest, request_id)
     if request is None:
         raise UnknownRequest(request_id)
@@ -310,6 +319,7 @@ def decide(
     request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
     request.decided_by = by.officer_id
     request.decided_on = today()
+    decisions.sign_register(request, signer)
     record(
         session,
         audit_key,
@@ -342,6 +352,9 @@ def read_released(
         raise NotReleased("This request is not yours.")
     if request.status != RequestStatus.APPROVED or request.sealed_for_requester is None:
         raise NotReleased("This request has not been approved.")
+    if not decisions.check_register(session, request):
+        # A forged approval releases nothing (the alarm stays: the caller commits).
+        raise NotReleased("This approval is unverified and was reported to administrators.")
     try:
         released = open_release(request, request.sealed_for_requester, private_key)
     except CannotOpen:

@@ -37,6 +37,7 @@ def custodian() -> Response:
         )
     except register.NotCustodian:
         abort(403)
+    session.commit()  # the alarm for any unverifiable decision
     return _page(
         "officer/register.html",
         pending=pending,
@@ -52,14 +53,16 @@ def decide(request_id: str) -> Response | WerkzeugResponse:
     if decision not in ("approve", "refuse"):
         abort(400)
     session = db_session()
+    officer = signed_in_officer()
     try:
         register.decide(
             session,
-            signed_in_officer(),
+            officer,
             request_id=request_id,
             approve=decision == "approve",
             custodian_slug=current().policy.custodian_slug,
             audit_key=current().secrets.audit_key,
+            signer=officer.signing_key,
         )
     except (register.NotCustodian, register.OwnRequest):
         session.rollback()
@@ -98,12 +101,14 @@ def _contact_page(reference: str, status: int = 200, **extra: Any) -> Response:
         disclosure = register.visible_case(session, reference, officer.queues)
     except register.CaseNotVisible:
         abort(403)
+    requests = register.requests_for_case(session, officer, disclosure)
+    session.commit()  # the alarm for any unverifiable decision
     return _page(
         "officer/register_contact.html",
         status,
         reference=disclosure.reference,
         has_contact=register.has_contact_details(session, disclosure.id),
-        requests=register.requests_for_case(session, officer, disclosure),
+        requests=requests,
         **extra,
     )
 
@@ -151,8 +156,11 @@ def read_contact(reference: str, request_id: str) -> Response:
             private_key=officer.private_key,
             audit_key=current().secrets.audit_key,
         )
-    except (register.CaseNotVisible, register.NotReleased):
+    except register.CaseNotVisible:
         session.rollback()
+        abort(403)
+    except register.NotReleased:
+        session.commit()  # nothing was read; an unverified approval's alarm stays
         abort(403)
     session.commit()
     return _page("officer/register_read.html", reference=disclosure.reference, contacts=contacts)

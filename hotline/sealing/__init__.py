@@ -13,6 +13,11 @@ it, opens it and shreds it.
 * ``releases`` — the codename register's request reasons and released contact keys.
 * ``shredding`` — deleting sealed keys so that nothing recovers them from the
   database files.
+* ``trust`` — tags on public keys and the alarms; ``authorship`` — officers'
+  signatures and the server's tags on messages and files; ``signing_keys`` —
+  every signing key an officer has had, and when; ``decisions`` — signed
+  status, reward and register decisions; ``case_heads`` — each case's head
+  and the ledger of cases, so that deletions are noticed.
 
 ``hotline.crypto`` holds the primitives these use; nothing outside this package
 names a recipient or calls ``envelopes.seal`` itself.

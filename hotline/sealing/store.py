@@ -17,7 +17,8 @@ from hotline.crypto.signing import SigningKey
 from hotline.db import Base, insert_into
 from hotline.models import Attachment, Disclosure, Message, SealedKey
 from hotline.procedure import AuthorKind
-from hotline.sealing import authorship, recipients
+from hotline.sealing import authorship, case_heads, recipients, trust
+from hotline.sealing.case_heads import Link
 from hotline.sealing.items import FileToStore, SealedItem, seal_attachment, seal_message
 
 _Item = TypeVar("_Item", Message, Attachment)
@@ -71,7 +72,13 @@ def store_message(
         raise ValueError("an officer's message needs their signing key")
     else:
         authorship.sign_by_officer(item.row, signer)
+    _advance(session, disclosure, item)
     return _add(session, item, Message)
+
+
+def _advance(session: Session, disclosure: Disclosure, item: SealedItem) -> None:
+    row = item.row
+    case_heads.append(session, disclosure, Link(row["seq"], row["id"], row["authenticity"]))
 
 
 def store_attachment(
@@ -88,4 +95,7 @@ def store_attachment(
         message_id=message_id,
         recipients=recipients.for_case(session, disclosure, reporter_readable=True),
     )
+    item.row["seq"] = disclosure.take_seq()
+    authorship.tag_attachment(trust.instance_secrets(session).key_tag_key, item.row)
+    _advance(session, disclosure, item)
     return _add(session, item, Attachment)

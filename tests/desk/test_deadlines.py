@@ -19,6 +19,7 @@ from tests.helpers.desk import (
 )
 from tests.helpers.officers import OfficerLogin
 from tests.helpers.reporter import check_in, element, file_report
+from tests.helpers.writers import officer_decides
 
 
 def _section(html: str, element_id: str) -> str:
@@ -67,7 +68,7 @@ def test_overdue_feedback_shows_until_the_case_closes(
     base = f"/officer/case/{filed.reference}"
     assert desk_post(desk, f"{base}/status", status="acknowledged").status_code == 303
     disclosure = case(db, filed.reference)
-    disclosure.feedback_due = today() - dt.timedelta(days=1)
+    officer_decides(db, disclosure, feedback_due=today() - dt.timedelta(days=1))
     db.commit()
     page = desk.get("/officer/deadlines").get_data(as_text=True)
     assert filed.reference in _section(page, "feedback-internal_audit")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.admin.designations import queue_key_from_recovery
@@ -18,11 +18,11 @@ from hotline.db import Database
 from hotline.intake.checkin import UnknownCodename, authenticate
 from hotline.intake.service import Draft, Limits, submit
 from hotline.models import Disclosure, Message, Queue, SealedKey
-from hotline.procedure import AuthorKind, Category, Channel
+from hotline.procedure import AuthorKind, Category, Channel, Outcome, Status
 from hotline.routing import load_policy
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import queue_recipient, reporter_recipient
-from tests.helpers.writers import officer_writes
+from tests.helpers.writers import officer_decides, officer_writes
 
 
 @dataclass(frozen=True)
@@ -81,10 +81,12 @@ class Cases:
 
     def close_case(self, disclosure_id: str, closed_on: object) -> None:
         with self.database.transaction() as session:
-            session.execute(
-                update(Disclosure)
-                .where(Disclosure.id == disclosure_id)
-                .values(status="closed", outcome="substantiated", closed_on=closed_on)
+            officer_decides(
+                session,
+                session.get_one(Disclosure, disclosure_id),
+                status=Status.CLOSED,
+                outcome=Outcome.SUBSTANTIATED,
+                closed_on=closed_on,
             )
 
     def queue_keys(self, session: Session) -> dict[str, PrivateKey]:

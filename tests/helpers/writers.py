@@ -11,6 +11,7 @@ from hotline.auth.officers import create_officer
 from hotline.crypto.keyring import Argon2Params
 from hotline.models import Disclosure, Message
 from hotline.procedure import AuthorKind
+from hotline.sealing import decisions
 from hotline.sealing.store import store_message
 
 #: Tests need the key wrapping, not its cost.
@@ -32,3 +33,17 @@ def officer_writes(
         officer_id=officer.id,
         signer=unlocked.signing_key,
     )
+
+
+def officer_decides(session: Session, disclosure: Disclosure, **state: object) -> None:
+    """A new officer sets the case's status and reward columns to ``state`` and
+    signs both, as the desk does (for tests that need a case in some state
+    without walking it through the workflow)."""
+    officer, unlocked = create_officer(
+        session, f"decider-{secrets.token_hex(4)}", "correct-horse-battery-staple-42", params=CHEAP
+    )
+    assert unlocked.signing_key is not None
+    for name, value in state.items():
+        setattr(disclosure, name, value)
+    decisions.sign_status(session, disclosure, officer.id, unlocked.signing_key)
+    decisions.sign_reward(session, disclosure, officer.id, unlocked.signing_key)

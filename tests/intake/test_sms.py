@@ -52,7 +52,7 @@ from hotline.sealing.recipients import queue_recipient
 from tests.helpers.instance import Initialised
 from tests.helpers.reporter import check_in, jpeg_with_gps
 from tests.helpers.stored import assert_absent, dump_database
-from tests.helpers.writers import officer_writes
+from tests.helpers.writers import officer_decides, officer_writes
 
 TOKEN = "test-token"
 PUBLIC_URL = "https://hotline.example.org"
@@ -608,7 +608,7 @@ def test_words_of_report_text_around_a_command_keep_it_report_text(
 
 @pytest.mark.parametrize("cancel", ["CANCEL", "annuler", "HAGARIKA", "ghairi", "الغاء"])
 def test_cancel_destroys_what_the_thread_filed(
-    phone: Phone, dbs: Session, initialised: Initialised, cancel: str
+    phone: Phone, dbs: Session, initialised: Initialised, cancel: str, sms_app: Flask
 ) -> None:
     # Someone else's report must survive.
     other = phone.other("+250788000999")
@@ -635,6 +635,9 @@ def test_cancel_destroys_what_the_thread_filed(
     assert "No report matches" in phone.one(f"STATUS {codename}")
     state = thread_state(initialised, phone)
     assert state is None or (state.disclosure_id is None)
+    # A reporter's cancel takes the case out of the case ledger too.
+    verified = sms_app.test_cli_runner().invoke(args=["verify"])
+    assert verified.exit_code == 0, verified.output
 
 
 def test_cancel_with_nothing_filed_and_after_done(phone: Phone, dbs: Session) -> None:
@@ -746,7 +749,7 @@ def test_an_officer_reply_reaches_the_reporter_through_status_and_more(
         dbs, disclosure, author_kind=AuthorKind.NOTE, text="internal: check the assessor"
     )
     officer_writes(dbs, disclosure, author_kind=AuthorKind.OFFICER, text=long_reply)
-    disclosure.reward_state = RewardState.PENDING_ASSESSMENT
+    officer_decides(dbs, disclosure, reward_state=RewardState.PENDING_ASSESSMENT)
     dbs.commit()
 
     pages = [phone.one(f"status {codename.replace(' ', '-')}")]
@@ -791,8 +794,13 @@ def test_status_shows_the_newest_unread_reply_then_the_next(phone: Phone, dbs: S
 def test_status_shows_a_closed_case_with_its_outcome(phone: Phone, dbs: Session) -> None:
     first, _ = phone.send("1 " + REPORT)
     disclosure = only_disclosure(dbs)
-    disclosure.status, disclosure.outcome = Status.CLOSED, Outcome.SUBSTANTIATED
-    disclosure.reward_state = RewardState.PAID
+    officer_decides(
+        dbs,
+        disclosure,
+        status=Status.CLOSED,
+        outcome=Outcome.SUBSTANTIATED,
+        reward_state=RewardState.PAID,
+    )
     dbs.commit()
     answer = phone.one(f"STATUS {codename_in(first)}")
     assert "Closed (substantiated)" in answer

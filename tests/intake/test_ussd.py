@@ -38,7 +38,7 @@ from hotline.sealing.items import read_message
 from tests.helpers.desk import queue_keys, reporter_keys
 from tests.helpers.instance import Initialised
 from tests.helpers.stored import assert_absent, dump_database
-from tests.helpers.writers import officer_writes
+from tests.helpers.writers import officer_decides, officer_writes
 
 TOKEN = "at-callback-" + "7f" * 16
 PHONE = "+250788654321"
@@ -242,8 +242,12 @@ def test_a_second_session_with_the_code_shows_the_status_and_reads_the_reply(
     )
     officer_writes(dbs, disclosure, author_kind=AuthorKind.NOTE, text="internal: not for them")
     officer_writes(dbs, disclosure, author_kind=AuthorKind.OFFICER, text=reply + " END")
-    disclosure.status = Status.UNDER_INVESTIGATION
-    disclosure.reward_state = RewardState.PENDING_ASSESSMENT
+    officer_decides(
+        dbs,
+        disclosure,
+        status=Status.UNDER_INVESTIGATION,
+        reward_state=RewardState.PENDING_ASSESSMENT,
+    )
     dbs.commit()
 
     caller = handset.again()

@@ -91,7 +91,7 @@ def test_a_forged_officer_reply_never_reaches_the_reporter(
                 {"key": attacker.public_bytes(), "id": mutesi.officer_id},
             )
             db.commit()
-            forged_proof = b"\x02" + attacker.sign(b"anything")
+            forged_proof = authorship.officer_proof(attacker, b"anything")
         forged = _forge_reply(db, disclosure, mutesi.officer_id, forged_proof)
         if proof == "attacker's signing key":
             # Signed over the real statement with the swapped-in key: still refused.
@@ -106,7 +106,7 @@ def test_a_forged_officer_reply_never_reaches_the_reporter(
             )
             db.execute(
                 text("UPDATE messages SET authenticity = :proof WHERE id = :id"),
-                {"proof": b"\x02" + attacker.sign(statement), "id": forged},
+                {"proof": authorship.officer_proof(attacker, statement), "id": forged},
             )
             db.commit()
 

@@ -27,6 +27,7 @@ from hotline.intake.sms.texts import Texts
 from hotline.intake.sms.thread import ThreadState
 from hotline.models import Disclosure
 from hotline.procedure import Category, RewardState
+from hotline.sealing import decisions
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import reporter_recipient
 
@@ -149,10 +150,12 @@ def status_lines(session: Session, keys: ReporterKeys, texts: Texts) -> list[str
     )
     lines: list[str] = []
     for disclosure in disclosures:
-        label = texts.status_name(disclosure.status, disclosure.outcome)
+        # Only what an officer's signature vouches for: a forged closure reads "Received".
+        shown = decisions.for_reporter(session, disclosure)
+        label = texts.status_name(shown.status, shown.outcome)
         line = texts.status_line(disclosure.reference, label)
-        if disclosure.reward_state != RewardState.NOT_ELIGIBLE:
-            line += " " + texts.reward(disclosure.reward_state)
+        if shown.reward_state != RewardState.NOT_ELIGIBLE:
+            line += " " + texts.reward(shown.reward_state)
         lines.append(line)
     unread = unread_replies(session, keys.reporter_id)
     if unread:

@@ -53,6 +53,7 @@ from hotline.procedure import (
     DraftRefusal,
 )
 from hotline.routing import Policy
+from hotline.sealing import case_heads
 from hotline.sealing.shredding import CASE_CONTENT, shred
 
 
@@ -341,6 +342,7 @@ def destroy_disclosure(session: Session, disclosure_id: str, reporter_id: str) -
     shred(session, SealedKey.disclosure_id == disclosure_id, tables=CASE_CONTENT)
     session.delete(disclosure)
     session.flush()
+    case_heads.case_removed(session, disclosure_id)
     remaining = session.scalars(
         select(Disclosure.id).where(Disclosure.reporter_id == reporter_id)
     ).first()

@@ -23,6 +23,7 @@ from hotline.intake.ussd.screens import Screens, fits, language_menu, paginate, 
 from hotline.models import Disclosure
 from hotline.procedure import Channel, DraftRefusal, RewardState
 from hotline.routing import Policy
+from hotline.sealing import decisions
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import reporter_recipient
 
@@ -199,11 +200,12 @@ def _overview(session: Session, keys: ReporterKeys, screens: Screens, *, has_rep
     last = screens.read_reply() if has_reply else screens.no_new_reply()
     lines = []
     for disclosure in disclosures:
-        line = screens.status_line(disclosure.reference, disclosure.status, disclosure.outcome)
-        if disclosure.reward_state != RewardState.NOT_ELIGIBLE:
+        shown = decisions.for_reporter(session, disclosure)
+        line = screens.status_line(disclosure.reference, shown.status, shown.outcome)
+        if shown.reward_state != RewardState.NOT_ELIGIBLE:
             # The reward goes where the screen has room (UCS-2 screens are short);
             # the check-in page and SMS STATUS always show it.
-            with_reward = f"{line} {screens.reward(disclosure.reward_state)}"
+            with_reward = f"{line} {screens.reward(shown.reward_state)}"
             line = with_reward if fits(f"{with_reward}\n{last}") else line
         lines.append(line)
     return Screen(_first_screen(lines, last), final=not has_reply)

@@ -53,6 +53,7 @@ from hotline.intake.voice.recordings import after_response, filer, later
 from hotline.models import Disclosure
 from hotline.procedure import DEFAULT_LANGUAGE, LANGUAGES, Category, Channel, Status
 from hotline.rate_limits import bucket
+from hotline.sealing import decisions
 from hotline.sealing.items import read_message
 from hotline.sealing.recipients import reporter_recipient
 
@@ -268,7 +269,8 @@ def follow_up() -> Response:
         .limit(3)
     )
     for disclosure in cases:
-        speaker.words(response, _status_words(language, disclosure.status))
+        shown = decisions.for_reporter(session, disclosure)
+        speaker.words(response, _status_words(language, shown.status))
     verified = unread_replies(session, keys.reporter_id)
     newest = verified[0] if verified else None
     if newest is None:
