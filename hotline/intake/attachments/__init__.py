@@ -53,9 +53,11 @@ from dataclasses import dataclass
 from hotline.intake.attachments.errors import UnreadableFile
 from hotline.intake.attachments.images import PILLOW_FORMATS, clean_image
 from hotline.intake.attachments.names import safe_name
+from hotline.intake.attachments.odf import ODF_TYPES, clean_odf
+from hotline.intake.attachments.ooxml import clean_ooxml
 from hotline.intake.attachments.pdf import clean_pdf
 from hotline.intake.attachments.quiet import processing, quiet_library_loggers
-from hotline.intake.attachments.sniffing import PDF, sniff
+from hotline.intake.attachments.sniffing import OOXML_TYPES, PDF, sniff
 
 __all__ = [
     "CleanedFile",
@@ -121,5 +123,16 @@ def _clean_as(display_name: str, media_type: str, content: bytes) -> CleanedFile
             return CleanedFile(display_name, media_type, data, removed, False, True)
         # Encrypted with a real password: we cannot even read it, so it is
         # kept as the reporter sent it and the reporter is warned.
+
+    if media_type in OOXML_TYPES:
+        data, removed = clean_ooxml(content)
+        return CleanedFile(display_name, media_type, data, removed, False, True)
+
+    if media_type in ODF_TYPES:
+        office = clean_odf(content)
+        if office is not None:
+            data, removed = office
+            return CleanedFile(display_name, media_type, data, removed, False, True)
+        # Encrypted: kept as it is, with the warning.
 
     return CleanedFile(display_name, media_type, content, (), True, False)
