@@ -129,7 +129,8 @@ def _run(engine: str, path: str, old: str | None) -> dict[str, Any]:
             result["out"] = cleaned[0] if cleaned else None
         elif engine == "pypdf-scrub" and old:
             spec = importlib.util.spec_from_file_location("old_cleaner", old)
-            assert spec and spec.loader
+            assert spec is not None
+            assert spec.loader is not None
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             cleaned = module.clean_pdf(content)

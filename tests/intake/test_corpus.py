@@ -65,8 +65,8 @@ def _pdf_findings(data: bytes) -> list[str]:
             found.append("trailer /Info")
         for obj in pdf.objects:
             if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
-                found += [f"key {k}" for k in obj.keys() if k in PDF_KEYS]
-                found += [f"key {k}" for k in obj.keys() if k.startswith("/PTEX")]
+                keys = sorted(obj.keys())
+                found += [f"key {k}" for k in keys if k in PDF_KEYS or k.startswith("/PTEX")]
                 found += [f"{v}" for v in obj.values() if _marked(v)]
             if isinstance(obj, pikepdf.Stream):
                 found += [m.group().decode("latin-1") for m in MARKS.finditer(_stream(obj))]

@@ -93,10 +93,8 @@ def _clean_node(node: etree._Element, dropped_ids: set[str], removed: set[str]) 
 def _clean_attributes(node: etree._Element, removed: set[str]) -> None:
     for key in list(node.attrib):
         qualified = etree.QName(key)
-        if qualified.namespace == _W and qualified.localname.startswith("rsid"):
-            del node.attrib[key]
-            removed.add("office_revision_ids")
-        elif key in _REVISION_ATTRIBUTES:
+        word_rsid = qualified.namespace == _W and qualified.localname.startswith("rsid")
+        if word_rsid or key in _REVISION_ATTRIBUTES:
             del node.attrib[key]
             removed.add("office_revision_ids")
 

@@ -10,7 +10,6 @@ they were made (run it again only to change the corpus).
 from __future__ import annotations
 
 import io
-import re
 import struct
 import zipfile
 from pathlib import Path
@@ -203,7 +202,7 @@ def pdf_incremental_info() -> bytes:
             "/CreationDate": "D:19870517093000",
         }
     )
-    writer.xmp_metadata = XMP  # type: ignore[assignment]
+    writer.xmp_metadata = XMP
     first = _bytes(writer)
     update = PdfWriter(io.BytesIO(first), incremental=True)
     update.metadata = None
@@ -275,7 +274,7 @@ def docx_document() -> bytes:
     return _edit_member(
         out.getvalue(),
         "word/document.xml",
-        lambda xml: re.sub(rb"(<w:body>)", lambda m: m.group(1) + tracked.encode(), xml, 1),
+        lambda xml: xml.replace(b"<w:body>", b"<w:body>" + tracked.encode(), 1),
     )
 
 
@@ -333,7 +332,8 @@ _ODF_META = b"""<?xml version="1.0" encoding="UTF-8"?>
 _ODF_MANIFEST = b"""<?xml version="1.0" encoding="UTF-8"?>
 <manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
  manifest:version="1.3">
-<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>
+<manifest:file-entry manifest:full-path="/"
+ manifest:media-type="application/vnd.oasis.opendocument.text"/>
 <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
 <manifest:file-entry manifest:full-path="meta.xml" manifest:media-type="text/xml"/>
 </manifest:manifest>"""
