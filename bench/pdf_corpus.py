@@ -145,25 +145,34 @@ def _leaks(data: bytes) -> list[str]:
     with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
         handle.write(data)
         handle.flush()
-        qdf = subprocess.run(
-            ["qpdf", "--qdf", "--object-streams=disable", handle.name, "-"],
-            capture_output=True,
-            timeout=120,
-            check=False,
-        ).stdout
+        try:
+            qdf = subprocess.run(
+                ["qpdf", "--qdf", "--object-streams=disable", handle.name, "-"],
+                capture_output=True,
+                timeout=60,
+                check=False,
+            ).stdout
+        except subprocess.TimeoutExpired:
+            qdf = b""
     return [name for name, pattern in _LEAKS.items() if pattern.search(qdf or data)]
 
 
 def _text(data: bytes) -> str:
     """The page text poppler extracts, whitespace removed: did the pages survive?"""
-    run = subprocess.run(
-        ["pdftotext", "-q", "-", "-"], input=data, capture_output=True, timeout=120, check=False
-    )
+    try:
+        run = subprocess.run(
+            ["pdftotext", "-q", "-", "-"], input=data, capture_output=True, timeout=30, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return "(timeout)"
     return re.sub(r"\s+", "", run.stdout.decode("utf-8", "replace"))
 
 
 def _opens_in_poppler(path: Path) -> bool:
-    run = subprocess.run(["pdfinfo", str(path)], capture_output=True, timeout=60, check=False)
+    try:
+        run = subprocess.run(["pdfinfo", str(path)], capture_output=True, timeout=30, check=False)
+    except subprocess.TimeoutExpired:
+        return False
     return run.returncode == 0
 
 

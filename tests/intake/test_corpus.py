@@ -21,9 +21,13 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask_babel import Babel, force_locale
 
 from hotline.intake.attachments import clean
 from hotline.intake.attachments.pdf_images import photo_bytes
+from hotline.intake.web.receipts import REMOVED_LABELS, removed_labels
 from tests.helpers.instance import IN_CI
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -165,3 +169,25 @@ def test_corpus_covers_every_leak_of_the_issue() -> None:
         "docx-author-comments-rsid.docx",
         "odt-meta-comments-changes.odt",
     } <= names
+
+
+TRANSLATIONS = Path(__file__).parents[2] / "hotline" / "translations"
+
+
+@pytest.mark.parametrize("language", ["fr", "rw", "sw", "ar"])
+def test_the_receipt_words_what_was_done_to_each_file_in_every_language(language: str) -> None:
+    """Every key the cleaner reports for the corpus has a receipt label,
+    translated: the reporter reads what was removed, not a code."""
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalogue = read_po(handle, locale=language)
+    app = Flask(__name__)
+    Babel(app, default_translation_directories=str(TRANSLATIONS))
+    for path in FILES:
+        removed = clean(path.name, None, path.read_bytes()).removed
+        assert set(removed) <= set(REMOVED_LABELS), path.name
+        with app.test_request_context(), force_locale(language):
+            shown = removed_labels(removed)
+        for key in removed:
+            entry = catalogue.get(str(REMOVED_LABELS[key]))
+            assert entry is not None and entry.string and not entry.fuzzy, key
+            assert entry.string in shown, key
