@@ -189,5 +189,7 @@ def test_the_receipt_words_what_was_done_to_each_file_in_every_language(language
             shown = removed_labels(removed)
         for key in removed:
             entry = catalogue.get(str(REMOVED_LABELS[key]))
-            assert entry is not None and entry.string and not entry.fuzzy, key
+            assert entry is not None, key
+            assert entry.string, key
+            assert not entry.fuzzy, key
             assert entry.string in shown, key

@@ -106,7 +106,7 @@ def test_xlsx_loses_authors_and_comments_and_keeps_cells_and_pictures() -> None:
     assert sheet is not None
     assert sheet["A1"].value == "visible cell"
     assert sheet["A1"].comment is None
-    assert len(sheet._images) == 1  # type: ignore[attr-defined]
+    assert len(sheet._images) == 1
 
 
 def test_odt_loses_meta_comments_and_tracked_changes() -> None:
