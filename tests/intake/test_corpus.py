@@ -31,9 +31,8 @@ from hotline.intake.web.receipts import REMOVED_LABELS, removed_labels
 from tests.helpers.instance import IN_CI
 
 CORPUS = Path(__file__).parent / "corpus"
-FILES = sorted(
-    p for p in CORPUS.iterdir() if p.suffix in {".pdf", ".jpg", ".docx", ".xlsx", ".odt"}
-)
+SUFFIXES = {".pdf", ".jpg", ".docx", ".xlsx", ".pptx", ".odt"}
+FILES = sorted(p for p in CORPUS.iterdir() if p.suffix in SUFFIXES)
 
 # What must never be in a cleaned file, in any part, stream or string.
 MARKS = re.compile(
@@ -57,7 +56,7 @@ IGNORED_GROUPS = ("System:", "ExifTool:")
 def _raw_findings(name: str, data: bytes) -> list[str]:
     if name.endswith(".pdf"):
         return _pdf_findings(data)
-    if name.endswith((".docx", ".xlsx", ".odt")):
+    if name.endswith((".docx", ".xlsx", ".pptx", ".odt")):
         return _package_findings(data)
     return [m.group().decode("latin-1") for m in MARKS.finditer(data)]
 

@@ -16,6 +16,7 @@ import docx
 import openpyxl
 import pytest
 from PIL import Image
+from pptx import Presentation
 
 from hotline.intake.attachments import UnreadableFile, clean, office_package
 from tests.intake.corpus import make_corpus
@@ -107,6 +108,24 @@ def test_xlsx_loses_authors_and_comments_and_keeps_cells_and_pictures() -> None:
     assert sheet["A1"].value == "visible cell"
     assert sheet["A1"].comment is None
     assert len(sheet._images) == 1
+
+
+def test_pptx_loses_its_author_and_keeps_slides_notes_and_pictures() -> None:
+    original = make_corpus.pptx_presentation()
+    assert b"PptxLeakAuthor" in _everything(original)
+
+    result = clean("slides.pptx", None, original)
+
+    assert {"office_properties", "office_image_metadata"} <= set(result.removed)
+    everything = _everything(result.content)
+    for token in (b"PptxLeakAuthor", b"PptxLeakEditor", b"Exif", b"docProps/"):
+        assert token not in everything, token
+    slide = Presentation(io.BytesIO(result.content)).slides[0]
+    assert slide.shapes.title is not None
+    assert slide.shapes.title.text == "visible slide title"
+    assert slide.notes_slide.notes_text_frame is not None
+    assert slide.notes_slide.notes_text_frame.text == "speaker notes"
+    assert len([s for s in slide.shapes if s.shape_type == 13]) == 1  # one picture
 
 
 def test_odt_loses_meta_comments_and_tracked_changes() -> None:

@@ -19,6 +19,8 @@ import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.drawing.image import Image as SheetImage
 from PIL import ExifTags, Image, ImageCms
+from pptx import Presentation
+from pptx.util import Inches
 from pypdf import PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -304,6 +306,21 @@ def xlsx_workbook() -> bytes:
     return out.getvalue()
 
 
+def pptx_presentation() -> bytes:
+    presentation = Presentation()
+    presentation.core_properties.author = "PptxLeakAuthor"
+    presentation.core_properties.last_modified_by = "PptxLeakEditor"
+    slide = presentation.slides.add_slide(presentation.slide_layouts[5])
+    title = slide.shapes.title
+    assert title is not None
+    title.text = "visible slide title"
+    slide.shapes.add_picture(io.BytesIO(photo()), Inches(1), Inches(1))
+    slide.notes_slide.notes_text_frame.text = "speaker notes"
+    out = io.BytesIO()
+    presentation.save(out)
+    return out.getvalue()
+
+
 _ODF_CONTENT = b"""<?xml version="1.0" encoding="UTF-8"?>
 <office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
  xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -363,6 +380,7 @@ CORPUS = {
     "photo-gps.jpg": photo,
     "docx-author-comments-rsid.docx": docx_document,
     "xlsx-author-comments.xlsx": xlsx_workbook,
+    "pptx-author-notes.pptx": pptx_presentation,
     "odt-meta-comments-changes.odt": odt_document,
 }
 
