@@ -29,7 +29,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-_TIMEOUT = 30
+_TIMEOUT = 20
 _LEAKS = {
     "info": re.compile(rb"/(Author|Creator|Producer|CreationDate|ModDate)\b"),
     "xmp": re.compile(rb"xmpmeta|/Metadata\b"),
@@ -159,12 +159,21 @@ def _leaks(data: bytes) -> list[str]:
 
 def _text(data: bytes) -> str:
     """The page text poppler extracts, whitespace removed: did the pages survive?"""
-    try:
-        run = subprocess.run(
-            ["pdftotext", "-q", "-", "-"], input=data, capture_output=True, timeout=30, check=False
-        )
-    except subprocess.TimeoutExpired:
-        return "(timeout)"
+    # A file, not stdin: a pipe's write end inherited by a forked worker
+    # would keep pdftotext waiting for the end of its input.
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(data)
+        handle.flush()
+        try:
+            run = subprocess.run(
+                ["pdftotext", "-q", handle.name, "-"],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=30,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return "(timeout)"
     return re.sub(r"\s+", "", run.stdout.decode("utf-8", "replace"))
 
 
@@ -176,24 +185,27 @@ def _opens_in_poppler(path: Path) -> bool:
     return run.returncode == 0
 
 
-def main(directory: str, old: str | None = None) -> None:
+def main(directory: str, old: str | None = None, only: str | None = None) -> None:
     files = sorted(p for p in Path(directory).iterdir() if p.is_file())
     engines = ["pypdf-pages", "pikepdf-pages", "pypdf-scrub", "pikepdf-rebuild"]
     engines += ["pypdf-images", "pikepdf-images"]
+    if only:
+        engines = [e for e in engines if e in only.split(",")]
+    context = multiprocessing.get_context("forkserver")
     rows: dict[str, dict[str, Any]] = {}
     texts: dict[str, str] = {}
     for path in files:
         rows[path.name] = {"size": path.stat().st_size, "poppler": _opens_in_poppler(path)}
         texts[path.name] = _text(path.read_bytes()) if rows[path.name]["poppler"] else ""
     for engine in engines:
-        pool = multiprocessing.Pool(1, maxtasksperchild=50)
+        pool = context.Pool(1, maxtasksperchild=50)
         for path in files:
             task = pool.apply_async(_run, (engine, str(path), old))
             try:
                 outcome = task.get(_TIMEOUT)
             except multiprocessing.TimeoutError:
                 pool.terminate()
-                pool = multiprocessing.Pool(1, maxtasksperchild=50)
+                pool = context.Pool(1, maxtasksperchild=50)
                 outcome = {"error": "timeout", "cpu": float(_TIMEOUT)}
             out = outcome.pop("out", None)
             if out is not None:
@@ -206,7 +218,8 @@ def main(directory: str, old: str | None = None) -> None:
             rows[path.name][engine] = outcome
         pool.terminate()
         print(engine, "done", file=sys.stderr)
-    (Path(directory).parent / "pdf_corpus_results.json").write_text(json.dumps(rows, indent=1))
+    results = f"pdf_corpus_results-{'+'.join(engines)}.json"
+    (Path(directory).parent / results).write_text(json.dumps(rows, indent=1))
     _summary(rows, engines)
 
 
@@ -246,4 +259,4 @@ def _summary(rows: dict[str, dict[str, Any]], engines: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(*sys.argv[1:4])

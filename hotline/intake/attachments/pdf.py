@@ -22,6 +22,7 @@ import re
 import warnings
 
 import pikepdf
+from pypdf import PasswordType, PdfReader, PdfWriter
 
 from hotline.intake.attachments.errors import UnreadableFile
 from hotline.intake.attachments.pdf_content import clean_content
@@ -60,7 +61,7 @@ def clean_pdf(content: bytes) -> tuple[bytes, tuple[str, ...]] | None:
         # file; they must neither reach a log nor (under pytest) become errors.
         warnings.simplefilter("ignore")
         try:
-            source = pikepdf.open(io.BytesIO(content))
+            source = _open(content)
         except pikepdf.PasswordError:
             return None
         except Exception:
@@ -74,6 +75,26 @@ def clean_pdf(content: bytes) -> tuple[bytes, tuple[str, ...]] | None:
             raise
         except Exception:
             raise UnreadableFile(_PDF_UNREADABLE) from None
+
+
+def _open(content: bytes) -> pikepdf.Pdf:
+    """Open with qpdf; failing that, let pypdf (which repairs other damage
+    than qpdf does, as poppler does) copy the pages into a file qpdf reads.
+    Either way the result is only a source for the rebuild below."""
+    try:
+        return pikepdf.open(io.BytesIO(content))
+    except pikepdf.PasswordError:
+        raise
+    except Exception:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise pikepdf.PasswordError from None
+        writer = PdfWriter()
+        for page in reader.pages:
+            writer.add_page(page)
+        out = io.BytesIO()
+        writer.write(out)
+        return pikepdf.open(io.BytesIO(out.getvalue()))
 
 
 def _rebuild(source: pikepdf.Pdf, content: bytes) -> tuple[bytes, tuple[str, ...]]:

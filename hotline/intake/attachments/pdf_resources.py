@@ -81,6 +81,15 @@ def used_names(content: bytes) -> set[str]:
     return names
 
 
+def direct(value: object) -> object:
+    """A name, number, string or boolean, as a value of its own: one that is
+    an indirect object belongs to the source file and cannot be copied."""
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        text = value.unparse(resolved=True)
+        return None if text == b"null" else pikepdf.Object.parse(text)
+    return value
+
+
 class ResourceCopier:
     """Copies resources from one open PDF into a new one, sharing what the
     source shares (a font used on every page is copied once)."""
@@ -128,7 +137,7 @@ class ResourceCopier:
         if isinstance(src, pikepdf.Array):
             return self._array(src, depth)
         if not isinstance(src, (pikepdf.Dictionary, pikepdf.Stream)):
-            return src  # names, numbers, strings, booleans (None for null)
+            return direct(src)
         key = src.objgen if src.is_indirect else None
         if key is not None and key in self._copied:
             return self._copied[key]
