@@ -179,3 +179,38 @@ def test_photo_inside_is_re_encoded_with_its_transparency(wrapped: bool) -> None
         assert (red > 150, green < 80, blue < 80) == (True, True, True)
         mask = pikepdf.PdfImage(image.SMask).as_pil_image()
         assert mask.getpixel((1, 0)) == 2
+
+
+def test_form_values_stay_visible_but_passwords_do_not() -> None:
+    pdf, page = _pdf(b"")
+    fields = []
+    for name, value, flags, y in (
+        ("filled", "FilledValue", 0, 40),
+        ("secret", "Hunter2", 1 << 13, 90),
+    ):
+        field = pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Widget,
+            FT=pikepdf.Name.Tx,
+            T=pikepdf.String(name),
+            V=pikepdf.String(value),
+            Ff=flags,
+            DA=pikepdf.String("/F1 10 Tf 0 g"),
+            Rect=[20, y, 180, y + 20],
+            P=page,
+        )
+        fields.append(pdf.make_indirect(field))
+    page.Annots = pikepdf.Array(fields)
+    pdf.Root.AcroForm = pikepdf.Dictionary(
+        Fields=pikepdf.Array(fields),
+        NeedAppearances=True,
+        DR=pikepdf.Dictionary(Font=page.Resources.Font),
+        DA=pikepdf.String("/F1 10 Tf 0 g"),
+    )
+
+    result = clean("form.pdf", None, _bytes(pdf))
+
+    text = _text(result.content)
+    assert "FilledValue" in text
+    assert b"Hunter2" not in zlib_inflated(result.content)
+    assert "/AcroForm" not in PdfReader(io.BytesIO(result.content)).trailer["/Root"]  # type: ignore[operator]

@@ -106,7 +106,10 @@ def _rebuild(source: pikepdf.Pdf, content: bytes) -> tuple[bytes, tuple[str, ...
     for page in source.pages:
         removed |= _page_labels(page.obj)
     try:
-        # Draw what annotations show on screen into the page itself.
+        # Draw what annotations show on screen into the page itself; a form
+        # field's value shows only once qpdf has drawn its appearance.
+        _forget_passwords(source)
+        source.generate_appearance_streams()
         source.flatten_annotations("screen")
     except Exception:
         removed.add("pdf_damaged_content")
@@ -165,6 +168,32 @@ def _contents(page: pikepdf.Object, removed: set[str]) -> bytes:
             removed.add("pdf_damaged_content")
     # Content streams may split an instruction between them: join, then parse.
     return b"\n".join(parts)
+
+
+_PASSWORD_FIELD = 1 << 13
+
+
+def _forget_passwords(source: pikepdf.Pdf) -> None:
+    """qpdf draws a field's value in clear, password fields included: their
+    values are dropped before it draws."""
+    for page in source.pages:
+        annotations = page.obj.get("/Annots")
+        if not isinstance(annotations, pikepdf.Array):
+            continue
+        for annotation in annotations:
+            node: object = annotation
+            for _ in range(_MAX_PARENTS):
+                if not isinstance(node, pikepdf.Dictionary):
+                    break
+                flags = node.get("/Ff")
+                if isinstance(flags, int) and flags & _PASSWORD_FIELD:
+                    for holder in (annotation, node):
+                        if isinstance(holder, pikepdf.Dictionary):
+                            holder.V = pikepdf.String("")
+                            if "/AP" in holder:
+                                del holder.AP
+                    break
+                node = node.get("/Parent")
 
 
 def _inherited(page: pikepdf.Object, key: str) -> object:
