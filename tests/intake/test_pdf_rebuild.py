@@ -214,3 +214,40 @@ def test_form_values_stay_visible_but_passwords_do_not() -> None:
     assert "FilledValue" in text
     assert b"Hunter2" not in zlib_inflated(result.content)
     assert "/AcroForm" not in PdfReader(io.BytesIO(result.content)).trailer["/Root"]  # type: ignore[operator]
+
+
+def _broken_trailer() -> bytes:
+    """Objects numbered past the trailer's /Size: poppler and pypdf read the
+    file, qpdf refuses it (as pdf.js's issue4573.pdf)."""
+    objects = {
+        8797: b"<< /Type /Catalog /Pages 8798 0 R >>",
+        8798: b"<< /Type /Pages /MediaBox [0 0 200 50] /Count 1 /Kids [8799 0 R] >>",
+        8799: b"<< /Type /Page /Parent 8798 0 R /Resources << /Font << /F1 8800 0 R >> >>"
+        b" /Contents 8801 0 R >>",
+        8800: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        8801: b"<< /Length 43 >>\nstream\nBT /F1 12 Tf 10 20 Td (repaired text) Tj ET\nendstream",
+    }
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = {}
+    for number, body in objects.items():
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 1\n0000000000 65535 f \n"
+    for number, offset in offsets.items():
+        out += b"%d 1\n%010d 00000 n \n" % (number, offset)
+    out += b"trailer\n<< /Size 9 /Root 8797 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def test_a_file_qpdf_cannot_open_is_repaired_by_pypdf_then_rebuilt() -> None:
+    original = _broken_trailer()
+    with pytest.raises(pikepdf.PdfError):
+        pikepdf.open(io.BytesIO(original))
+
+    result = clean("x.pdf", None, original)
+
+    assert result.cleaned is True
+    assert result.removed == ()
+    assert "repaired text" in _text(result.content)
+    assert b"pypdf" not in zlib_inflated(result.content)

@@ -92,6 +92,7 @@ def _open(content: bytes) -> pikepdf.Pdf:
         writer = PdfWriter()
         for page in reader.pages:
             writer.add_page(page)
+        writer.metadata = None  # pypdf's own /Producer: not the reporter's to be told of
         out = io.BytesIO()
         writer.write(out)
         return pikepdf.open(io.BytesIO(out.getvalue()))
