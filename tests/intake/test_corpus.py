@@ -117,6 +117,13 @@ def _exiftool() -> str:
         if IN_CI:
             pytest.fail("exiftool is missing (CI=true: .ci/run installs libimage-exiftool-perl)")
         pytest.skip("exiftool is not installed (Debian: libimage-exiftool-perl)")
+    # Without Archive::Zip exiftool reads nothing inside Office files, and
+    # would find nothing there whatever they held.
+    zip_reader = subprocess.run(["perl", "-MArchive::Zip", "-e1"], capture_output=True, check=False)
+    if zip_reader.returncode != 0:
+        if IN_CI:
+            pytest.fail("exiftool cannot read Office files (CI=true: install libarchive-zip-perl)")
+        pytest.skip("exiftool cannot read Office files (Debian: libarchive-zip-perl)")
     return tool
 
 
