@@ -259,3 +259,34 @@ def test_links_to_files_on_the_authors_computer_are_dropped() -> None:
     kept = _parts(result.content)["word/_rels/document.xml.rels"]
     assert b"https://example.org/kept" in kept
     assert b"LeakJane" not in kept
+
+
+_SPREADSHEET = b"""<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" office:version="1.3"><office:body>
+<office:spreadsheet><table:tracked-changes><table:cell-content-change>
+<office:change-info><dc:creator>ChangeLeakAuthor</dc:creator></office:change-info>
+</table:cell-content-change></table:tracked-changes><table:table table:name="Sheet1">
+<table:table-row><table:table-cell><office:annotation><dc:creator>NoteLeakAuthor</dc:creator>
+<text:p>a remark</text:p></office:annotation><text:p>visible cell</text:p></table:table-cell>
+</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"""
+
+
+@pytest.mark.parametrize("kind", ["spreadsheet", "presentation"])
+def test_ods_and_odp_are_rebuilt_the_same_way(kind: str) -> None:
+    mimetype = f"application/vnd.oasis.opendocument.{kind}"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", mimetype, zipfile.ZIP_STORED)
+        archive.writestr("content.xml", _SPREADSHEET)
+        archive.writestr("meta.xml", b"<meta>MetaLeakAuthor</meta>")
+    original = out.getvalue()
+
+    result = clean("sheet", None, original)
+
+    assert result.media_type == mimetype
+    assert {"office_properties", "office_comments", "office_revisions"} <= set(result.removed)
+    assert b"Leak" not in _everything(result.content)
+    assert b"visible cell" in _parts(result.content)["content.xml"]
