@@ -20,29 +20,36 @@ filename and the type the client claims are never trusted):
 * TIFF: every page re-encoded from its pixels (LZW, lossless) into a new
   file whose only tags describe the pixels; artist, software, dates,
   description, EXIF/GPS/XMP/IPTC/ICC directories are never copied.
-* PDF: a new file is written by pypdf containing only the pages. The
-  document information dictionary, the catalog's XMP packet, the trailer /ID,
-  the document-level JavaScript, open action, embedded files, outlines and
-  every old revision are simply never copied. On the pages (and everything
-  they reference) we also remove XMP packets, /PieceInfo, thumbnails, OPI file
-  paths, annotation authors and dates, signature values, automatic and
-  script actions, and the metadata segments of embedded JPEG images.
-* Everything else (HEIC/HEIF, AVIF, Office and OpenDocument files, other zip
+* PDF: a new document (pikepdf) whose pages carry only their boxes, rotation,
+  one content stream re-written from its parsed instructions, and the
+  resources that stream names, each rebuilt from an allow-list of keys; every
+  image re-encoded from its pixels; annotations flattened into the page.
+  Nothing of the catalogue, trailer, names tree, form, outlines, structure
+  tree, page piece info, property lists or old revisions is copied.
+* Word, Excel, PowerPoint (OOXML) and OpenDocument text, spreadsheet and
+  presentation files: a new package with the content parts only, pictures
+  re-encoded; properties, comments, tracked changes, revision ids, custom
+  XML, settings, thumbnails and embedded objects are left behind.
+* Everything else (HEIC/HEIF, AVIF, encrypted OpenDocument files, other zip
   files, old binary Office files, audio, video, text, unknown) is returned
   unchanged with ``metadata_warning=True`` so the reporter can be told that we
   could not clean it.
 
 Limits we know of and cannot fix here: visible content (a name in the text,
 a reflection in a photo) is untouched; a camera can still be recognised from
-its sensor noise (PRNU) after re-encoding; images drawn inline in a PDF
-content stream and non-JPEG images inside a PDF are copied as they are.
+its sensor noise (PRNU) after re-encoding; small raw images drawn inline in
+a PDF content stream are copied as they are (JPEG ones are removed); fonts
+embedded in a PDF are copied (their programs name the font, not the author).
 
 This package never logs: file names and contents must not reach any log.
 
 Where each part lives: :mod:`.sniffing` decides the type from the content,
 :mod:`.names` makes the file name safe to show, :mod:`.images` re-encodes
 pictures (with :mod:`.containers` reading their metadata structure),
-:mod:`.pdf` rebuilds PDFs from their pages, and :mod:`.quiet` keeps the
+:mod:`.pdf` rebuilds PDFs from their pages (with :mod:`.pdf_content`,
+:mod:`.pdf_resources` and :mod:`.pdf_images`), :mod:`.ooxml` (with
+:mod:`.ooxml_markup`) and :mod:`.odf` rebuild Office and OpenDocument files
+from a package read by :mod:`.office_package`, and :mod:`.quiet` keeps the
 libraries from logging while they read a file.
 """
 
@@ -53,9 +60,11 @@ from dataclasses import dataclass
 from hotline.intake.attachments.errors import UnreadableFile
 from hotline.intake.attachments.images import PILLOW_FORMATS, clean_image
 from hotline.intake.attachments.names import safe_name
+from hotline.intake.attachments.odf import ODF_TYPES, clean_odf
+from hotline.intake.attachments.ooxml import clean_ooxml
 from hotline.intake.attachments.pdf import clean_pdf
 from hotline.intake.attachments.quiet import processing, quiet_library_loggers
-from hotline.intake.attachments.sniffing import PDF, sniff
+from hotline.intake.attachments.sniffing import OOXML_TYPES, PDF, sniff
 
 __all__ = [
     "CleanedFile",
@@ -76,7 +85,10 @@ class CleanedFile:
     ``pdf_incremental_updates``, ``pdf_javascript``, ``pdf_actions``,
     ``pdf_embedded_files``, ``pdf_annotation_metadata``, ``pdf_signatures``,
     ``pdf_piece_info``, ``pdf_thumbnails``, ``pdf_file_paths``,
-    ``pdf_image_metadata`` for PDFs. Only what was actually present is listed.
+    ``pdf_image_metadata``, ``pdf_annotations``, ``pdf_images_dropped``,
+    ``pdf_damaged_content`` for PDFs, ``office_*`` for Office and OpenDocument
+    files (hotline/intake/web/receipts.py words each). Only what was actually
+    present is listed.
     """
 
     name: str
@@ -121,5 +133,16 @@ def _clean_as(display_name: str, media_type: str, content: bytes) -> CleanedFile
             return CleanedFile(display_name, media_type, data, removed, False, True)
         # Encrypted with a real password: we cannot even read it, so it is
         # kept as the reporter sent it and the reporter is warned.
+
+    if media_type in OOXML_TYPES:
+        data, removed = clean_ooxml(content)
+        return CleanedFile(display_name, media_type, data, removed, False, True)
+
+    if media_type in ODF_TYPES:
+        office = clean_odf(content)
+        if office is not None:
+            data, removed = office
+            return CleanedFile(display_name, media_type, data, removed, False, True)
+        # Encrypted: kept as it is, with the warning.
 
     return CleanedFile(display_name, media_type, content, (), True, False)

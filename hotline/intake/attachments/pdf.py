@@ -1,22 +1,32 @@
-"""Rebuild a PDF from its pages alone. See the package docstring."""
+"""Rebuild a PDF from what its pages draw. See the package docstring.
+
+The output is a new document made by pikepdf (qpdf): for each page, a page
+dictionary we write ourselves with the page boxes and rotation, one content
+stream re-written from its parsed instructions, and the resources those
+instructions name, rebuilt by :mod:`.pdf_resources` from an allow-list.
+Nothing else of the source is reachable from the new document, so nothing
+else is written: not the catalogue, the trailer's /Info and /ID, the names
+tree, outlines, form fields, annotations, page piece info, structure tree,
+nor any object of an earlier revision. Annotations that show something on
+screen are first flattened into the page by qpdf, so a stamp or a filled-in
+field stays visible as part of the drawing, without its author or dates.
+
+Why pikepdf rather than pypdf: docs/pdf-cleaning.md (measured on pdf.js's
+and py-pdf's test files).
+"""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+import re
+import warnings
 
+import pikepdf
 from pypdf import PasswordType, PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DictionaryObject,
-    EncodedStreamObject,
-    IndirectObject,
-    NameObject,
-    StreamObject,
-)
 
-from hotline.intake.attachments.containers import scan_jpeg
 from hotline.intake.attachments.errors import UnreadableFile
+from hotline.intake.attachments.pdf_content import clean_content
+from hotline.intake.attachments.pdf_resources import ResourceCopier, used_names
 
 #: Largest number of pages we rewrite in a PDF.
 MAX_PDF_PAGES = 5_000
@@ -25,137 +35,246 @@ _PDF_UNREADABLE = "This PDF could not be read. It may be damaged."
 _PDF_NO_PAGES = "This PDF has no pages that could be read."
 _PDF_TOO_MANY_PAGES = "This PDF has too many pages to be processed."
 
-# Keys removed wherever they appear in the page graph, and what we report.
-_PDF_DROPPED_KEYS = {
-    "/Metadata": "pdf_xmp",  # XMP packets on pages, images, fonts, forms
-    "/PieceInfo": "pdf_piece_info",  # private data of the authoring application
+_BOXES = ("/MediaBox", "/CropBox", "/BleedBox", "/TrimBox", "/ArtBox")
+_INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
+# Page keys whose content we rebuild or knowingly leave out without a word.
+_PAGE_STRUCTURE = frozenset(
+    {"/Type", "/Parent", "/Resources", "/Contents", "/Rotate", "/Group", "/UserUnit", *_BOXES}
+    | {"/StructParents", "/Tabs", "/Annots"}
+)
+_PAGE_LABELS = {
+    "/Metadata": "pdf_xmp",
+    "/Thumb": "pdf_thumbnails",
+    "/PieceInfo": "pdf_piece_info",
     "/LastModified": "pdf_piece_info",
-    "/Thumb": "pdf_thumbnails",  # may still show a page as it was before an edit
-    "/OPI": "pdf_file_paths",  # paths to the original high-resolution images
 }
-# Annotation types other than form widgets; their /T is the author's name.
-# fmt: off
-_MARKUP_ANNOTATIONS = frozenset({
-    "/Text", "/FreeText", "/Line", "/Square", "/Circle", "/Polygon", "/PolyLine", "/Highlight",
-    "/Underline", "/Squiggly", "/StrikeOut", "/Stamp", "/Caret", "/Ink", "/Popup",
-    "/FileAttachment", "/Sound", "/Redact",
-})
-# fmt: on
-_ANNOTATION_METADATA_KEYS = ("/T", "/M", "/CreationDate")
-# pdfTeX's record of an included PDF: /PTEX.FileName is a path on the
-# author's machine, /PTEX.InfoDict the included file's Author, dates...
-_PTEX_PREFIX = "/PTEX."
-# Document-level name trees, removed should a page ever reach the catalog.
-_PDF_NAME_TREES = (("/JavaScript", "pdf_javascript"), ("/EmbeddedFiles", "pdf_embedded_files"))
-# Actions that only move around inside the document or open a link when
-# clicked. Everything else (JavaScript, launching programs, submitting forms,
-# opening other files) is removed.
-_SAFE_ACTIONS = frozenset({"/GoTo", "/URI", "/Named"})
+_INFO_REFERENCE = re.compile(rb"/Info\s*\d+\s+\d+\s+R")
+_US_LETTER = (0, 0, 612, 792)
+_MAX_PARENTS = 64
 
 
 def clean_pdf(content: bytes) -> tuple[bytes, tuple[str, ...]] | None:
-    """A new PDF with the pages only, or None when it is encrypted with a
+    """A new PDF drawing the same pages, or None when it is encrypted with a
     password we do not have."""
-    removed: set[str] = set()
+    with warnings.catch_warnings():
+        # qpdf reports the repairs it makes as Python warnings that quote the
+        # file; they must neither reach a log nor (under pytest) become errors.
+        warnings.simplefilter("ignore")
+        try:
+            source = _open(content)
+        except pikepdf.PasswordError:
+            return None
+        except Exception:
+            # "from None": qpdf's messages quote bytes of the file, and they
+            # must not reach a logged traceback.
+            raise UnreadableFile(_PDF_UNREADABLE) from None
+        try:
+            with source:
+                return _rebuild(source, content)
+        except UnreadableFile:
+            raise
+        except Exception:
+            raise UnreadableFile(_PDF_UNREADABLE) from None
+
+
+def _open(content: bytes) -> pikepdf.Pdf:
+    """Open with qpdf; failing that, let pypdf (which repairs other damage
+    than qpdf does, as poppler does) copy the pages into a file qpdf reads.
+    Either way the result is only a source for the rebuild below."""
     try:
-        reader = PdfReader(io.BytesIO(content), strict=False)
-        if reader.is_encrypted:
-            try:
-                if reader.decrypt("") == PasswordType.NOT_DECRYPTED:
-                    return None
-            except Exception:
-                return None  # an encryption scheme pypdf cannot handle
-        removed.update(_pdf_document_labels(reader, content))
-
-        if len(reader.pages) > MAX_PDF_PAGES:
-            raise UnreadableFile(_PDF_TOO_MANY_PAGES)
-        pages = list(reader.pages)
-        if not pages:
-            raise UnreadableFile(_PDF_NO_PAGES)
-
-        for page in pages:
-            _keep_page_keys(page, removed)
-        # Scrub the reader's objects *before* cloning: pypdf copies exactly
-        # what is reachable from the pages, so anything cut here is never
-        # copied and cannot survive as an unreferenced object in the output.
-        _scrub_pdf_graph(pages, removed)
-
-        # Building the output from pages alone leaves behind the catalog (XMP,
-        # JavaScript, open action, embedded files, outlines), the trailer
-        # (/Info and /ID) and every superseded object of earlier revisions.
-        writer = PdfWriter()
-        for page in pages:
-            writer.add_page(page)
-        # pypdf gives every new file an info dictionary with /Producer (pypdf);
-        # drop it so the output has no document information at all.
-        writer.metadata = None
-        out = io.BytesIO()
-        writer.write(out)
-    except UnreadableFile:
+        return pikepdf.open(io.BytesIO(content))
+    except pikepdf.PasswordError:
         raise
     except Exception:
-        # "from None": pypdf's messages quote bytes of the file, and they must
-        # not reach a logged traceback.
-        raise UnreadableFile(_PDF_UNREADABLE) from None
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise pikepdf.PasswordError from None
+        writer = PdfWriter()
+        for page in reader.pages:
+            writer.add_page(page)
+        writer.metadata = None  # pypdf's own /Producer: not the reporter's to be told of
+        out = io.BytesIO()
+        writer.write(out)
+        return pikepdf.open(io.BytesIO(out.getvalue()))
+
+
+def _rebuild(source: pikepdf.Pdf, content: bytes) -> tuple[bytes, tuple[str, ...]]:
+    removed = _document_labels(source, content)
+    if len(source.pages) > MAX_PDF_PAGES:
+        raise UnreadableFile(_PDF_TOO_MANY_PAGES)
+    if len(source.pages) == 0:
+        raise UnreadableFile(_PDF_NO_PAGES)
+    for page in source.pages:
+        removed |= _page_labels(page.obj)
+    try:
+        # Draw what annotations show on screen into the page itself; a form
+        # field's value shows only once qpdf has drawn its appearance.
+        _forget_passwords(source)
+        source.generate_appearance_streams()
+        source.flatten_annotations("screen")
+    except Exception:
+        removed.add("pdf_damaged_content")
+
+    rebuilt = pikepdf.Pdf.new()
+    copier = ResourceCopier(rebuilt, removed)
+    for page in source.pages:
+        rebuilt.pages.append(pikepdf.Page(_page(rebuilt, copier, page.obj, removed)))
+    out = io.BytesIO()
+    # The /ID qpdf must write is a hash of the new content, not of the time
+    # or the source file.
+    rebuilt.save(
+        out,
+        deterministic_id=True,
+        compress_streams=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+    )
     return out.getvalue(), tuple(sorted(removed))
 
 
-# What a page needs to be shown. Anything else on a page dictionary is some
-# application's private data (pdf.js's corpus has page-level creation dates).
-_PAGE_KEYS = frozenset(
-    {
-        "/Type",
-        "/Parent",
-        "/Resources",
-        "/Contents",
-        "/MediaBox",
-        "/CropBox",
-        "/BleedBox",
-        "/TrimBox",
-        "/ArtBox",
-        "/Rotate",
-        "/Annots",
-        "/Group",
-        "/UserUnit",
-    }
-)
+def _page(
+    rebuilt: pikepdf.Pdf, copier: ResourceCopier, src: pikepdf.Object, removed: set[str]
+) -> pikepdf.Object:
+    data = clean_content(_contents(src, removed), removed)
+    page = pikepdf.Dictionary(Type=pikepdf.Name.Page)
+    for key in _BOXES:
+        box = _box(_inherited(src, key))
+        if box is not None:
+            page[key] = box
+    if "/MediaBox" not in page:
+        page.MediaBox = pikepdf.Array(_US_LETTER)
+    rotate = _inherited(src, "/Rotate")
+    if isinstance(rotate, int) and rotate % 90 == 0:
+        page.Rotate = rotate % 360
+    unit = src.get("/UserUnit")
+    if isinstance(unit, (int, float)) and 0 < float(unit) <= 75_000:
+        page.UserUnit = unit
+    group = copier.value(src.get("/Group"), 0) if "/Group" in src else None
+    if group is not None:
+        page.Group = group
+    page.Resources = copier.resources(_inherited(src, "/Resources"), used_names(data))
+    page.Contents = rebuilt.make_indirect(pikepdf.Stream(rebuilt, data))
+    return rebuilt.make_indirect(page)
 
 
-def _keep_page_keys(page: DictionaryObject, removed: set[str]) -> None:
-    extra = [key for key in page if key not in _PAGE_KEYS]
-    for key in extra:
-        del page[key]
-    if extra:
-        removed.add("pdf_piece_info")
+def _contents(page: pikepdf.Object, removed: set[str]) -> bytes:
+    contents = page.get("/Contents")
+    streams = contents if isinstance(contents, pikepdf.Array) else [contents]
+    parts = []
+    for stream in streams:
+        if not isinstance(stream, pikepdf.Stream):
+            continue
+        try:
+            parts.append(stream.read_bytes())
+        except Exception:
+            removed.add("pdf_damaged_content")
+    # Content streams may split an instruction between them: join, then parse.
+    return b"\n".join(parts)
 
 
-def _pdf_document_labels(reader: PdfReader, content: bytes) -> set[str]:
-    """What the document-level structures held (all of them are dropped)."""
+_PASSWORD_FIELD = 1 << 13
+
+
+def _forget_passwords(source: pikepdf.Pdf) -> None:
+    """qpdf draws a field's value in clear, password fields included: their
+    values are dropped before it draws."""
+    for page in source.pages:
+        annotations = page.obj.get("/Annots")
+        if not isinstance(annotations, pikepdf.Array):
+            continue
+        for annotation in annotations:
+            node: object = annotation
+            for _ in range(_MAX_PARENTS):
+                if not isinstance(node, pikepdf.Dictionary):
+                    break
+                flags = node.get("/Ff")
+                if isinstance(flags, int) and flags & _PASSWORD_FIELD:
+                    for holder in (annotation, node):
+                        if isinstance(holder, pikepdf.Dictionary):
+                            holder.V = pikepdf.String("")
+                            if "/AP" in holder:
+                                del holder.AP
+                    break
+                node = node.get("/Parent")
+
+
+def _inherited(page: pikepdf.Object, key: str) -> object:
+    node: object = page
+    for _ in range(_MAX_PARENTS):
+        if not isinstance(node, pikepdf.Dictionary):
+            return None
+        if key in node:
+            return node.get(key)
+        if key not in _INHERITED:
+            return None
+        node = node.get("/Parent")
+    return None
+
+
+def _box(value: object) -> pikepdf.Array | None:
+    if not isinstance(value, pikepdf.Array) or len(value) != 4:
+        return None
+    try:
+        numbers = [float(v) for v in value]
+    except (TypeError, ValueError):
+        return None
+    return pikepdf.Array(numbers)
+
+
+def _page_labels(page: pikepdf.Object) -> set[str]:
+    """What a page carried besides its drawing (none of it is copied)."""
+    found = set()
+    for key in sorted(page.keys()):
+        if key in _PAGE_LABELS:
+            found.add(_PAGE_LABELS[key])
+        elif key.startswith("/PTEX."):
+            found.add("pdf_file_paths")
+        elif key not in _PAGE_STRUCTURE:
+            found.add("pdf_piece_info")
+    annotations = page.get("/Annots")
+    if isinstance(annotations, pikepdf.Array):
+        for annotation in annotations:
+            if isinstance(annotation, pikepdf.Dictionary):
+                found |= _annotation_labels(annotation)
+    return found
+
+
+def _annotation_labels(annotation: pikepdf.Dictionary) -> set[str]:
+    found = {"pdf_annotations"}
+    subtype = annotation.get("/Subtype")
+    if subtype == "/FileAttachment":
+        found.add("pdf_embedded_files")
+    value = annotation.get("/V")
+    if annotation.get("/FT") == "/Sig" or (
+        isinstance(value, pikepdf.Dictionary) and "/ByteRange" in value
+    ):
+        found.add("pdf_signatures")
+    if "/AA" in annotation or "/A" in annotation:
+        found.add("pdf_actions")
+    return found
+
+
+def _document_labels(source: pikepdf.Pdf, content: bytes) -> set[str]:
+    """What the document-level structures held (none of it is copied)."""
     found: set[str] = set()
-    trailer = reader.trailer
-    info = _get(trailer, "/Info")
-    if isinstance(info, DictionaryObject) and len(info) > 0:
+    trailer = source.trailer
+    info = trailer.get("/Info")
+    # An earlier revision's trailer may point at an /Info that the last one
+    # no longer does: it is in the file all the same.
+    if (isinstance(info, pikepdf.Dictionary) and len(info) > 0) or _INFO_REFERENCE.search(content):
         found.add("pdf_document_info")
     if "/ID" in trailer:
         found.add("pdf_file_id")
-    root = _get(trailer, "/Root")
-    if isinstance(root, DictionaryObject):
-        if "/Metadata" in root:
-            found.add("pdf_xmp")
-        for key in ("/OpenAction", "/AA"):
-            action = _get(root, key)
-            if key == "/AA" and isinstance(action, DictionaryObject):
-                label = _action_label(dict.values(action), allow_safe=False)
-            else:
-                label = _action_label([action], allow_safe=True)
-            if label:
-                found.add(label)
-        names = _get(root, "/Names")
-        if isinstance(names, DictionaryObject):
-            if "/JavaScript" in names:
-                found.add("pdf_javascript")
-            if "/EmbeddedFiles" in names:
-                found.add("pdf_embedded_files")
+    root = source.Root
+    if "/Metadata" in root:
+        found.add("pdf_xmp")
+    if "/OpenAction" in root or "/AA" in root:
+        found.add("pdf_actions")
+    names = root.get("/Names")
+    if isinstance(names, pikepdf.Dictionary):
+        if "/JavaScript" in names:
+            found.add("pdf_javascript")
+        if "/EmbeddedFiles" in names:
+            found.add("pdf_embedded_files")
     # Every save appends one "startxref"; a linearized file has two of its own.
     revisions = content.count(b"startxref")
     if b"/Linearized" in content[:1024]:
@@ -163,172 +282,3 @@ def _pdf_document_labels(reader: PdfReader, content: bytes) -> set[str]:
     if revisions > 1:
         found.add("pdf_incremental_updates")
     return found
-
-
-def _resolve(obj: object) -> object:
-    return obj.get_object() if isinstance(obj, IndirectObject) else obj
-
-
-def _get(d: DictionaryObject, key: str) -> object:
-    # DictionaryObject.get (unlike d[key]) returns references unresolved.
-    return _resolve(d.get(key))
-
-
-def _scrub_pdf_graph(roots: Iterable[object], removed: set[str]) -> None:
-    """Scrub every dictionary reachable from the pages, in place.
-
-    Each dictionary is scrubbed before its values are followed, so the walk
-    covers exactly the graph that pypdf will then clone. Iterative, so a
-    deeply nested file cannot exhaust the Python stack.
-    """
-    seen: set[int] = set()
-    alive: list[object] = []  # keep objects alive so their id() stays unique
-    stack: list[object] = list(roots)
-    while stack:
-        obj = _resolve(stack.pop())
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        alive.append(obj)
-        if isinstance(obj, DictionaryObject):
-            _scrub_pdf_dict(obj, removed)
-            stack.extend(dict.values(obj))
-        elif isinstance(obj, ArrayObject):
-            stack.extend(obj)
-
-
-def _scrub_pdf_dict(d: DictionaryObject, removed: set[str]) -> None:
-    for key, label in _PDF_DROPPED_KEYS.items():
-        if key in d:
-            del d[key]
-            removed.add(label)
-
-    ptex = [key for key in d if str(key).startswith(_PTEX_PREFIX)]
-    for key in ptex:
-        del d[key]
-        removed.add("pdf_file_paths")
-
-    # Marked-content property lists (layers, tags) can carry Author, Title or
-    # any private key. The content streams may still name them, so the
-    # dictionary stays, empty.
-    properties = _get(d, "/Properties")
-    if isinstance(properties, DictionaryObject) and len(properties) > 0:
-        d[NameObject("/Properties")] = DictionaryObject()
-        removed.add("pdf_piece_info")
-
-    # Additional actions run by themselves (page opened, field changed...).
-    additional = _get(d, "/AA")
-    if additional is not None:
-        actions = dict.values(additional) if isinstance(additional, DictionaryObject) else ()
-        removed.add(_action_label(actions, allow_safe=False) or "pdf_actions")
-        del d["/AA"]
-    for key in ("/A", "/OpenAction"):
-        if key in d:
-            verdict = _action_label([d.get(key)], allow_safe=True)
-            if verdict:
-                del d[key]
-                removed.add(verdict)
-
-    names = _get(d, "/Names")
-    if isinstance(names, DictionaryObject):
-        for key, tree_label in _PDF_NAME_TREES:
-            if key in names:
-                del names[key]
-                removed.add(tree_label)
-
-    # A file specification's embedded copy of another file: that file has
-    # metadata of its own that we cannot clean.
-    if "/EF" in d:
-        del d["/EF"]
-        removed.add("pdf_embedded_files")
-
-    annots = _get(d, "/Annots")
-    if isinstance(annots, ArrayObject):
-        kept = [a for a in annots if not _is_file_attachment(a)]
-        if len(kept) != len(annots):
-            annots[:] = kept
-            removed.add("pdf_embedded_files")
-
-    subtype = _get(d, "/Subtype")
-    # A damaged file may give /Subtype as an array or dictionary: not a
-    # name, so not a type of annotation we know (and not hashable).
-    if not isinstance(subtype, NameObject):
-        subtype = None
-    if subtype == "/FileAttachment" and "/FS" in d:
-        # Also cut here, in case the annotation is reachable some other way.
-        del d["/FS"]
-        removed.add("pdf_embedded_files")
-    # Every annotation but a form field: a link's /T is its author's name too.
-    if subtype in _MARKUP_ANNOTATIONS or (subtype not in (None, "/Widget") and "/Rect" in d):
-        for key in _ANNOTATION_METADATA_KEYS:
-            if key in d:
-                del d[key]
-                removed.add("pdf_annotation_metadata")
-
-    # A signature value names the signer (and is void anyway once the file
-    # has been rewritten).
-    value = _get(d, "/V")
-    if isinstance(value, DictionaryObject) and "/ByteRange" in value:
-        del d["/V"]
-        removed.add("pdf_signatures")
-
-    if isinstance(d, StreamObject) and _is_plain_dct(d):
-        # StreamObject's own get/set work on the raw, still JPEG-encoded bytes
-        # (EncodedStreamObject.set_data refuses anything but Flate).
-        scanned = scan_jpeg(StreamObject.get_data(d))
-        if scanned is not None and scanned[1]:
-            StreamObject.set_data(d, scanned[0])
-            if isinstance(d, EncodedStreamObject):
-                d.decoded_self = None
-            removed.add("pdf_image_metadata")
-
-
-def _is_file_attachment(annotation: object) -> bool:
-    resolved = _resolve(annotation)
-    return (
-        isinstance(resolved, DictionaryObject) and _get(resolved, "/Subtype") == "/FileAttachment"
-    )
-
-
-def _is_plain_dct(stream: StreamObject) -> bool:
-    filters = _get(stream, "/Filter")
-    if isinstance(filters, ArrayObject):
-        return len(filters) == 1 and _resolve(filters[0]) == "/DCTDecode"
-    return filters == "/DCTDecode"
-
-
-def _action_label(actions: Iterable[object], *, allow_safe: bool) -> str | None:
-    """None if these actions (with their /Next chains) may stay; otherwise
-    the key to report, "pdf_javascript" when any part of them is script.
-
-    A destination array (as /OpenAction may be) is a plain "go to" and safe.
-    """
-    unsafe = script = False
-    seen: set[int] = set()
-    stack: list[object] = list(actions)
-    while stack:
-        item = _resolve(stack.pop())
-        if not isinstance(item, DictionaryObject) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        kind = _get(item, "/S")
-        if kind == "/JavaScript" or "/JS" in item:
-            unsafe = script = True
-        elif kind == "/URI":
-            uri = str(_get(item, "/URI") or "").strip().lower()
-            if uri.startswith("javascript:"):
-                unsafe = script = True
-            elif uri.startswith("file:"):
-                unsafe = True
-        elif kind not in _SAFE_ACTIONS:
-            unsafe = True
-        following = _get(item, "/Next")
-        if isinstance(following, ArrayObject):
-            stack.extend(following)
-        elif following is not None:
-            stack.append(following)
-    if script:
-        return "pdf_javascript"
-    if unsafe or (not allow_safe and seen):
-        return "pdf_actions"
-    return None

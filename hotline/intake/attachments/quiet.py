@@ -23,7 +23,7 @@ from PIL import (
 )
 
 processing: ContextVar[bool] = ContextVar("hotline_attachments_processing", default=False)
-_QUIET_LOGGER_ROOTS = ("pypdf", "PIL")
+_QUIET_LOGGER_ROOTS = ("pypdf", "pikepdf", "PIL")
 
 
 class _DropWhileProcessing(logging.Filter):

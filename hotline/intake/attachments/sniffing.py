@@ -54,6 +54,8 @@ _OOXML_PARTS = (
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     ),
 )
+#: Word, Excel and PowerPoint files, which :mod:`.ooxml` rebuilds.
+OOXML_TYPES = frozenset(media_type for _, media_type in _OOXML_PARTS)
 _TEXT_CONTROLS_ALLOWED = frozenset(b"\t\n\r\f\x1b")
 
 

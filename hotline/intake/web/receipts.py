@@ -35,6 +35,22 @@ REMOVED_LABELS = {
     "pdf_thumbnails": _l("thumbnails"),
     "pdf_file_paths": _l("file paths"),
     "pdf_image_metadata": _l("camera details of pictures inside"),
+    "pdf_annotations": _l("notes, links and form fields (what they show is kept)"),
+    "pdf_images_dropped": _l("pictures that could not be cleaned"),
+    "pdf_damaged_content": _l("damaged parts of pages"),
+    "office_properties": _l("author and program"),
+    "office_comments": _l("comments and their authors"),
+    "office_revisions": _l("tracked changes and their authors"),
+    "office_revision_ids": _l("editing session numbers"),
+    "office_custom_xml": _l("custom data"),
+    "office_printer_settings": _l("printer settings"),
+    "office_embedded_objects": _l("embedded objects"),
+    "office_macros": _l("macros"),
+    "office_settings": _l("program settings"),
+    "office_external_links": _l("links to other files"),
+    "office_file_paths": _l("file paths"),
+    "office_image_metadata": _l("camera details of pictures inside"),
+    "office_media_dropped": _l("pictures that could not be cleaned"),
 }
 
 
