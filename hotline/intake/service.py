@@ -42,6 +42,7 @@ from hotline.models import (
 from hotline.notifications.outbox import NEW_CASE, REPORTER_WROTE, enqueue_for_queues
 from hotline.procedure import (
     ACKNOWLEDGEMENT_DAYS,
+    LANGUAGE_NAMES,
     AuthorKind,
     Category,
     Channel,
@@ -97,6 +98,8 @@ class Draft:
     related_to: Sequence[str] = ()
     #: "words" (web) or "digits" (SMS, e-mail, voice).
     codename_kind: str = "words"
+    #: The language the reporter used, when the channel knows it.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -285,6 +288,7 @@ def submit(
             "received_on": received,
             "acknowledgement_due": received + dt.timedelta(days=ACKNOWLEDGEMENT_DAYS),
             "next_seq": 2 if message else 1,
+            "language": draft.language if draft.language in LANGUAGE_NAMES else None,
         },
     )
     session.execute(
