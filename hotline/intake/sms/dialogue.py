@@ -169,6 +169,7 @@ class Dialogue:
                         channel=self.channel,
                         attachments=media,
                         codename_kind="digits",
+                        language=state.language,
                     ),
                     policy=self.policy,
                     kdf=self.kdf,
