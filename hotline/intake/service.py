@@ -98,8 +98,7 @@ class Draft:
     related_to: Sequence[str] = ()
     #: "words" (web) or "digits" (SMS, e-mail, voice).
     codename_kind: str = "words"
-    #: The language the reporter used, when the channel knows it.
-    language: str | None = None
+    language: str | None = None  # the reporter's, when the channel knows it
 
 
 @dataclass(frozen=True)
