@@ -154,6 +154,15 @@ def test_a_day_of_work(
     uri = admin.inner_text("#totp-uri").strip()
     assert admin.inner_text("#sealed").strip() == "internal_audit"
     _fits(admin, width)
+    # The administrator finds the case's export in the audit trail, by its reference.
+    admin.goto(server.url + "/officer/admin/audit")
+    admin.fill("#audit-filter input[name=case]", overdue[0].lower())
+    admin.click("#audit-filter button[type=submit]")
+    assert "case=" in admin.url
+    trail = admin.inner_text("#audit-events")
+    assert "case.exported" in trail
+    assert "case.replied" in trail
+    _fits(admin, width)
     secret = re.search(r"secret=([A-Z2-7]+)", uri)
     assert secret
     padded = secret.group(1) + "=" * (-len(secret.group(1)) % 8)
