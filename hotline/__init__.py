@@ -38,6 +38,7 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
     the start with a clear message instead of failing on the first report.
     """
     from hotline import control_characters, errors, languages
+    from hotline.auth import refusals
     from hotline.extensions import babel, csrf, limiter
     from hotline.instance import EXTENSION, build_instance, close_db_session
     from hotline.intake.uploads import MemoryRequest
@@ -97,6 +98,7 @@ def create_app(config: Config | None = None, *, require_keys: bool = True) -> Fl
     app.after_request(_security_headers)
     errors.init_app(app)
     control_characters.init_app(app)
+    refusals.init_app(app)
 
     from hotline.health import blueprint as health
 

@@ -27,7 +27,7 @@ from hotline.admin.designations import (
 )
 from hotline.audit import record
 from hotline.crypto.keypairs import PrivateKey, PublicKey
-from hotline.models import AuditEvent, Designation, Officer, Queue
+from hotline.models import Designation, Officer, Queue
 
 
 class AdministrationError(Exception):
@@ -169,30 +169,6 @@ def list_queues(session: Session) -> list[QueueRow]:
 def pending_designations(session: Session) -> list[Designation]:
     rows = session.scalars(select(Designation).order_by(Designation.queue_slug, Designation.id))
     return [d for d in rows if not is_current(d)]
-
-
-@dataclass(frozen=True)
-class AuditPage:
-    events: list[AuditEvent]
-    page: int
-    pages: int
-    total: int
-
-
-def audit_page(session: Session, page: int, page_size: int = 50) -> AuditPage:
-    """One page of the audit trail, newest first."""
-    total = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
-    events = list(
-        session.scalars(
-            select(AuditEvent)
-            .order_by(AuditEvent.id.desc())
-            .limit(page_size)
-            .offset((page - 1) * page_size)
-        )
-    )
-    return AuditPage(events, page, pages, total)
 
 
 # --- designating -----------------------------------------------------------------

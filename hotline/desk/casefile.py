@@ -31,7 +31,16 @@ from hotline.desk.retaliation import checkins_for
 from hotline.desk.rewards import REWARD_TRANSITIONS, reward_for
 from hotline.desk.service import TRANSITIONS
 from hotline.models import Disclosure, DisclosureLink, Officer, Queue
-from hotline.procedure import AuthorKind, Category, Channel, LinkKind, Outcome, RewardState, Status
+from hotline.procedure import (
+    LANGUAGE_NAMES,
+    AuthorKind,
+    Category,
+    Channel,
+    LinkKind,
+    Outcome,
+    RewardState,
+    Status,
+)
 from hotline.sealing import authorship, case_heads, decisions, trust
 from hotline.sealing.items import read_attachment, read_message
 
@@ -114,6 +123,8 @@ class CaseFile:
     reference: str
     category: Category
     channel: Channel
+    #: The language the reporter filed in, by its own name; None if not recorded.
+    language_name: str | None
     status: Status
     outcome: Outcome | None
     received_on: dt.date
@@ -224,6 +235,7 @@ def view_case(
         reference=disclosure.reference,
         category=disclosure.category,
         channel=disclosure.channel,
+        language_name=LANGUAGE_NAMES.get(disclosure.language or ""),
         status=disclosure.status,
         outcome=disclosure.outcome,
         received_on=disclosure.received_on,

@@ -101,6 +101,7 @@ def _case_page(
             forms=case_page_forms(case_file, bound or {}),
             error=error,
             done=done,
+            open_action=next(iter(bound or {}), None),
             reward_percent=REWARD_PERCENT,
             contact_url=contact_url,
             can_export=may_export(

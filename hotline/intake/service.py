@@ -43,6 +43,7 @@ from hotline.models import (
 from hotline.notifications.outbox import NEW_CASE, REPORTER_WROTE, enqueue_for_queues
 from hotline.procedure import (
     ACKNOWLEDGEMENT_DAYS,
+    LANGUAGE_NAMES,
     AuthorKind,
     Category,
     Channel,
@@ -99,6 +100,7 @@ class Draft:
     related_to: Sequence[str] = ()
     #: "words" (web) or "digits" (SMS, e-mail, voice).
     codename_kind: str = "words"
+    language: str | None = None  # the reporter's, when the channel knows it
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,7 @@ def submit(
             "acknowledgement_due": received + dt.timedelta(days=ACKNOWLEDGEMENT_DAYS),
             "next_seq": len(items) + 1,
             **head,
+            "language": draft.language if draft.language in LANGUAGE_NAMES else None,
         },
     )
     case_heads.case_added(session, disclosure_id)

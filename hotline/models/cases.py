@@ -114,6 +114,10 @@ class Disclosure(Base):
     #: The day of the latest message, reply or note (the queue sorts by it;
     #: NULL, for rows written without it, counts as the day received).
     last_activity_on: Mapped[dt.date | None] = mapped_column(Date, default=today)
+    #: The language the reporter filed in (``procedure.LANGUAGE_NAMES``), shown
+    #: on the case page; NULL for cases filed before revision 0014 or by a
+    #: channel that does not know it.
+    language: Mapped[str | None] = mapped_column(String(8))
     #: The reporter wrote something no officer has opened yet.
     unread: Mapped[bool] = mapped_column(Boolean, default=True)
     next_seq: Mapped[int] = mapped_column(Integer, default=1)

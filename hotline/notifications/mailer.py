@@ -6,6 +6,8 @@ new retaliation reports" narrows down who reported. Batches run every
 ``notify_interval_minutes`` (``hotline notify --loop``, or cron), so the time an
 e-mail is sent does not reveal when a report arrived.
 
+Each e-mail the SMTP server accepted is an audit event (``notification.sent``,
+naming the officer only).
 Rows are marked sent only after the SMTP server accepted the message; an
 officer without an address, or deactivated, has their rows marked sent
 without an e-mail, so they do not pile up.
@@ -26,7 +28,9 @@ from email.utils import formatdate, make_msgid
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hotline.audit import record
 from hotline.config import Config
+from hotline.crypto.keyring import load_secrets
 from hotline.db import Database
 from hotline.desk.retaliation import retaliation_reminders_due
 from hotline.models import Disclosure, Notification, Officer, ReminderSent
@@ -37,6 +41,7 @@ from hotline.smtp import MailError, SmtpSettings, parse_smtp_url, smtp_connectio
 SUBJECT = "Hotline: new activity"
 BODY = "There is new activity in your Hotline queues. Sign in to the desk to see it.\n"
 ACK_OVERDUE = "ack_overdue"
+NOTIFICATION_SENT = "notification.sent"
 
 
 def notification_message(mail_from: str, to: str) -> EmailMessage:
@@ -83,10 +88,9 @@ def drain_outbox(
         by_officer: dict[int, list[int]] = {}
         for row_id, officer_id in rows:
             by_officer.setdefault(officer_id, []).append(row_id)
-        officers = {
-            o.id: (o.email if o.active else None)
-            for o in session.scalars(select(Officer).where(Officer.id.in_(by_officer)))
-        }
+        found = list(session.scalars(select(Officer).where(Officer.id.in_(by_officer))))
+        officers = {o.id: (o.email if o.active else None) for o in found}
+        usernames = {o.id: o.username for o in found}
     if not by_officer:
         return DrainResult(0, 0, 0)
 
@@ -100,6 +104,7 @@ def drain_outbox(
     if to_mail:
         if not config.smtp_url:
             raise MailError("HOTLINE_SMTP_URL is not set; notifications cannot be sent")
+        audit_key = load_secrets(config.keys_dir).audit_key
         with connect(parse_smtp_url(config.smtp_url)) as client:
             for officer_id, ids in sorted(to_mail.items()):
                 address = officers[officer_id] or ""
@@ -110,6 +115,14 @@ def drain_outbox(
                     continue
                 with database.transaction() as session:
                     _mark_sent(session, ids)
+                    # Who was told, and when: never a case, a kind or a count.
+                    record(
+                        session,
+                        audit_key,
+                        actor="notify",
+                        action=NOTIFICATION_SENT,
+                        subject=f"officer:{usernames[officer_id]}",
+                    )
                 emails += 1
     return DrainResult(emails, len(skipped), len(rows), refused)
 

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hotline import create_app
-from hotline.models import Disclosure, Notification, ReminderSent
+from hotline.models import AuditEvent, Disclosure, Notification, ReminderSent
 from hotline.notifications.mailer import BODY, run_batch, run_forever
 from hotline.smtp import MailError, parse_smtp_url
 from tests.helpers.instance import Initialised
@@ -149,6 +149,11 @@ def test_two_reports_and_a_follow_up_make_one_e_mail_per_officer(
     recipients = sorted(r for rcpts, _raw in smtp[0].received for r in rcpts)
     assert recipients == ["kalisa@example.org", "mutesi@example.org"]  # ...one e-mail each
     assert unsent(db) == []
+    # Each e-mail sent is an audit event naming the officer, and nothing of the cases.
+    db.expire_all()
+    sends = list(db.scalars(select(AuditEvent).where(AuditEvent.action == "notification.sent")))
+    assert sorted(e.subject for e in sends) == ["officer:kalisa", "officer:mutesi"]
+    assert {(e.actor, e.detail) for e in sends} == {("notify", "")}
 
     again = mail_app.test_cli_runner().invoke(args=["notify"])
     assert again.exit_code == 0

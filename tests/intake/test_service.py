@@ -301,3 +301,16 @@ def test_a_follow_up_during_a_reroute_is_sealed_to_the_queues_the_case_ends_with
     assert queue_recipient(removed) not in recipients
     assert queue_recipient("investigation") in recipients
     assert reporter_recipient(reporter.reporter_id) in recipients
+
+
+@pytest.mark.parametrize(
+    ("language", "stored"), [("sw", "sw"), ("ar", "ar"), ("xx", None), (None, None)]
+)
+def test_the_reporter_s_language_is_kept_only_when_it_is_one_of_ours(
+    harness: Harness, language: str | None, stored: str | None
+) -> None:
+    _codename, disclosure_id = harness.file(
+        Draft(Category.STAFF_MISCONDUCT, "Receipts torn up", Channel.USSD, language=language)
+    )
+    with harness.database.sessions() as session:
+        assert session.get_one(Disclosure, disclosure_id).language == stored

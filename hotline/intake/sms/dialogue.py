@@ -207,6 +207,7 @@ class Dialogue:
                             category=category,
                         ),
                         codename_kind="digits",
+                        language=state.language,
                     ),
                     policy=self.policy,
                     kdf=self.kdf,

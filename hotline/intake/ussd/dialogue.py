@@ -135,6 +135,7 @@ def _file(session: Session, position: Position, screens: Screens, intake: Intake
             category=position.category,
         ),
         codename_kind="digits",
+        language=screens.language,
     )
     try:
         receipt = submit(

@@ -217,6 +217,7 @@ def _send(language: str, category: str, recordings: list[str]) -> Response:
                 text=VOICE_REPORT,
                 channel=Channel.VOICE,
                 codename_kind="digits",
+                language=language,
             ),
             policy=instance.policy,
             kdf=instance.kdf,

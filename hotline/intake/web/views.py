@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Response, make_response, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 from sqlalchemy.exc import IntegrityError
@@ -85,6 +86,7 @@ def report() -> Response:
             category=category,
         ),
         codename_kind="words",
+        language=str(get_locale()),
     )
     try:
         receipt = submit(
