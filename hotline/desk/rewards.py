@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from hotline.audit import record
 from hotline.desk.access import Handler, open_case
 from hotline.desk.errors import CaseRefused
+from hotline.notifications.outbox import APPROVAL_WAITING, enqueue_for_queues
 from hotline.procedure import REWARD_PERCENT, RefusalReason, RewardState
 
 #: The largest amount accepted: 10^15 minor units, far within a 64-bit column.
@@ -130,6 +131,15 @@ def set_reward(
         case _:
             assert_never(after)
     disclosure.reward_state = after
+    if collected_minor is not None and after == RewardState.PENDING_ASSESSMENT:
+        # Four eyes: someone other than the assessor must approve.
+        enqueue_for_queues(
+            session,
+            disclosure.queue_slugs,
+            APPROVAL_WAITING,
+            disclosure.id,
+            except_officer=handler.officer_id,
+        )
     record(
         session,
         audit_key,
