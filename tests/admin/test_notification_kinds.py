@@ -4,6 +4,7 @@ naming the case reference and what happened, never what the case says."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -21,6 +22,12 @@ from tests.helpers.reporter import check_in, hidden
 from tests.register.test_register import CUSTODIAN, REASON, file_with_contact
 
 __all__ = ["mail_app", "smtp"]  # fixtures used here
+
+
+def selected(html: str) -> str:
+    match = re.search(r'<option selected value="(\w+)"', html)
+    assert match, "no option selected"
+    return match.group(1)
 
 
 def rows(db: Session, kind: str) -> list[tuple[int, str]]:
@@ -150,7 +157,7 @@ def test_digest_officers_get_one_e_mail_a_day(
     db: Session,
 ) -> None:
     daily = make_officer("daily", ["internal_audit"])
-    now = make_officer("now", ["commissioner_general"])
+    make_officer("now", ["commissioner_general"])
     db.execute(update(Officer).where(Officer.id == daily.officer_id).values(notify_digest=True))
     db.commit()
     instance = mail_app.extensions["hotline"]
@@ -168,7 +175,8 @@ def test_digest_officers_get_one_e_mail_a_day(
     body = parsed(by_recipient["daily@example.org"][0]).get_payload(decode=True)
     assert isinstance(body, bytes)
     assert f"{first.reference}: new case in your queue".encode() in body
-    assert b"lorry" not in body.lower() and b"staff" not in body.lower()
+    assert b"lorry" not in body.lower()
+    assert b"staff" not in body.lower()
     # The second case waits for tomorrow's digest, not lost.
     db.expire_all()
     waiting = rows(db, "new_case")
@@ -186,3 +194,20 @@ def test_digest_officers_get_one_e_mail_a_day(
     db.commit()
     drain_outbox(instance.database, instance.config)
     assert len([r for rs, _ in smtp[0].received for r in rs if r == "daily@example.org"]) == 2
+
+
+def test_an_officer_chooses_the_daily_digest_on_the_desk(
+    app: Flask, make_officer: MakeOfficer, db: Session
+) -> None:
+    login: OfficerLogin = make_officer("daily", ["internal_audit"])
+    desk = officer_client(app, login)
+    page = desk.get("/officer/notifications")
+    assert page.status_code == 200
+    assert selected(page.get_data(as_text=True)) == "immediate"
+    chosen = post(desk, "/officer/notifications", {"how": "digest"}, page="/officer/notifications")
+    assert chosen.status_code == 303
+    db.expire_all()
+    assert db.scalar(select(Officer.notify_digest).where(Officer.id == login.officer_id)) is True
+    assert selected(desk.get("/officer/notifications").get_data(as_text=True)) == "digest"
+    refused = post(desk, "/officer/notifications", {"how": "hourly"}, page="/officer/notifications")
+    assert refused.status_code == 400
