@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from hotline.models import Disclosure, Notification, Officer
 from hotline.notifications.mailer import drain_outbox
 from hotline.notifications.reminders import queue_reminders
-from hotline.register.service import request_contact
 from tests.admin.test_mailer import SECRET_TEXT, Collector, mail_app, parsed, smtp
 from tests.helpers.desk import desk_post, file_web_report, officer_client
 from tests.helpers.officers import MakeOfficer, OfficerLogin, post
@@ -117,7 +116,6 @@ def test_a_register_request_tells_the_custodian(
     waiting = rows(db, "register_waiting")
     assert (keeper.officer_id, reference) in waiting
     assert kalisa.officer_id not in {o for o, _ in waiting}
-    assert request_contact  # the service the form goes through
 
 
 def test_deadlines_are_reminded_once_each_by_kind(
