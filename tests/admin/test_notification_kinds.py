@@ -15,6 +15,7 @@ from hotline.models import Disclosure, Notification, Officer
 from hotline.notifications.mailer import drain_outbox
 from hotline.notifications.reminders import queue_reminders
 from tests.admin.test_mailer import SECRET_TEXT, Collector, mail_app, parsed, smtp
+from tests.desk.test_deadlines import _original_and_retaliation
 from tests.helpers.desk import desk_post, file_web_report, officer_client
 from tests.helpers.officers import MakeOfficer, OfficerLogin, post
 from tests.helpers.reporter import check_in, hidden
@@ -209,3 +210,28 @@ def test_an_officer_chooses_the_daily_digest_on_the_desk(
     assert selected(desk.get("/officer/notifications").get_data(as_text=True)) == "digest"
     refused = post(desk, "/officer/notifications", {"how": "hourly"}, page="/officer/notifications")
     assert refused.status_code == 400
+
+
+def test_a_due_retaliation_check_in_is_reminded_once_to_its_queues(
+    app: Flask, client: FlaskClient, make_officer: MakeOfficer, db: Session
+) -> None:
+    original_ref, retaliation_ref = _original_and_retaliation(client)
+    protector: OfficerLogin = make_officer("protector", ["internal_audit"])
+    other: OfficerLogin = make_officer("other", ["investigation"])
+    desk = officer_client(app, protector)
+    original_page = f"/officer/case/{original_ref}"
+    assert desk_post(desk, f"{original_page}/status", status="acknowledged").status_code == 303
+    closing = {"status": "closed", "outcome": "substantiated"}
+    assert desk_post(desk, f"{original_page}/status", **closing).status_code == 303
+    db.execute(
+        update(Disclosure)
+        .where(Disclosure.reference == original_ref)
+        .values(closed_on=dt.date.today() - dt.timedelta(days=95))
+    )
+    db.commit()
+    queue_reminders(db, dt.date.today())  # 30, 60 and 90 days all due: said once
+    queue_reminders(db, dt.date.today())
+    db.commit()
+    produced = rows(db, "retaliation_check_in")
+    assert produced.count((protector.officer_id, retaliation_ref)) == 1
+    assert other.officer_id not in {o for o, _ in produced}
