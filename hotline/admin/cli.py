@@ -165,7 +165,7 @@ def recover(queue: str, officer: str, recovery_file: Path) -> None:
 @click.option("--loop", is_flag=True, help="Run a batch every HOTLINE_NOTIFY_INTERVAL_MINUTES.")
 @with_appcontext
 def notify(loop: bool) -> None:
-    """Send each officer with new activity one e-mail that says only that."""
+    """Send each officer with something new one e-mail: case references and kinds, no content."""
     import smtplib
 
     from hotline.notifications.mailer import run_batch, run_forever

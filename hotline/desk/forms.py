@@ -102,6 +102,18 @@ class ExportForm(Form):
     )
 
 
+class NotificationsForm(Form):
+    """How an officer hears of their cases: each batch, or once a day."""
+
+    how = SelectField(
+        _l("Notification e-mails"),
+        choices=[
+            SelectChoice("immediate", _l("As things happen (every batch)")),
+            SelectChoice("digest", _l("One daily digest")),
+        ],
+    )
+
+
 def case_page_forms(case_file: CaseFile, bound: dict[str, FlaskForm]) -> dict[str, FlaskForm]:
     """Every form of the case page: the one just sent keeps what was typed."""
     forms: dict[str, FlaskForm] = {

@@ -89,7 +89,7 @@ def reroute(
         # The assignee can no longer open the case.
         disclosure.assigned_officer_id = None
     if adding:
-        enqueue_for_queues(session, sorted(adding), NEW_CASE)
+        enqueue_for_queues(session, sorted(adding), NEW_CASE, disclosure.id)
     record(
         session,
         audit_key,

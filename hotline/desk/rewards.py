@@ -24,6 +24,7 @@ from hotline.audit import record
 from hotline.crypto.signing import SigningKey
 from hotline.desk.access import Handler, open_case
 from hotline.desk.errors import CaseRefused
+from hotline.notifications.outbox import APPROVAL_WAITING, enqueue_for_queues
 from hotline.procedure import REWARD_PERCENT, RefusalReason, RewardState
 from hotline.sealing import decisions
 
@@ -137,6 +138,15 @@ def set_reward(
             assert_never(after)
     disclosure.reward_state = after
     decisions.sign_reward(session, disclosure, handler.officer_id, signer)
+    if collected_minor is not None and after == RewardState.PENDING_ASSESSMENT:
+        # Four eyes: someone other than the assessor must approve.
+        enqueue_for_queues(
+            session,
+            disclosure.queue_slugs,
+            APPROVAL_WAITING,
+            disclosure.id,
+            except_officer=handler.officer_id,
+        )
     record(
         session,
         audit_key,

@@ -42,6 +42,7 @@ from hotline.desk.retaliation import (
 from hotline.desk.rewards import parse_amount, reward_for, set_reward
 from hotline.models import DisclosureLink, Message
 from hotline.models import today as utc_today
+from hotline.notifications.outbox import ASSIGNED, enqueue_for_officer
 from hotline.procedure import AuthorKind, Category, LinkKind, Outcome, RefusalReason, Status
 from hotline.sealing import decisions
 from hotline.sealing.store import store_message
@@ -304,6 +305,11 @@ def assign(
                 "that officer is not designated to a queue of this case",
             )
         username = eligible[officer_id].username
+    if officer_id is not None and officer_id not in {
+        disclosure.assigned_officer_id,
+        handler.officer_id,
+    }:
+        enqueue_for_officer(session, officer_id, ASSIGNED, disclosure.id)
     disclosure.assigned_officer_id = officer_id
     record(
         session,

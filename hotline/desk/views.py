@@ -358,7 +358,7 @@ def _forbidden(_error: QueueForbidden) -> Response:
 
 def register(app: Flask) -> None:
     # The queue page's and the export's routes live in their own modules, on this blueprint.
-    from hotline.desk import export_page, queue_page  # noqa: F401
+    from hotline.desk import export_page, notify_page, queue_page  # noqa: F401
 
     app.register_blueprint(blueprint)
 

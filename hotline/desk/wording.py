@@ -13,7 +13,8 @@ from hotline.procedure import RefusalReason, RewardState, Status
 
 #: What the case page says after a successful action (``?done=``).
 DONE = {
-    "replied": _l("The reply was sealed and sent to the reporter."),
+    # Truthful: nothing tells the reporter; they see it when they next check in.
+    "replied": _l("The reply was sealed. The reporter sees it only when they check in."),
     "noted": _l("The internal note was saved."),
     "measured": _l("The protective measure was recorded."),
     "status": _l("The status was changed."),

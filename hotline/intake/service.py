@@ -322,7 +322,7 @@ def submit(
     insert_sealed(session, Message, [message] if message else [])
     insert_sealed(session, Attachment, attachments)
     insert_sealed(session, ContactDetail, [contact] if contact else [])
-    enqueue_for_queues(session, queues, NEW_CASE)
+    enqueue_for_queues(session, queues, NEW_CASE, disclosure_id)
     return Receipt(
         codename=codename,
         reference=reference,
@@ -401,6 +401,6 @@ def append(
             message_id=message.id if message else None,
         )
     disclosure.unread = True
-    enqueue_for_queues(session, disclosure.queue_slugs, REPORTER_WROTE)
+    enqueue_for_queues(session, disclosure.queue_slugs, REPORTER_WROTE, disclosure.id)
     session.flush()
     return tuple(FileReceipt(f.name, f.removed, f.metadata_warning) for f in files)

@@ -60,7 +60,7 @@ class Alarm(Base):
 
 
 class Notification(Base):
-    """An outbox row: "something needs you" for one officer, with no content.
+    """An outbox row: "this case needs you, for this reason" for one officer, no content.
 
     Drained by ``hotline notify`` in batches, after the request has committed.
     """
@@ -70,6 +70,11 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
+    #: The case it is about: the e-mail names its reference, never its content.
+    #: NULL for rows from before revision 0012.
+    disclosure_id: Mapped[str | None] = mapped_column(
+        ForeignKey("disclosures.id", ondelete="CASCADE"), nullable=True
+    )
     created_on: Mapped[dt.date] = mapped_column(Date, default=today)
     sent: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 

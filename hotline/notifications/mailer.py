@@ -1,10 +1,12 @@
-"""Draining the notification outbox: one content-free e-mail per officer per batch.
+"""Draining the notification outbox: one e-mail per officer per batch (or per day).
 
-The e-mail says only that there is new activity. No case reference, category,
-count or time: a mailbox is far less protected than the desk, and even "two
-new retaliation reports" narrows down who reported. Batches run every
+The e-mail lists, per case, its reference and what happened ("new case in
+your queue", "acknowledgement overdue"): never content, category, queue or
+anything of the reporter. A reference alone tells a mailbox reader nothing but
+that a case exists; what it is about stays on the desk. Batches run every
 ``notify_interval_minutes`` (``hotline notify --loop``, or cron), so the time an
-e-mail is sent does not reveal when a report arrived.
+e-mail is sent does not reveal when a report arrived. An officer who chose the
+daily digest gets at most one e-mail a day, gathering everything since.
 
 Each e-mail the SMTP server accepted is an audit event (``notification.sent``,
 naming the officer only).
@@ -32,21 +34,32 @@ from hotline.audit import record
 from hotline.config import Config
 from hotline.crypto.keyring import load_secrets
 from hotline.db import Database
-from hotline.desk.retaliation import retaliation_reminders_due
-from hotline.models import Disclosure, Notification, Officer, ReminderSent
-from hotline.notifications.outbox import REMINDER, enqueue_for_queues
-from hotline.procedure import Status
+from hotline.models import Disclosure, Notification, Officer
+from hotline.notifications.outbox import KIND_LINES, REMINDER
+from hotline.notifications.reminders import queue_reminders
 from hotline.smtp import MailError, SmtpSettings, parse_smtp_url, smtp_connection
 
 SUBJECT = "Hotline: new activity"
 BODY = "There is new activity in your Hotline queues. Sign in to the desk to see it.\n"
-ACK_OVERDUE = "ack_overdue"
 NOTIFICATION_SENT = "notification.sent"
 
 
-def notification_message(mail_from: str, to: str) -> EmailMessage:
-    """The one e-mail Hotline sends officers. It is the same for every officer
-    and every batch, apart from the recipient and the sending time."""
+def notification_body(items: list[tuple[str | None, str]]) -> str:
+    """BODY, then one line per (reference, kind): what happened, to which case."""
+    lines = sorted(
+        {
+            f"{reference}: {KIND_LINES.get(kind, KIND_LINES[REMINDER])}"
+            for reference, kind in items
+            if reference
+        }
+    )
+    return BODY + ("\n" + "\n".join(lines) + "\n" if lines else "")
+
+
+def notification_message(
+    mail_from: str, to: str, items: list[tuple[str | None, str]] | None = None
+) -> EmailMessage:
+    """The e-mail Hotline sends officers: case references and kinds, no content."""
     message = EmailMessage()
     message["From"] = mail_from
     message["To"] = to
@@ -54,7 +67,7 @@ def notification_message(mail_from: str, to: str) -> EmailMessage:
     message["Date"] = formatdate(usegmt=True)
     domain = mail_from.rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(domain=domain)
-    message.set_content(BODY)
+    message.set_content(notification_body(items or []))
     return message
 
 
@@ -78,23 +91,40 @@ def drain_outbox(
     Each officer's rows are committed right after their e-mail is accepted, so
     a failure part way never sends anyone the same batch twice.
     """
+    today = dt.datetime.now(dt.UTC).date()
     with database.transaction() as session:
-        rows: list[tuple[int, int]] = [
-            (row_id, officer_id)
-            for row_id, officer_id in session.execute(
-                select(Notification.id, Notification.officer_id).where(Notification.sent.is_(False))
+        rows = session.execute(
+            select(
+                Notification.id, Notification.officer_id, Notification.kind, Disclosure.reference
             )
-        ]
+            .outerjoin(Disclosure, Disclosure.id == Notification.disclosure_id)
+            .where(Notification.sent.is_(False))
+            .order_by(Notification.id)
+        ).all()
         by_officer: dict[int, list[int]] = {}
-        for row_id, officer_id in rows:
+        items: dict[int, list[tuple[str | None, str]]] = {}
+        for row_id, officer_id, kind, reference in rows:
             by_officer.setdefault(officer_id, []).append(row_id)
+            items.setdefault(officer_id, []).append((reference, kind))
         found = list(session.scalars(select(Officer).where(Officer.id.in_(by_officer))))
         officers = {o.id: (o.email if o.active else None) for o in found}
         usernames = {o.id: o.username for o in found}
+        # Digest officers wait for their day's e-mail; their rows stay unsent.
+        waiting = set(
+            session.scalars(
+                select(Officer.id).where(
+                    Officer.id.in_(by_officer),
+                    Officer.notify_digest.is_(True),
+                    Officer.digest_sent_on >= today,
+                )
+            )
+        )
     if not by_officer:
         return DrainResult(0, 0, 0)
 
-    to_mail = {oid: ids for oid, ids in by_officer.items() if officers.get(oid)}
+    to_mail = {
+        oid: ids for oid, ids in by_officer.items() if officers.get(oid) and oid not in waiting
+    }
     skipped = {oid: ids for oid, ids in by_officer.items() if not officers.get(oid)}
     with database.transaction() as session:
         for ids in skipped.values():
@@ -109,12 +139,20 @@ def drain_outbox(
             for officer_id, ids in sorted(to_mail.items()):
                 address = officers[officer_id] or ""
                 try:
-                    client.send_message(notification_message(config.mail_from, address))
+                    client.send_message(
+                        notification_message(config.mail_from, address, items[officer_id])
+                    )
                 except smtplib.SMTPRecipientsRefused:
                     refused += 1  # retried next batch; the others still get theirs
                     continue
                 with database.transaction() as session:
                     _mark_sent(session, ids)
+                    session.execute(
+                        update(Officer)
+                        .where(Officer.id == officer_id, Officer.notify_digest.is_(True))
+                        .values(digest_sent_on=today)
+                        .execution_options(synchronize_session=False)
+                    )
                     # Who was told, and when: never a case, a kind or a count.
                     record(
                         session,
@@ -124,7 +162,8 @@ def drain_outbox(
                         subject=f"officer:{usernames[officer_id]}",
                     )
                 emails += 1
-    return DrainResult(emails, len(skipped), len(rows), refused)
+    sent_rows = sum(len(ids) for oid, ids in by_officer.items() if oid not in waiting)
+    return DrainResult(emails, len(skipped), sent_rows, refused)
 
 
 def _mark_sent(session: Session, ids: list[int]) -> None:
@@ -134,42 +173,6 @@ def _mark_sent(session: Session, ids: list[int]) -> None:
         .values(sent=True)
         .execution_options(synchronize_session=False)
     )
-
-
-def queue_reminders(session: Session, on: dt.date) -> int:
-    """Queue REMINDER notifications for deadlines that passed, once per case and kind.
-
-    - acknowledgement overdue (``ack_overdue``): not acknowledged, not closed,
-      due date passed;
-    - retaliation check-ins 30/60/90 days after the original case closed, as
-      the case service decides (``cases.retaliation.retaliation_reminders_due``).
-
-    ``ReminderSent`` rows make each reminder go once. The notification itself
-    names no case: officers see what is due on the desk.
-    """
-    due: list[tuple[Disclosure, str]] = [
-        (disclosure, ACK_OVERDUE)
-        for disclosure in session.scalars(
-            select(Disclosure).where(
-                Disclosure.acknowledged_on.is_(None),
-                Disclosure.closed_on.is_(None),
-                Disclosure.status != Status.CLOSED,
-                Disclosure.acknowledgement_due < on,
-                ~select(ReminderSent.disclosure_id)
-                .where(
-                    ReminderSent.disclosure_id == Disclosure.id,
-                    ReminderSent.kind == ACK_OVERDUE,
-                )
-                .exists(),
-            )
-        )
-    ]
-    due.extend(retaliation_reminders_due(session, on))
-    for disclosure, kind in due:
-        enqueue_for_queues(session, disclosure.queue_slugs, REMINDER)
-        session.add(ReminderSent(disclosure_id=disclosure.id, kind=kind, sent_on=on))
-    session.flush()
-    return len(due)
 
 
 def run_batch(database: Database, config: Config) -> DrainResult:

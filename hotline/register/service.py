@@ -29,6 +29,7 @@ from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey
 from hotline.crypto.signing import SigningKey
 from hotline.models import ContactDetail, ContactRequest, Disclosure, Officer, Queue, new_id, today
+from hotline.notifications.outbox import REGISTER_WAITING, enqueue_for_queues
 from hotline.procedure import RequestStatus
 from hotline.sealing import decisions
 from hotline.sealing.items import read_contact_with
@@ -180,6 +181,9 @@ def request_contact(
     # it as part of the case. Nobody else: the reason may itself be revealing.
     seal_reason(session, request, disclosure, reason, custodian_slug=custodian_slug)
     session.add(request)
+    enqueue_for_queues(
+        session, [custodian_slug], REGISTER_WAITING, disclosure.id, except_officer=by.officer_id
+    )
     record(
         session,
         audit_key,

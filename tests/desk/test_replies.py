@@ -49,6 +49,10 @@ def test_an_officer_reply_reaches_the_reporter_at_check_in(
     response = desk_post(desk, f"/officer/case/{filed.reference}/reply", reply=REPLY)
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/officer/case/{filed.reference}?done=replied")
+    # The desk says truthfully that nothing tells the reporter: they see it at check-in.
+    done = desk.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The reporter sees it only when they check in." in done
+    assert "sent to the reporter" not in done
     disclosure = case(db, filed.reference)
     assert disclosure.first_reply_on is not None
     reply = disclosure.messages[-1]
