@@ -25,7 +25,7 @@ from hotline.crypto.signing import SigningKey
 from hotline.desk.access import Handler, open_case
 from hotline.desk.errors import CaseRefused
 from hotline.notifications.outbox import APPROVAL_WAITING, enqueue_for_queues
-from hotline.procedure import REWARD_PERCENT, RefusalReason, RewardState
+from hotline.procedure import REWARD_PERCENT, Category, RefusalReason, RewardState
 from hotline.sealing import decisions
 
 #: The largest amount accepted: 10^15 minor units, far within a 64-bit column.
@@ -93,7 +93,11 @@ def set_reward(
     after = RewardState.parse(state)
     if after is None:
         raise CaseRefused(RefusalReason.BAD_REWARD_STATE, f"unknown reward state {state!r}")
-    if after not in REWARD_TRANSITIONS[current]:
+    if after not in REWARD_TRANSITIONS[current] or (
+        # The procedure rewards information on revenue, never a retaliation report:
+        # the desk hides the block, and a posted form is refused all the same.
+        disclosure.category == Category.RETALIATION and after != current
+    ):
         raise CaseRefused(
             RefusalReason.REWARD_TRANSITION,
             f"a reward cannot go from {current} to {after}",

@@ -135,3 +135,17 @@ def test_reward_steps_out_of_order_are_refused(
     disclosure = case(db, filed.reference)
     assert (disclosure.reward_state, disclosure.collected_minor) == ("pending_assessment", 150)
     assert disclosure.reward_minor is None
+
+
+def test_a_retaliation_case_takes_no_reward_even_from_a_posted_form(
+    app: Flask, client: FlaskClient, db: Session, make_officer: object
+) -> None:
+    filed = file_web_report(client, "My transfer came a week after my report", "retaliation")
+    login: OfficerLogin = make_officer("auditor", ["internal_audit"])  # type: ignore[operator]
+    desk = officer_client(app, login)
+    base = f"/officer/case/{filed.reference}"
+    assert 'id="act-reward"' not in desk.get(base).get_data(as_text=True)
+    response = desk_post(desk, f"{base}/reward", reward_state="pending_assessment")
+    assert response.status_code == 400
+    assert case(db, filed.reference).reward_state == "not_eligible"
+    assert "being assessed" not in check_in(client, filed.codename)
