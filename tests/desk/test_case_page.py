@@ -47,9 +47,9 @@ def test_the_conversation_comes_first_in_order_with_authors_and_verification(
     thread = _section(html, "conversation")
     entries = re.findall(r'<li class="msg (\w+)" id="msg-(\d+)">(.*?)</li>\n', thread, re.S)
     assert [(kind, int(seq)) for kind, seq, _ in entries] == [
-        ("reporter", 1),
-        ("officer", 2),
-        ("note", 3),
+        ("reporter", 1),  # its file is item 2 of the case, shown with it
+        ("officer", 3),
+        ("note", 4),
     ]
     reporter, reply, note = (body for _, _, body in entries)
     assert "The cashier keeps part of every fine" in reporter
