@@ -16,6 +16,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from hotline.instance import current
+from hotline.routing import Policy, load_policy
 
 
 def _app_for_cli() -> Flask:
@@ -74,6 +75,24 @@ def init_command(recovery_file: Path | None) -> None:
         click.echo(f"  {result.recovery_words}")
     elif recovery_file is not None:
         click.echo(f"Recovery words written to {recovery_file} (mode 0600).")
+    if result.admin_password:
+        # The administrator manages officers and holds no queue: nobody reads a
+        # case until an officer is designated with the recovery words.
+        words_file = recovery_file or "FILE-WITH-THE-RECOVERY-WORDS"
+        click.echo("")
+        click.echo("The administrator reads no case. Make the first officer of a queue:")
+        click.echo(
+            f"  hotline officer add USERNAME --queue investigation --password-stdin "
+            f"--recovery-file {words_file}"
+        )
+        policy = _policy()
+        click.echo(f"  case queues: {', '.join(policy.queues)}")
+        click.echo(f"  the codename register, for its custodian only: {policy.custodian_slug}")
+        click.echo("Give no one every queue; keep the recovery words offline.")
+
+
+def _policy() -> Policy:
+    return load_policy(current().config.policy_path)
 
 
 @click.group("officer")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline import migrations
-from hotline.admin.designations import RECOVERY, create_queue, designate
+from hotline.admin.designations import RECOVERY, create_queue
 from hotline.audit import seal_unsealed_head
 from hotline.auth.officers import create_officer, generate_password
 from hotline.config import Config
@@ -124,17 +124,15 @@ def _initialise_records(session: Session, config: Config, policy: Policy) -> Ini
     session.flush()
 
     admin_password = None
-    admins = list(session.scalars(select(Officer).where(Officer.is_admin.is_(True))))
-    if not admins:
+    if session.scalar(select(Officer.id).where(Officer.is_admin.is_(True)).limit(1)) is None:
         admin_password = generate_password()
-        admin, _ = create_officer(
+        create_officer(
             session, FIRST_ADMIN, admin_password, params=argon2_params(config), is_admin=True
         )
-        admins = [admin]
-    # Fresh queue keys are at hand only now: seal them to every administrator.
-    for queue, queue_key in new_keys.values():
-        for admin in admins:
-            designate(session, admin, queue, queue_key=queue_key, by=None)
+    # Administration is not case access: a new queue's key is sealed to the
+    # recovery key only (``create_queue``), never to the administrators. Its first
+    # officers get it from the recovery words (``hotline officer add … --queue Q
+    # --recovery-file PATH``); later ones from a current holder's approval.
     return InitResult(
         created_secrets=False,
         new_queues=tuple(new_keys),

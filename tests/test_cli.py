@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskCliRunner
@@ -39,8 +44,10 @@ def test_init_creates_keys_queues_and_one_administrator(
     slugs = set(db.scalars(select(Queue.slug)))
     assert slugs == {"commissioner_general", "internal_audit", "investigation", "codename_register"}
     admin = db.scalars(select(Officer)).one()
-    held = {d.queue_slug for d in admin.designations if not d.pending}
-    assert held == slugs
+    assert admin.is_admin
+    # Administration is not case access: the first administrator holds no queue
+    # and no codename register; only the recovery key opens the queue keys.
+    assert admin.designations == []
 
 
 @pytest.mark.real_init
@@ -147,3 +154,39 @@ def test_audit_verify_names_the_first_altered_or_deleted_event(
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 2
     assert "deleted" in result.output
+
+
+def test_init_prints_the_one_command_that_makes_a_first_reader(tmp_path: Path) -> None:
+    """What an operator sees after `hotline init` (and `make run`): the administrator
+    reads nothing, and the printed command, run as printed, makes an officer who
+    holds the queue at once (not pending), from the recovery words."""
+    env = {
+        **os.environ,
+        "HOTLINE_DATABASE_URL": f"sqlite:///{tmp_path / 'hotline.sqlite3'}",
+        "HOTLINE_KEYS_DIR": str(tmp_path / "keys"),
+    }
+    words = tmp_path / "recovery.txt"
+
+    def hotline(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", "from hotline.cli import main; main()", *args],
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    init = hotline("init", "--recovery-file", str(words))
+    assert init.returncode == 0, init.stderr
+    assert "The administrator reads no case" in init.stdout
+    (printed,) = [line for line in init.stdout.splitlines() if "hotline officer add" in line]
+    args = shlex.split(printed.replace("USERNAME", "mugisha"))[1:]
+    assert args[-1] == str(words)
+    added = hotline(*args, stdin="a long and private passphrase\n")
+    assert added.returncode == 0, added.stderr
+    assert "Pending" not in added.stdout
+    listed = hotline("officer", "list").stdout.splitlines()
+    assert any(line.startswith("mugisha\t") and "investigation" in line for line in listed)
+    assert any(line.startswith("admin\t") and line.endswith("\t-") for line in listed)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hotline.auth.officers import TOTP_STEP, totp
 from hotline.models import AuditEvent, Officer
+from tests.helpers.desk import file_web_report
 from tests.helpers.instance import Initialised
 from tests.helpers.officers import OfficerLogin, sign_in
 
@@ -80,8 +81,11 @@ def test_five_failures_a_minute_lock_the_account_not_others(
 
 
 def test_first_sign_in_forces_a_new_password_and_enrols_totp(
-    client: FlaskClient, initialised: Initialised, db: Session
+    app: Flask, client: FlaskClient, initialised: Initialised, db: Session
 ) -> None:
+    # A report every queue but the excluded unit receives; the administrator that
+    # `hotline init` made must open it through none of them.
+    filed = file_web_report(app.test_client(), "The Commissioner's office waives fines")
     password = initialised.result.admin_password
     assert password
     token = csrf(client.get("/officer/login").get_data(as_text=True))
@@ -114,9 +118,14 @@ def test_first_sign_in_forces_a_new_password_and_enrols_totp(
         },
     )
     assert done.status_code == 303
-    assert client.get("/officer/").status_code == 200
+    queue = client.get("/officer/")
+    assert queue.status_code == 200
+    # Administration is not case access: no case listed, none opens.
+    assert filed.reference not in queue.get_data(as_text=True)
+    assert client.get(f"/officer/case/{filed.reference}").status_code == 403
     db.expire_all()
     admin = db.scalars(select(Officer).where(Officer.username == "admin")).one()
+    assert admin.designations == []
     assert admin.totp_enrolled
     assert not admin.must_change_password
     # The one-time password no longer works; the new one does (with a fresh code).
