@@ -9,6 +9,7 @@ the case (not even whether it exists) leaves the server and nothing changes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import (
@@ -372,7 +373,7 @@ def register(app: Flask) -> None:
             "statuses": tuple(Status),
             "is_custodian": officer is not None
             and current().policy.custodian_slug in officer.queue_keys,
-            "money": money,
+            "money": partial(money, currency=current().policy.currency),
             # Tampering found in the database: every administrator sees it in red.
             "alarms": open_alarms(db_session()) if officer is not None and officer.is_admin else [],
         }

@@ -25,11 +25,11 @@ DONE = {
 }
 
 
-def money(minor: int | None) -> str:
-    """Minor units as "1,234.56", with integer arithmetic only."""
+def money(minor: int | None, currency: str = "") -> str:
+    """Minor units as "1,234.56 RWF", with integer arithmetic only."""
     if minor is None:
         return ""
-    return f"{minor // 100:,}.{minor % 100:02d}"
+    return f"{minor // 100:,}.{minor % 100:02d}" + (f" {currency}" if currency else "")
 
 
 def refusal_message(error: CaseRefused) -> str:

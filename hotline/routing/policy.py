@@ -57,6 +57,8 @@ class Policy:
     exporters: tuple[str, ...] = ()
     #: Each queue's (and the custodian's) name in every interface language.
     queue_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
+    #: The ISO 4217 code every reward amount is shown with (``[reward] currency``).
+    currency: str = ""
 
     def route(self, category: str, concerns: Iterable[str] = ()) -> tuple[str, ...]:
         """The queues that receive a disclosure, never one the reporter excluded."""
@@ -203,6 +205,13 @@ def parse_policy(data: dict[str, object]) -> Policy:
         raise PolicyError("[export] must be a table")
     exporters = known(_str_list(raw_export.get("queues", []), "[export]"), "[export]")
 
+    raw_reward = data.get("reward", {})
+    if not isinstance(raw_reward, dict):
+        raise PolicyError("[reward] must be a table")
+    currency = raw_reward.get("currency", "")
+    if not isinstance(currency, str) or not re.fullmatch(r"(?:[A-Z]{3})?", currency):
+        raise PolicyError("[reward] currency must be an ISO 4217 code such as RWF")
+
     custodian_names = _names(custodian.get("name"), custodian_slug, "[custodian]")
     policy = Policy(
         queues,
@@ -213,6 +222,7 @@ def parse_policy(data: dict[str, object]) -> Policy:
         min(max_concerns, len(units)),
         exporters,
         queue_names={**queue_names, custodian_slug: custodian_names},
+        currency=currency,
     )
     _check_every_route(policy)
     return policy

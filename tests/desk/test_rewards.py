@@ -73,7 +73,7 @@ def test_a_reward_set_at_the_desk_shows_to_the_reporter_at_check_in(
     assert disclosure.reward_assessed_on == today()
     reporter_page = client.get("/checkin").get_data(as_text=True)
     assert "3,456,789.02" not in reporter_page
-    assert "3,456,789.02 (not approved yet)" in desk.get(base).get_data(as_text=True)
+    assert "3,456,789.02 RWF (not approved yet)" in desk.get(base).get_data(as_text=True)
 
     # Four eyes: the assessor cannot approve; another officer does.
     refused = desk_post(desk, f"{base}/reward", reward_state="approved")
@@ -86,7 +86,7 @@ def test_a_reward_set_at_the_desk_shows_to_the_reporter_at_check_in(
     assert disclosure.reward_minor == 345_678_902  # 10% of 3,456,789,015, half up
     assert (disclosure.reward_state, disclosure.reward_approved_on) == ("approved", today())
     reporter_page = client.get("/checkin").get_data(as_text=True)
-    assert "approved: 3,456,789.02" in reporter_page
+    assert "approved: 3,456,789.02 RWF" in reporter_page
 
     # The payer is neither the assessor nor the approver.
     for officer in (desk, approving):
@@ -96,7 +96,7 @@ def test_a_reward_set_at_the_desk_shows_to_the_reporter_at_check_in(
     assert desk_post(paying, f"{base}/reward", reward_state="paid").status_code == 303
     disclosure = case(db, filed.reference)
     assert (disclosure.reward_state, disclosure.reward_paid_on) == ("paid", today())
-    assert "paid: 3,456,789.02" in client.get("/checkin").get_data(as_text=True)
+    assert "paid: 3,456,789.02 RWF" in client.get("/checkin").get_data(as_text=True)
     assert [e.detail.split(";")[0] for e in audit_events(db, "case.reward")] == [
         "not_eligible->pending_assessment",
         "pending_assessment->pending_assessment",

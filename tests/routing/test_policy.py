@@ -93,6 +93,7 @@ GOOD = DEFAULT_POLICY.read_text()
             "custodian",
         ),
         (lambda t: t + "\n[broken", "not valid TOML"),
+        (lambda t: t.replace('currency = "RWF"', 'currency = "francs"'), "ISO 4217"),
     ],
 )
 def test_a_broken_policy_is_refused_naming_the_problem(
@@ -107,3 +108,7 @@ def test_a_broken_policy_is_refused_naming_the_problem(
 def test_a_missing_policy_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="does not exist"):
         load_policy(tmp_path / "nope.toml")
+
+
+def test_the_rra_policy_counts_rewards_in_rwanda_francs() -> None:
+    assert load_policy(DEFAULT_POLICY).currency == "RWF"

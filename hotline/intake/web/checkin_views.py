@@ -3,11 +3,14 @@ replies, add information, sign out."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Response, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from hotline.crypto.sessions import REPORTER_SESSIONS
+from hotline.desk.wording import money
 from hotline.extensions import limiter
 from hotline.instance import current, db_session
 from hotline.intake import checkin
@@ -56,6 +59,7 @@ def checkin_page() -> Response | WerkzeugResponse:
         followup=FollowUpForm(),
         logout=LogoutForm(),
         sent=request.args.get("sent") == "1",
+        money=partial(money, currency=current().policy.currency),
     )
 
 
