@@ -88,7 +88,7 @@ def breakdown(count: int = 30) -> list[tuple[str, float]]:
         wraps = [
             (codenames, "derive", "  codename derivation (scrypt + key pair)"),
             (views, "submit", "  intake.service.submit (all of it)"),
-            (service, "queue_public_keys", QUEUE_KEYS),
+            (service.readers, "for_new_case", QUEUE_KEYS),
             (service, "_unused_reference", REFERENCE),
             (service, "seal_message", SEAL),
             (service, "insert_sealed", INSERT_SEALED),
@@ -114,7 +114,7 @@ def _all(wraps: list[tuple[Any, str, str]], spent: defaultdict[str, float]) -> I
         yield
 
 
-QUEUE_KEYS = "    queue_public_keys (SELECT)"
+QUEUE_KEYS = "    for_new_case (SELECT the queue keys, check their tags)"
 REFERENCE = "    _unused_reference (SELECT)"
 SEAL = "    seal_message (encrypt, seal the key to 3 recipients)"
 INSERT_SEALED = "    insert_sealed (INSERT the message and its sealed keys)"
