@@ -1119,6 +1119,7 @@ def _library_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord
 def test_pillow_debug_logging_of_exif_values_is_dropped(caplog: pytest.LogCaptureFixture) -> None:
     original = _jpeg_with_metadata()
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="PIL")  # as if someone turned Pillow's logs on
     Image.open(io.BytesIO(original)).getexif()
     assert "ARTIST-JANE-DOE" in caplog.text  # Pillow really does log it
     caplog.clear()
@@ -1135,6 +1136,7 @@ def test_pypdf_warnings_about_the_file_are_dropped(caplog: pytest.LogCaptureFixt
     # A wrong startxref offset: pypdf recovers, and logs a warning about it.
     original = re.sub(rb"startxref\n\d+", b"startxref\n3", _pdf_bytes(writer))
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="pypdf")  # as if someone turned pypdf's logs on
     assert len(PdfReader(io.BytesIO(original)).pages) == 1
     assert _library_records(caplog) != []
     caplog.clear()

@@ -1,11 +1,14 @@
-"""Keep pypdf and Pillow from logging while they read an uploaded file.
+"""Keep pypdf, pikepdf and Pillow from logging what they read in an uploaded file.
 
 The libraries we feed untrusted files to log what they find in them: pypdf's
 warnings quote raw bytes of the PDF, Pillow's TIFF plugin logs every EXIF
-value (artist, serial number, GPS) at DEBUG level. Records emitted while
-this package is processing a file are dropped. The switch is a ContextVar, so
-it is per thread and per task, and pypdf/Pillow logging elsewhere in the
-process is untouched.
+value (artist, serial number, GPS) at DEBUG level. Hotline gives them nothing
+but such files, so their parent loggers are set above CRITICAL before the
+first file: a module logger made later (pypdf makes some on first use, in the
+middle of a file) inherits that level and writes nothing, whatever the
+server's logging configuration. A child logger given its own level by its
+library is also filtered while a file is processed (a ContextVar, per thread
+and per task).
 """
 
 from __future__ import annotations
@@ -44,7 +47,13 @@ _PILLOW_PLUGINS = (
 )
 
 
+#: Above every level a library logs at.
+SILENT = logging.CRITICAL + 1
+
+
 def quiet_library_loggers() -> None:
+    for root in _QUIET_LOGGER_ROOTS:
+        logging.getLogger(root).setLevel(SILENT)
     # A logger's filters only see records logged on that very logger, not
     # those propagated from its children, so every module logger gets one.
     for name, logger in list(logging.Logger.manager.loggerDict.items()):
