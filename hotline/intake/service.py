@@ -1,23 +1,21 @@
 """The one entry point for every channel: ``submit`` a draft, ``append`` to a case.
 
-Web form, SMS dialogue and e-mail parser all build a :class:`Draft` and call
-:func:`submit`. It routes by the policy, strips attachment metadata, seals
-everything to the routed queues and the reporter's codename key, and stores
-ciphertext only. Only public keys are used, so no channel holds a secret.
+Web form, SMS dialogue and e-mail parser all build a :class:`Draft`
+(``hotline.intake.drafts``, re-exported here) and call :func:`submit`. It
+routes by the policy, strips attachment metadata, seals everything to the
+routed queues and the reporter's codename key, and stores ciphertext only.
+Only public keys are used, so no channel holds a secret.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from hotline.config import Config
 from hotline.crypto.codenames import (
     CodenameKdf,
     Filer,
@@ -27,6 +25,15 @@ from hotline.crypto.codenames import (
 from hotline.crypto.key_tags import key_tag
 from hotline.db import insert_into
 from hotline.intake.attachments import CleanedFile, UnreadableFile, clean
+from hotline.intake.drafts import (
+    Draft,
+    DraftRejected,
+    FileReceipt,
+    Limits,
+    Receipt,
+    UnknownCase,
+    Upload,
+)
 from hotline.intake.operations import inherited_exclusions
 from hotline.models import (
     Attachment,
@@ -59,89 +66,18 @@ from hotline.sealing.case_heads import Link
 from hotline.sealing.items import FileToStore, seal_attachment, seal_contact, seal_message
 from hotline.sealing.store import insert_sealed, store_attachment, store_message
 
-
-class DraftRejected(ValueError):
-    """The draft cannot be filed as it is.
-
-    ``reason`` is a stable key each channel turns into words in the reporter's
-    language; the English message is for logs of the CLI and for tests.
-    """
-
-    def __init__(self, reason: DraftRefusal, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
-class UnknownCase(LookupError):
-    """No such case for this reporter."""
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file as the reporter sent it, before metadata is removed."""
-
-    name: str
-    claimed_type: str | None
-    content: bytes
-
-
-@dataclass(frozen=True)
-class Draft:
-    category: Category
-    text: str
-    channel: Channel
-    attachments: Sequence[Upload] = ()
-    #: Units the report concerns; their queues are excluded.
-    concerns: frozenset[str] = frozenset()
-    #: Contact details the reporter chose to give; sealed to the custodian only.
-    contact: str | None = None
-    contact_kind: str = "contact"
-    #: Disclosures of the same reporter this one follows from (retaliation → original).
-    related_to: Sequence[str] = ()
-    #: "words" (web) or "digits" (SMS, e-mail, voice).
-    codename_kind: str = "words"
-    language: str | None = None  # the reporter's, when the channel knows it
-
-
-@dataclass(frozen=True)
-class FileReceipt:
-    name: str
-    removed: tuple[str, ...]
-    metadata_warning: bool
-
-
-@dataclass(frozen=True, repr=False)
-class Receipt:
-    """What the reporter is told. ``codename`` is None when they already had one."""
-
-    codename: str | None
-    reference: str
-    disclosure_id: str
-    reporter_id: str
-    files: tuple[FileReceipt, ...] = field(default=())
-    #: The queues that received it, and those it is kept from (ticked or inherited).
-    queues: tuple[str, ...] = ()
-    excluded: tuple[str, ...] = ()
-
-    def __repr__(self) -> str:
-        return f"Receipt({self.reference})"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How much one report may carry. Set by the operator (``HOTLINE_MAX_*``):
-    build it with :meth:`from_config`, never with numbers of its own."""
-
-    max_chars: int
-    max_upload_bytes: int
-    #: The process's cap on concurrent cleanings (the instance holds it).
-    cleanings: threading.BoundedSemaphore | None = field(default=None, compare=False)
-
-    @classmethod
-    def from_config(
-        cls, config: Config, cleanings: threading.BoundedSemaphore | None = None
-    ) -> Limits:
-        return cls(config.max_report_chars, config.max_upload_bytes, cleanings)
+__all__ = [
+    "Draft",
+    "DraftRejected",
+    "FileReceipt",
+    "Limits",
+    "Receipt",
+    "UnknownCase",
+    "Upload",
+    "append",
+    "clean_uploads",
+    "submit",
+]
 
 
 def clean_uploads(uploads: Sequence[Upload], limits: Limits) -> list[CleanedFile]:
