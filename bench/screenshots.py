@@ -25,7 +25,7 @@ from hotline.auth.officers import TOTP_STEP, totp
 from hotline.auth.service import add_officer
 from hotline.config import Config
 from hotline.crypto.keyring import read_recovery_file, recovery_private_key
-from tests.helpers.browser import CHROMIUM_ARGS, CHROMIUM_CANDIDATES
+from tests.helpers.browser import CHROMIUM_ARGS, CHROMIUM_CANDIDATES, follow
 from tests.helpers.servers import start_server
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -106,7 +106,7 @@ def main() -> int:
                 for category, text in REPORTS:
                     reporter.goto(f"{server.url}/report?category={category}")
                     reporter.fill("#body", text)
-                    reporter.click("button[type=submit]")
+                    follow(reporter, "button[type=submit]")
                     references.append(reporter.inner_text("#case-ref").strip())
                 phone.close()
                 for width, height in SIZES:
@@ -118,15 +118,15 @@ def main() -> int:
                     page.fill("#username", USERNAME)
                     page.fill("#password", PASSWORD)
                     page.fill("#code", _code(secret, used))
-                    page.click("button[type=submit]")
+                    follow(page, "button[type=submit]")
                     case_url = f"{server.url}/officer/case/{references[0]}"
                     if width == SIZES[0][0]:
                         page.goto(case_url)
                         page.fill("#reply", REPLY)
-                        page.click("form[action$='/reply'] button[type=submit]")
+                        follow(page, "form[action$='/reply'] button[type=submit]")
                         page.click("#act-note summary")
                         page.fill("#note", NOTE)
-                        page.click("form[action$='/note'] button[type=submit]")
+                        follow(page, "form[action$='/note'] button[type=submit]")
                     page.goto(server.url + "/officer/")
                     _save(page, f"officer-queue-{width}")
                     page.goto(case_url)

@@ -20,6 +20,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from hotline.models import Disclosure
+from tests.helpers.browser import follow
 from tests.helpers.desk import file_web_report
 from tests.helpers.instance import Initialised
 from tests.helpers.officers import OfficerLogin
@@ -53,7 +54,7 @@ def _sign_in(page: Any, url: str, username: str, password: str, code: str) -> No
     page.fill("#username", username)
     page.fill("#password", password)
     page.fill("#code", code)
-    page.click("button[type=submit]")
+    follow(page, "button[type=submit]")
 
 
 def _listed(page: Any) -> list[str]:
@@ -98,7 +99,7 @@ def test_a_day_of_work(
 
     # Find a case by (the start of) its reference, typed in lower case.
     page.fill("#q", references[2][:7].lower())
-    page.click("#find button[type=submit]")
+    follow(page, "#find button[type=submit]")
     assert _listed(page) == [references[2]]
     page.goto(server.url + "/officer/")
 
@@ -107,25 +108,25 @@ def test_a_day_of_work(
         page.check(f"input[name=case][value='{reference}']")
     page.select_option("#bulk select[name=action]", "assign")
     page.select_option("#bulk select[name=assignee]", label=officer.username)
-    page.click("#bulk button[type=submit]")
+    follow(page, "#bulk button[type=submit]")
     assert page.locator("table.queue").count() == 1
     _fits(page, width)
 
     # "Mine, overdue": the two overdue cases of the three.
     page.select_option("#find select[name=assignee]", "mine")
     page.select_option("#find select[name=overdue]", "acknowledgement")
-    page.click("#find button[type=submit]")
+    follow(page, "#find button[type=submit]")
     assert "assignee=mine" in page.url
     assert "overdue=acknowledgement" in page.url
     assert sorted(_listed(page)) == sorted(overdue)
     _fits(page, width)
 
     # Open one and reply: the conversation comes first, the facts say who has it.
-    page.click(f"text={overdue[0]}")
+    follow(page, f"text={overdue[0]}")
     assert page.inner_text("#case-assigned").strip() == officer.username
     assert page.inner_text("#case-language").strip() == "English"
     page.fill("#reply", REPLY)
-    page.click("form[action$='/reply'] button[type=submit]")
+    follow(page, "form[action$='/reply'] button[type=submit]")
     assert page.inner_text("#case-done")
     assert REPLY in page.inner_text("#conversation")
     _fits(page, width)
@@ -149,7 +150,7 @@ def test_a_day_of_work(
     admin = admin_context.new_page()
     _sign_in(admin, server.url, chief.username, chief.password, chief.next_code())
     admin.goto(server.url + "/officer/admin/")
-    admin.click(f"form[action$='/officers/{officer.officer_id}/reset'] button[type=submit]")
+    follow(admin, f"form[action$='/officers/{officer.officer_id}/reset'] button[type=submit]")
     one_time = admin.inner_text("#one-time-password").strip()
     uri = admin.inner_text("#totp-uri").strip()
     assert admin.inner_text("#sealed").strip() == "internal_audit"
@@ -157,7 +158,7 @@ def test_a_day_of_work(
     # The administrator finds the case's export in the audit trail, by its reference.
     admin.goto(server.url + "/officer/admin/audit")
     admin.fill("#audit-filter input[name=case]", overdue[0].lower())
-    admin.click("#audit-filter button[type=submit]")
+    follow(admin, "#audit-filter button[type=submit]")
     assert "case=" in admin.url
     trail = admin.inner_text("#audit-events")
     assert "case.exported" in trail
@@ -177,10 +178,10 @@ def test_a_day_of_work(
     page.fill("#new_password", NEW_PASSWORD)
     page.fill("#confirm", NEW_PASSWORD)
     page.fill("#code", again.next_code())
-    page.click("button[type=submit]")
+    follow(page, "button[type=submit]")
     page.goto(server.url + "/officer/?assignee=mine")
     assert sorted(_listed(page)) == sorted(references[:3])
-    page.click(f"text={overdue[0]}")
+    follow(page, f"text={overdue[0]}")
     # Their queue key was sealed to their new key: the report opens. (Their
     # reply from before the reset was signed with the key the reset replaced.)
     assert REPORTS[0] in page.inner_text("#conversation")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.browser import screenshot
+from tests.helpers.browser import follow, screenshot
 from tests.helpers.instance import Initialised
 from tests.helpers.officers import OfficerLogin
 from tests.helpers.servers import Server, start_server
@@ -35,7 +35,7 @@ def test_officer_reply_reaches_the_reporter(
     reporter = phone.new_page()
     reporter.goto(server.url + "/report?category=staff_misconduct")
     reporter.fill("#body", "The cashier at Kigali office keeps part of every fine")
-    reporter.click("button[type=submit]")
+    follow(reporter, "button[type=submit]")
     codename = reporter.inner_text("#codename").strip()
     reference = reporter.inner_text("#case-ref").strip()
 
@@ -47,19 +47,19 @@ def test_officer_reply_reaches_the_reporter(
     desk.fill("#username", officer.username)
     desk.fill("#password", officer.password)
     desk.fill("#code", officer.next_code())
-    desk.click("button[type=submit]")
+    follow(desk, "button[type=submit]")
     assert reference in desk.content()
-    desk.click(f"text={reference}")
+    follow(desk, f"text={reference}")
     assert "keeps part of every fine" in desk.content()
     desk.fill("#reply", "Thank you. Which days does this happen?")
-    desk.click("form[action$='/reply'] button[type=submit]")
+    follow(desk, "form[action$='/reply'] button[type=submit]")
     assert "Thank you. Which days does this happen?" in desk.content()
     if backend == "sqlite":
         screenshot(desk, "officer-case")
 
     reporter.goto(server.url + "/checkin")
     reporter.fill("#codename", codename)
-    reporter.click("button[type=submit]")
+    follow(reporter, "button[type=submit]")
     assert "Thank you. Which days does this happen?" in reporter.content()
     phone.close()
     laptop.close()

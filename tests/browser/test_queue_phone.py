@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.browser import screenshot
+from tests.helpers.browser import follow, screenshot
 from tests.helpers.instance import Initialised
 from tests.helpers.officers import OfficerLogin
 from tests.helpers.servers import Server, start_server
@@ -37,14 +37,14 @@ def test_the_queue_fits_a_phone_and_finds_a_case_by_reference(
     for text in ("Receipts torn up at the Gatuna post", "Bribes asked at the Rusizi office"):
         page.goto(server.url + "/report?category=staff_misconduct")
         page.fill("#body", text)
-        page.click("button[type=submit]")
+        follow(page, "button[type=submit]")
         references.append(page.inner_text("#case-ref").strip())
 
     page.goto(server.url + "/officer/login")
     page.fill("#username", officer.username)
     page.fill("#password", officer.password)
     page.fill("#code", officer.next_code())
-    page.click("button[type=submit]")
+    follow(page, "button[type=submit]")
     page.goto(server.url + "/officer/")
     assert all(r in page.content() for r in references)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -52,7 +52,7 @@ def test_the_queue_fits_a_phone_and_finds_a_case_by_reference(
         screenshot(page, "officer-queue-360")
 
     page.fill("#q", references[1][:7].lower() + references[1][7:].lower())
-    page.click("#find button[type=submit]")
+    follow(page, "#find button[type=submit]")
     assert "q=" in page.url
     listed = page.locator("table.queue a[href*='/officer/case/']").all_inner_texts()
     assert listed == [references[1]]
@@ -64,7 +64,7 @@ def test_the_queue_fits_a_phone_and_finds_a_case_by_reference(
     laptop.fill("#username", officer.username)
     laptop.fill("#password", officer.password)
     laptop.fill("#code", officer.next_code())
-    laptop.click("button[type=submit]")
+    follow(laptop, "button[type=submit]")
     laptop.goto(server.url + "/officer/?sort=activity")
     assert laptop.evaluate("document.documentElement.scrollWidth") <= 1280
     if backend == "sqlite":

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.helpers.browser import screenshot
+from tests.helpers.browser import follow, screenshot
 from tests.helpers.instance import Initialised
 from tests.helpers.servers import Server, start_server
 
@@ -40,13 +40,13 @@ def test_report_receipt_check_in_and_follow_up(
     page.goto(server.url + "/")  # type: ignore[attr-defined]
     if backend == "sqlite":
         screenshot(page, "landing")
-    page.click("text=Corruption or misconduct by staff")  # type: ignore[attr-defined]
+    follow(page, "text=Corruption or misconduct by staff")
     assert page.is_checked("input[value=staff_misconduct]")  # type: ignore[attr-defined]
     if backend == "sqlite":
         screenshot(page, "report-form")
     page.fill("#body", "The assessor at Rusizi asked for 50,000 to clear my goods")  # type: ignore[attr-defined]
     page.set_input_files("#attachment", str(photo(tmp_path)))  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    follow(page, "button[type=submit]")
     codename = page.inner_text("#codename").strip()  # type: ignore[attr-defined]
     reference = page.inner_text("#case-ref").strip()  # type: ignore[attr-defined]
     assert len(codename.split()) == 7
@@ -56,7 +56,7 @@ def test_report_receipt_check_in_and_follow_up(
 
     page.goto(server.url + "/checkin")  # type: ignore[attr-defined]
     page.fill("#codename", codename)  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    follow(page, "button[type=submit]")
     # The sign-in answers with a redirect: wait for the case page it leads to,
     # or a slow machine reads the page between the two.
     page.wait_for_selector("#body-1")  # type: ignore[attr-defined]
@@ -66,7 +66,7 @@ def test_report_receipt_check_in_and_follow_up(
     assert "border-post.jpg" in content
 
     page.fill("#body-1", "He works the night shift on Tuesdays")  # type: ignore[attr-defined]
-    page.click("form[action='/checkin/followup'] button[type=submit]")  # type: ignore[attr-defined]
+    follow(page, "form[action='/checkin/followup'] button[type=submit]")
     page.wait_for_selector("text=Sent.")  # type: ignore[attr-defined]
     assert "He works the night shift on Tuesdays" in page.content()  # type: ignore[attr-defined]
     assert "Sent." in page.content()  # type: ignore[attr-defined]
