@@ -60,7 +60,7 @@ grep -q '^%include /etc/tor/torrc.d' /etc/tor/torrc || echo '%include /etc/tor/t
 
 if [ "${HOTLINE_NO_SYSTEMD:-0}" != 1 ]; then
   systemctl daemon-reload
-  systemctl enable --now hotline-web.service hotline-notify.service hotline-purge.timer hotline-backup.timer
+  systemctl enable --now hotline-web.service hotline-notify.service hotline-purge.timer hotline-backup.timer hotline-verify.timer
   systemctl reload-or-restart tor nginx
 fi
 echo "Hotline installed in $PREFIX, data in $DATA."

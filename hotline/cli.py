@@ -205,7 +205,7 @@ def verify_command(clear_alarms: bool) -> None:
     from sqlalchemy import select
 
     from hotline.models import Alarm
-    from hotline.verification import message_count, verify_instance
+    from hotline.verification import message_count, raise_alarms, verify_instance
 
     instance = current()
     with instance.database.transaction() as session:
@@ -231,6 +231,7 @@ def verify_command(clear_alarms: bool) -> None:
             return
         if result.open_alarms:
             click.echo("open alarms: " + ", ".join(result.open_alarms))
+        raise_alarms(session, result)
     if not result.ok:
         _fail("the database was changed by someone without keys/", code=2)
     click.echo("Everything verifies.")

@@ -119,6 +119,17 @@ def verify_instance(
     return result
 
 
+def raise_alarms(session: Session, result: Verification) -> None:
+    """Name each failing kind's first bad row (and a broken audit chain) to every
+    administrator on the desk, as the desk's own checks do: a timer runs
+    ``hotline verify`` hourly, and nobody reads its output."""
+    for kind in result.kinds:
+        if kind.failed and kind.first_bad is not None:
+            trust.raise_alarm(session, kind.first_bad, f"{kind.failed} {kind.kind} failed")
+    if not result.audit_ok:
+        trust.raise_alarm(session, "audit_events", result.audit_problem)
+
+
 def _cases(session: Session, tag_key: bytes, checker: authorship.Checker) -> Iterable[KindChecked]:
     """Files' tags, decisions' signatures, each case's head, and the ledger."""
     files = KindChecked("files (server tags)")

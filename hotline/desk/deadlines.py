@@ -22,6 +22,7 @@ from hotline.desk.queue import visible_to
 from hotline.desk.retaliation import Checkin, checkins_for
 from hotline.models import Disclosure, DisclosureQueue, Queue
 from hotline.procedure import ACKNOWLEDGEMENT_DAYS, FEEDBACK_MONTHS, Category, Status
+from hotline.sealing import decisions
 
 #: How far ahead the overview looks for feedback and check-ins.
 DUE_SOON_DAYS = 14
@@ -59,6 +60,9 @@ class DueItem:
     days: int | None = None
     original_reference: str | None = None
     reminder_sent: bool = False
+    #: False when the case's status fails its signature: its dates are a
+    #: database writer's, and the alarm is raised.
+    status_verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -106,18 +110,25 @@ def deadline_overview(session: Session, handler: Handler, today: dt.date) -> lis
     overview = []
     for slug in slugs:
         in_queue = visible_to([slug])
-        unacknowledged = session.scalars(
-            in_queue.where(
-                Disclosure.acknowledged_on.is_(None), Disclosure.status == Status.RECEIVED
-            ).order_by(Disclosure.acknowledgement_due, Disclosure.reference)
+        unacknowledged = list(
+            session.scalars(
+                in_queue.where(
+                    Disclosure.acknowledged_on.is_(None), Disclosure.status == Status.RECEIVED
+                ).order_by(Disclosure.acknowledgement_due, Disclosure.reference)
+            )
         )
-        feedback = session.scalars(
-            in_queue.where(
-                Disclosure.status != Status.CLOSED,
-                Disclosure.feedback_due.is_not(None),
-                Disclosure.feedback_due <= horizon,
-            ).order_by(Disclosure.feedback_due, Disclosure.reference)
+        feedback = list(
+            session.scalars(
+                in_queue.where(
+                    Disclosure.status != Status.CLOSED,
+                    Disclosure.feedback_due.is_not(None),
+                    Disclosure.feedback_due <= horizon,
+                ).order_by(Disclosure.feedback_due, Disclosure.reference)
+            )
         )
+        # What is listed says whether it verifies. A forged closure that takes a
+        # case off these lists is found by `hotline verify` (hourly timer).
+        unverified = decisions.unverified_statuses(session, {*unacknowledged, *feedback})
         retaliation_ids = list(
             session.scalars(
                 select(Disclosure.id)
@@ -148,11 +159,19 @@ def deadline_overview(session: Session, handler: Handler, today: dt.date) -> lis
                         "acknowledgement",
                         d.acknowledgement_due,
                         today > d.acknowledgement_due,
+                        status_verified=d.id not in unverified,
                     )
                     for d in unacknowledged
                 ),
                 feedback=tuple(
-                    DueItem(d.reference, d.category, "feedback", due, today > due)
+                    DueItem(
+                        d.reference,
+                        d.category,
+                        "feedback",
+                        due,
+                        today > due,
+                        status_verified=d.id not in unverified,
+                    )
                     for d in feedback
                     if (due := d.feedback_due) is not None
                 ),

@@ -22,6 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from hotline.models import Disclosure, DisclosureQueue, Queue, today
 from hotline.procedure import Category, Channel, Status
 from hotline.references import normalise_reference
+from hotline.sealing import decisions
 
 PAGE_SIZE = 50
 
@@ -116,6 +117,9 @@ class CaseRow:
     unread: bool
     assigned_officer_id: int | None
     last_activity_on: dt.date | None
+    #: False when the status's signature fails (a database writer "closed" or
+    #: "acknowledged" the case): shown as unverified, its deadlines as still owed.
+    status_verified: bool = True
 
     @property
     def age_days(self) -> int:
@@ -128,7 +132,7 @@ class CaseRow:
     @property
     def feedback_overdue(self) -> bool:
         return (
-            self.status != Status.CLOSED
+            (self.status != Status.CLOSED or not self.status_verified)
             and self.feedback_due is not None
             and today() > self.feedback_due
         )
@@ -210,7 +214,7 @@ def filtered(
     return query
 
 
-def _row(d: Disclosure) -> CaseRow:
+def _row(d: Disclosure, verified: bool) -> CaseRow:
     return CaseRow(
         id=d.id,
         reference=d.reference,
@@ -220,10 +224,11 @@ def _row(d: Disclosure) -> CaseRow:
         received_on=d.received_on,
         acknowledgement_due=d.acknowledgement_due,
         feedback_due=d.feedback_due,
-        acknowledged=d.acknowledged_on is not None,
+        acknowledged=verified and d.acknowledged_on is not None,
         unread=d.unread,
         assigned_officer_id=d.assigned_officer_id,
         last_activity_on=d.last_activity_on,
+        status_verified=verified,
     )
 
 
@@ -269,8 +274,10 @@ def list_cases(
         found.reverse()
     at_start = (not more) if backwards else edge is None
     at_end = (last and after is None) or (not backwards and not more)
+    # The rows shown say only what verifies; a forged status raises the alarm.
+    unverified = decisions.unverified_statuses(session, found)
     return CasePage(
-        rows=[_row(d) for d in found],
+        rows=[_row(d, d.id not in unverified) for d in found],
         newer=None if at_start or not found else _cursor(found[0], sort),
         older=None if at_end or not found else _cursor(found[-1], sort),
         first=at_start,

@@ -127,6 +127,7 @@ def _queue_page(officer: OfficerContext, status: int = 200, error: str | None = 
         before=Cursor.parse(args.get("before")),
         last=args.get("last") == "1",
     )
+    session.commit()  # the alarm a forged status raised, if any
     form = BulkForm(formdata=None)
     officers = assignable_officers(session, queues)
     form.assignee.choices = [

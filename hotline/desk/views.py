@@ -342,7 +342,9 @@ def reward(reference: str) -> Response | WerkzeugResponse:
 @officer_required
 def deadlines() -> Response:
     day = today()
-    overview = deadline_overview(db_session(), signed_in_officer(), day)
+    session = db_session()
+    overview = deadline_overview(session, signed_in_officer(), day)
+    session.commit()  # the alarm a forged status raised, if any
     return make_response(
         render_template(
             "officer/deadlines.html", overview=overview, today=day, due_soon_days=DUE_SOON_DAYS

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -221,6 +221,20 @@ def check_status(session: Session, disclosure: Disclosure) -> bool:
         return True
     trust.raise_alarm(session, f"disclosures/{disclosure.id}/status", "unverifiable decision")
     return False
+
+
+def unverified_statuses(session: Session, disclosures: Iterable[Disclosure]) -> set[str]:
+    """The ids of those cases whose status fails its proof, raising the alarm for
+    each: what a list of cases checks for the rows it shows (one checker, so each
+    officer's keys are looked up once)."""
+    checker = authorship.Checker(session)
+    failed = set()
+    for disclosure in disclosures:
+        if not status_holds(checker, disclosure):
+            row = f"disclosures/{disclosure.id}/status"
+            trust.raise_alarm(session, row, "unverifiable decision")
+            failed.add(disclosure.id)
+    return failed
 
 
 def check_reward(session: Session, disclosure: Disclosure) -> bool:

@@ -33,7 +33,7 @@ def _installed_copies(directory: Path) -> list[Path]:
 def test_every_job_has_its_unit() -> None:
     names = {unit.name for unit in UNITS}
     assert {"hotline-web.service", "hotline-notify.service", "hotline-poll-imap.service"} <= names
-    for job in ("purge", "backup"):
+    for job in ("purge", "backup", "verify"):
         assert {f"hotline-{job}.service", f"hotline-{job}.timer"} <= names
     web = (SYSTEMD / "hotline-web.service").read_text()
     for setting in ("ProtectSystem=strict", "PrivateTmp=true", "NoNewPrivileges=true"):
