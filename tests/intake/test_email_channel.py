@@ -38,7 +38,7 @@ from hotline.models import ContactDetail, Disclosure, DisclosureLink, EmailSeen
 from hotline.procedure import Category, Channel
 from hotline.sealing.items import read_attachment, read_contact, read_message
 from hotline.sealing.recipients import reporter_recipient
-from tests.helpers.desk import queue_keys
+from tests.helpers.desk import file_web_report, queue_keys
 from tests.helpers.email import CODE, CORPUS, corpus, make_message, read_case
 from tests.helpers.instance import Initialised
 from tests.helpers.servers import PUBLIC_URL
@@ -339,6 +339,47 @@ def test_every_valid_codename_is_removed_even_after_another_number(
     assert "another lorry" in texts[1]
     assert codename not in texts[1]
     assert_absent(codename.replace(" ", "").encode(), dump_database(initialised.config))
+
+
+def test_a_web_codename_in_an_email_joins_its_case_and_no_officer_reads_it(
+    email_app: Flask, channel: EmailChannel, dbs: Session, initialised: Initialised
+) -> None:
+    """A web reporter quotes their seven words in a mail: if the words reached the
+    case, any officer of its queues could open the reporter's check-in with them."""
+    filed = file_web_report(email_app.test_client(), "Duty waived on the Kagitumba lorries")
+    words = filed.codename.split()
+    assert len(words) == 7
+    # As a mail client sends it: capitals, a hyphen, wrapped over two lines.
+    capitals = " ".join(w.capitalize() for w in words[:3])
+    typed = f"{capitals}-{words[3]}\n" + " ".join(words[4:])
+    # Seven list words that are not a codename are the reporter's words: kept.
+    prose = "customs bribe " + " ".join(words[:5])
+    reply = make_message(
+        subject=f"Codename {' '.join(words)}",
+        body=f"My codename:\n{typed}\n\nThe same agent collects on Fridays. {prose}.",
+    )
+    result = channel.receive(reply)
+    assert result.outcome == JOINED
+    assert result.reference == filed.reference
+    texts = read_case(dbs, initialised, disclosure_by_reference(dbs, filed.reference))
+    assert len(texts) == 2
+    follow_up = texts[1]
+    assert "collects on Fridays" in follow_up
+    assert prose in follow_up
+    assert follow_up.count(CODENAME_PLACEHOLDER) == 2  # the subject's and the body's
+    remaining = re.sub(r"[^a-z]+", " ", follow_up.casefold().replace(prose, ""))
+    assert " ".join(words) not in remaining
+    assert not set(words[5:]) & set(remaining.split())
+
+
+def test_seven_list_words_that_open_no_reporter_stay_as_evidence(
+    channel: EmailChannel, dbs: Session, initialised: Initialised
+) -> None:
+    words = "gravy spoiler uncle attic nimble customs bribe"
+    result = channel.receive(make_message(subject=None, body=f"Overheard: {words}."))
+    assert result.outcome == FILED
+    texts = read_case(dbs, initialised, disclosure_by_reference(dbs, result.reference))
+    assert words in texts[0]
 
 
 def test_a_reference_alone_files_a_new_linked_case_and_writes_nothing_into_the_old(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from hotline.crypto.codename_text import find_codename, strip_codename
+from hotline.crypto.codename_words import find_word_codenames, strip_word_codename
 from hotline.crypto.codenames import CodenameKdf, ReporterKeys
 from hotline.crypto.keyring import InstanceSecrets
 from hotline.intake.checkin import UnknownCodename, authenticate
@@ -69,8 +70,8 @@ REJECTED = "rejected"
 CONTACT_KIND = "email_sender"
 #: The link from a reference-only follow-up to the case it names.
 
-#: At most this many further codename-shaped numbers are tried per message
-#: (each costs one scrypt derivation).
+#: At most this many further codename-shaped numbers, and as many runs of seven
+#: list words, are tried per message (each costs one scrypt derivation).
 _MAX_EXTRA_CODES = 3
 
 
@@ -141,9 +142,10 @@ def _report_text(parsed: ParsedEmail) -> str:
 
 
 def _code_candidates(text: str) -> list[str]:
-    """Further codename-shaped numbers in the text, on a working copy only: a
-    number that turns out not to be a codename (an invoice, a card) is evidence
-    and stays in the report."""
+    """Further codename-shaped numbers in the text, then runs of seven list
+    words (a web reporter's codename), on a working copy only: a number or
+    words that turn out not to be a codename (an invoice, a card, a sentence)
+    are evidence and stay in the report."""
     found: list[str] = []
     rest = text
     for _ in range(_MAX_EXTRA_CODES):
@@ -152,7 +154,7 @@ def _code_candidates(text: str) -> list[str]:
             break
         found.append(code)
         rest = strip_codename(rest, code)
-    return found
+    return found + find_word_codenames(text, _MAX_EXTRA_CODES)
 
 
 def _reporter_codes(
@@ -177,8 +179,9 @@ def _scrub(text: str, uploads: list[Upload], codes: Sequence[str]) -> tuple[str,
     """Remove every valid codename (again) from the text and the file names:
     a codename must never be sealed into the case, where officers would read it."""
     for code in codes:
-        text = strip_codename(text, code)
-        uploads = [Upload(strip_codename(u.name, code), u.claimed_type, u.content) for u in uploads]
+        strip = strip_codename if code.isdigit() else strip_word_codename
+        text = strip(text, code)
+        uploads = [Upload(strip(u.name, code), u.claimed_type, u.content) for u in uploads]
     return text, uploads
 
 
