@@ -95,6 +95,8 @@ class LinkedCase:
 class CheckinEntry:
     #: None when the officer cannot open the original case.
     original_reference: str | None
+    #: Counted from this retaliation report's receipt, not an original's closing.
+    from_receipt: bool
     days: int
     due_on: dt.date
     done: bool
@@ -312,6 +314,7 @@ def _checkins(
     return tuple(
         CheckinEntry(
             c.original_reference if c.original_reference in openable else None,
+            c.original_reference is None,
             c.days,
             c.due_on,
             c.done,

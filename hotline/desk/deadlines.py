@@ -56,9 +56,12 @@ class DueItem:
     kind: str  # "acknowledgement", "feedback" or "checkin"
     due_on: dt.date
     overdue: bool
-    #: For check-ins: days after the original case closed, and that case's reference.
+    #: For check-ins: days after the original case closed, and that case's
+    #: reference if the officer may open it; or days after this retaliation
+    #: report was received (see ``desk.retaliation``).
     days: int | None = None
     original_reference: str | None = None
+    from_receipt: bool = False
     reminder_sent: bool = False
     #: False when the case's status fails its signature: its dates are a
     #: database writer's, and the alarm is raised.
@@ -91,6 +94,7 @@ def _checkin_item(checkin: Checkin, today: dt.date, openable: Set[str]) -> DueIt
         original_reference=(
             checkin.original_reference if checkin.original_reference in openable else None
         ),
+        from_receipt=checkin.original_reference is None,
         reminder_sent=checkin.reminder_sent,
     )
 
@@ -145,7 +149,11 @@ def deadline_overview(session: Session, handler: Handler, today: dt.date) -> lis
             session.scalars(
                 visible_to(slugs)
                 .with_only_columns(Disclosure.reference)
-                .where(Disclosure.reference.in_({c.original_reference for c in checkins}))
+                .where(
+                    Disclosure.reference.in_(
+                        {c.original_reference for c in checkins if c.original_reference}
+                    )
+                )
             )
         )
         overview.append(

@@ -16,23 +16,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from hotline.models import Disclosure, DisclosureLink, Message, ReminderSent
+from hotline.models import Disclosure, DisclosureLink, DisclosureQueue, Message, ReminderSent
 from hotline.procedure import RETALIATION_CHECKIN_DAYS, AuthorKind, LinkKind
 
 
-def reminder_kind(days: int, original_reference: str) -> str:
+def reminder_kind(days: int, anchor_reference: str) -> str:
     """The ``ReminderSent.kind`` of one check-in, e.g. ``retaliation_30:HL-7K3M-Q9PA``.
 
     A retaliation case may follow several earlier disclosures of the same
-    reporter, closed on different days; each gets its own three check-ins.
-    At most 27 characters, within the column's 32.
+    reporter, closed on different days; each gets its own three check-ins,
+    named after the original. Check-ins counted from the retaliation report's
+    own receipt are named after the retaliation case. At most 27 characters,
+    within the column's 32.
     """
-    return f"retaliation_{days}:{original_reference}"
+    return f"retaliation_{days}:{anchor_reference}"
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,9 @@ class Checkin:
     """One check-in owed to the reporter of a retaliation case."""
 
     retaliation: Disclosure
-    original_reference: str
-    original_closed_on: dt.date
+    #: The original case the days count from its closing; None when they count
+    #: from the retaliation report's receipt (see the module docstring).
+    original_reference: str | None
     days: int
     due_on: dt.date
     #: A protective measure was recorded on the retaliation case on or after the due day.
@@ -50,64 +53,77 @@ class Checkin:
 
     @property
     def kind(self) -> str:
-        return reminder_kind(self.days, self.original_reference)
+        return reminder_kind(self.days, self.original_reference or self.retaliation.reference)
 
 
 def checkins_for(session: Session, retaliation_ids: Sequence[str] | None) -> list[Checkin]:
-    """Every check-in of these retaliation cases (all of them with ``None``)
-    whose original case has closed, whatever the retaliation case's own status:
-    protection continues after closure."""
+    """Every check-in of these retaliation cases (all of them with ``None``),
+    whatever the retaliation case's own status: protection continues after
+    closure. Counted from an original's closing only when every queue of the
+    retaliation case may open that original, and then only once it closed;
+    otherwise from the retaliation report's receipt."""
     if retaliation_ids is not None and not retaliation_ids:
         return []
-    original = aliased(Disclosure)
-    links = (
-        select(DisclosureLink.from_id, original.reference, original.closed_on)
-        .join(original, original.id == DisclosureLink.to_id)
-        .where(DisclosureLink.kind == LinkKind.RETALIATION_FOR, original.closed_on.is_not(None))
-    )
-    measures = select(Message.disclosure_id, func.max(Message.created_on)).where(
-        Message.author_kind == AuthorKind.MEASURE
-    )
-    sent_query = select(ReminderSent.disclosure_id, ReminderSent.kind).where(
-        ReminderSent.kind.like("retaliation\\_%", escape="\\")
+    links = select(DisclosureLink.from_id, DisclosureLink.to_id).where(
+        DisclosureLink.kind == LinkKind.RETALIATION_FOR
     )
     if retaliation_ids is not None:
-        ids = list(retaliation_ids)
-        links = links.where(DisclosureLink.from_id.in_(ids))
-        measures = measures.where(Message.disclosure_id.in_(ids))
-        sent_query = sent_query.where(ReminderSent.disclosure_id.in_(ids))
-    rows = session.execute(links).all()
-    if not rows:
+        links = links.where(DisclosureLink.from_id.in_(list(retaliation_ids)))
+    pairs = session.execute(links).all()
+    if not pairs:
         return []
-    cases = {
-        d.id: d
-        for d in session.scalars(
-            select(Disclosure).where(Disclosure.id.in_({row[0] for row in rows}))
+    ids = sorted({case_id for case_id, _ in pairs} | {original_id for _, original_id in pairs})
+    cases = {d.id: d for d in session.scalars(select(Disclosure).where(Disclosure.id.in_(ids)))}
+    queues: dict[str, set[str]] = {}
+    for case_id, slug in session.execute(
+        select(DisclosureQueue.disclosure_id, DisclosureQueue.queue_slug).where(
+            DisclosureQueue.disclosure_id.in_(ids)
+        )
+    ):
+        queues.setdefault(case_id, set()).add(slug)
+    retaliations = sorted({case_id for case_id, _ in pairs})
+    last_measure: dict[str, dt.date] = {
+        case_id: day
+        for case_id, day in session.execute(
+            select(Message.disclosure_id, func.max(Message.created_on))
+            .where(
+                Message.author_kind == AuthorKind.MEASURE, Message.disclosure_id.in_(retaliations)
+            )
+            .group_by(Message.disclosure_id)
         )
     }
-    last_measure: dict[str, dt.date] = {
-        case_id: day for case_id, day in session.execute(measures.group_by(Message.disclosure_id))
-    }
-    sent = {(case_id, kind) for case_id, kind in session.execute(sent_query)}
-    checkins = []
-    for case_id, original_reference, closed_on in rows:
-        if closed_on is None:  # excluded by the query; keeps the type checker honest
-            continue
-        case = cases[case_id]
-        for days in RETALIATION_CHECKIN_DAYS:
-            due = closed_on + dt.timedelta(days=days)
-            measured = last_measure.get(case_id)
-            checkins.append(
-                Checkin(
-                    retaliation=case,
-                    original_reference=original_reference,
-                    original_closed_on=closed_on,
-                    days=days,
-                    due_on=due,
-                    done=measured is not None and measured >= due,
-                    reminder_sent=(case_id, reminder_kind(days, original_reference)) in sent,
-                )
+    sent = {
+        (case_id, kind)
+        for case_id, kind in session.execute(
+            select(ReminderSent.disclosure_id, ReminderSent.kind).where(
+                ReminderSent.kind.like("retaliation\\_%", escape="\\"),
+                ReminderSent.disclosure_id.in_(retaliations),
             )
+        )
+    }
+    anchors: set[tuple[str, str | None, dt.date]] = set()
+    for case_id, original_id in pairs:
+        case, original = cases[case_id], cases[original_id]
+        if queues.get(case_id, set()) <= queues.get(original_id, set()):
+            if original.closed_on is not None:
+                anchors.add((case_id, original.reference, original.closed_on))
+        else:
+            anchors.add((case_id, None, case.received_on))
+    checkins = []
+    for case_id, original_reference, anchor in anchors:
+        case = cases[case_id]
+        measured = last_measure.get(case_id)
+        for days in RETALIATION_CHECKIN_DAYS:
+            due = anchor + dt.timedelta(days=days)
+            checkin = Checkin(
+                retaliation=case,
+                original_reference=original_reference,
+                days=days,
+                due_on=due,
+                done=measured is not None and measured >= due,
+                reminder_sent=False,
+            )
+            checkins.append(replace(checkin, reminder_sent=(case_id, checkin.kind) in sent))
     checkins.sort(key=lambda c: (c.due_on, c.retaliation.reference, c.days))
     return checkins
 

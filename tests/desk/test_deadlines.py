@@ -178,3 +178,42 @@ def test_retaliation_is_never_revealed_to_officers_who_cannot_open_it(
     deadlines = auditor_desk.get("/officer/deadlines").get_data(as_text=True)
     assert retaliation_ref in deadlines
     assert original_ref not in deadlines
+
+
+def test_check_ins_never_date_the_closing_of_an_original_a_queue_cannot_open(
+    app: Flask, client: FlaskClient, db: Session, make_officer: object
+) -> None:
+    """Internal Audit handles the retaliation but may not open the original
+    (Investigation's): a due date counted from the original's closing, a
+    reminder sent when it falls due, or check-ins appearing at all would tell
+    Internal Audit the day that case closed."""
+    original_ref, retaliation_ref = _original_and_retaliation(client, "taxpayer_fraud")
+    auditor: OfficerLogin = make_officer("aud3", ["internal_audit"])  # type: ignore[operator]
+    auditor_desk = officer_client(app, auditor)
+    retaliation = case(db, retaliation_ref)
+    retaliation.received_on = today() - dt.timedelta(days=40)
+    db.commit()
+
+    def seen() -> tuple[str, str, list[tuple[str, str]]]:
+        page = auditor_desk.get(f"/officer/case/{retaliation_ref}").get_data(as_text=True)
+        deadlines = auditor_desk.get("/officer/deadlines").get_data(as_text=True)
+        due = [(d.reference, kind) for d, kind in retaliation_reminders_due(db, today())]
+        return _section(page, "checkins"), _section(deadlines, "checkins-internal_audit"), due
+
+    while_open = seen()
+    received = today() - dt.timedelta(days=40)
+    assert (received + dt.timedelta(days=30)).isoformat() in while_open[0]
+    assert while_open[2] == [(retaliation_ref, f"retaliation_30:{retaliation_ref}")]
+
+    closed_on = today() - dt.timedelta(days=33)
+    original = case(db, original_ref)
+    original.status = Status.CLOSED
+    original.closed_on = closed_on
+    db.commit()
+    after_closing = seen()
+    assert after_closing == while_open
+    for days in (30, 60, 90):
+        day = (closed_on + dt.timedelta(days=days)).isoformat()
+        assert day not in after_closing[0]
+        assert day not in after_closing[1]
+    assert original_ref not in after_closing[0] + after_closing[1]
