@@ -91,6 +91,10 @@ class Config:
     twilio_auth_token: str | None = None
     twilio_account_sid: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
+    #: The Twilio number (and WhatsApp sender, ``whatsapp:+…``) that content-free
+    #: reply notices are sent from; unset, Twilio sends none.
+    twilio_sms_from: str | None = None
+    twilio_whatsapp_from: str | None = None
     #: The secret in Africa's Talking's callback URLs (``?token=``): the gateway
     #: does not sign its callbacks. Unset, every callback is refused.
     africastalking_token: str | None = None
@@ -148,6 +152,8 @@ class Config:
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
             twilio_api_base=env.get("HOTLINE_TWILIO_API_BASE") or defaults.twilio_api_base,
+            twilio_sms_from=env.get("HOTLINE_TWILIO_SMS_FROM") or None,
+            twilio_whatsapp_from=env.get("HOTLINE_TWILIO_WHATSAPP_FROM") or None,
             africastalking_token=env.get("HOTLINE_AFRICASTALKING_TOKEN") or None,
             africastalking_sources=_networks(env, "HOTLINE_AFRICASTALKING_SOURCES"),
             africastalking_username=env.get("HOTLINE_AFRICASTALKING_USERNAME") or None,

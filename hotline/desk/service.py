@@ -42,6 +42,7 @@ from hotline.desk.retaliation import (
 from hotline.desk.rewards import parse_amount, reward_for, set_reward
 from hotline.models import DisclosureLink, Message
 from hotline.models import today as utc_today
+from hotline.notifications import reply_notices
 from hotline.notifications.outbox import ASSIGNED, enqueue_for_officer
 from hotline.procedure import AuthorKind, Category, LinkKind, Outcome, RefusalReason, Status
 from hotline.sealing import decisions
@@ -118,6 +119,8 @@ def reply(
     )
     if message.disclosure.first_reply_on is None:
         message.disclosure.first_reply_on = today or utc_today()
+    # A reporter who agreed is told "there is news", by the next batch.
+    reply_notices.reply_written(session, message.disclosure_id)
     session.flush()
     return message
 
@@ -267,6 +270,8 @@ def change_status(
         case Status.CLOSED:
             disclosure.closed_on = today
             disclosure.outcome = closing_as
+            # The reporter's number or address is kept only while the case is open.
+            reply_notices.forget(session, disclosure.id)
         case Status.RECEIVED | Status.UNDER_INVESTIGATION:
             pass
         case _:

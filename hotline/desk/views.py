@@ -57,6 +57,7 @@ from hotline.desk.rewards import parse_amount, set_reward
 from hotline.desk.wording import DONE, money, refusal_message
 from hotline.instance import current, db_session
 from hotline.models import today
+from hotline.notifications import reply_notices
 from hotline.procedure import REWARD_PERCENT, LinkKind, RefusalReason, Status
 from hotline.references import normalise_reference
 from hotline.sealing.trust import open_alarms
@@ -164,11 +165,14 @@ def _act(
         return _case_page(reference, 400, _form_error(form), {name: form})
     session = db_session()
     try:
-        action(session, signed_in_officer())
+        outcome = action(session, signed_in_officer())
     except CaseRefused as exc:
         session.rollback()
         return _case_page(reference, 400, refusal_message(exc), {name: form})
     session.commit()
+    # An action may name a more precise confirmation (a reply: how the reporter learns).
+    if isinstance(outcome, str) and outcome in DONE:
+        done = outcome
     return redirect(_case_url(reference, done=done), code=303)
 
 
@@ -181,8 +185,16 @@ def reply(reference: str) -> Response | WerkzeugResponse:
         form,
         "reply",
         "replied",
-        lambda session, officer: service.reply(
-            session, _audit_key(), officer, reference, form.reply.data or "", max_chars=_max_chars()
+        lambda session, officer: reply_notices.how_reporter_learns(
+            session,
+            service.reply(
+                session,
+                _audit_key(),
+                officer,
+                reference,
+                form.reply.data or "",
+                max_chars=_max_chars(),
+            ).disclosure,
         ),
     )
 

@@ -15,6 +15,18 @@ from hotline.procedure import RefusalReason, RewardState, Status
 DONE = {
     # Truthful: nothing tells the reporter; they see it when they next check in.
     "replied": _l("The reply was sealed. The reporter sees it only when they check in."),
+    "replied_texted": _l(
+        "The reply was sealed. The reporter agreed to be texted: they will be sent a notice "
+        "without content, and read the reply when they text STATUS with their code."
+    ),
+    "replied_mailed": _l(
+        "The reply was sealed. The reporter agreed to be mailed: they will be sent a notice "
+        "without content, and read the reply when they write again with their code."
+    ),
+    "replied_ask": _l(
+        "The reply was sealed. The reporter did not agree to a notice: they see it only when "
+        "they text STATUS or write again with their code."
+    ),
     "noted": _l("The internal note was saved."),
     "measured": _l("The protective measure was recorded."),
     "status": _l("The status was changed."),

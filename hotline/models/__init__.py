@@ -23,7 +23,7 @@ from hotline.models.cases import (
     Message,
     Reporter,
 )
-from hotline.models.channels import EmailSeen, UsedFormToken
+from hotline.models.channels import EmailSeen, ReplyNotice, UsedFormToken
 from hotline.models.defaults import new_id, today, utcnow
 from hotline.models.keys import InstanceKey, Queue, SealedKey
 from hotline.models.officers import Designation, Officer, OfficerSigningKey, ServerSession
@@ -58,6 +58,7 @@ __all__ = [
     "Officer",
     "OfficerSigningKey",
     "PublishedStatistics",
+    "ReplyNotice",
     "Queue",
     "ReminderSent",
     "Reporter",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, String
+from sqlalchemy import Boolean, Date, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base
@@ -31,3 +31,23 @@ class UsedFormToken(Base):
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     used_on: Mapped[dt.date] = mapped_column(Date, default=today, index=True)
+
+
+class ReplyNotice(Base):
+    """A reporter's agreement to be told, without content, that an officer replied.
+
+    The number or address is sealed under a key derived from ``keys/`` only
+    (``notifications.reply_notices``): no queue key opens it, so officers never
+    see it. The row is shredded when the case closes or is destroyed.
+    """
+
+    __tablename__ = "reply_notices"
+
+    disclosure_id: Mapped[str] = mapped_column(
+        ForeignKey("disclosures.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    sealed_address: Mapped[bytes] = mapped_column(LargeBinary)
+    #: An officer replied since the last notice: the next ``hotline notify`` sends one.
+    pending: Mapped[bool] = mapped_column(Boolean, default=False, index=True)

@@ -34,9 +34,16 @@ from hotline.audit import record
 from hotline.config import Config
 from hotline.crypto.keyring import load_secrets
 from hotline.db import Database
-from hotline.models import Disclosure, Notification, Officer
+from hotline.models import Disclosure, Notification, Officer, ReplyNotice
 from hotline.notifications.outbox import KIND_LINES, REMINDER
 from hotline.notifications.reminders import queue_reminders
+from hotline.notifications.reply_notices import (
+    CannotNotify,
+    Mailer,
+    NoticeResult,
+    Texter,
+    send_pending,
+)
 from hotline.smtp import MailError, SmtpSettings, parse_smtp_url, smtp_connection
 
 SUBJECT = "Hotline: new activity"
@@ -175,10 +182,59 @@ def _mark_sent(session: Session, ids: list[int]) -> None:
     )
 
 
+def smtp_mailer(config: Config, *, connect: Connect = smtp_connection) -> Mailer | None:
+    """Sends one plain e-mail through the configured server; None without one."""
+    if not config.smtp_url:
+        return None
+    settings = parse_smtp_url(config.smtp_url)
+
+    def send(to: str, subject: str, body: str) -> None:
+        message = EmailMessage()
+        message["From"] = config.mail_from
+        message["To"] = to
+        message["Subject"] = subject
+        message["Date"] = formatdate(usegmt=True)
+        domain = config.mail_from.rpartition("@")[2] or "localhost"
+        message["Message-ID"] = make_msgid(domain=domain)
+        message.set_content(body)
+        try:
+            with connect(settings) as client:
+                client.send_message(message)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise CannotNotify(type(exc).__name__) from exc
+
+    return send
+
+
+def send_reply_notices(
+    database: Database,
+    config: Config,
+    *,
+    texter: Texter | None = None,
+    mailer: Mailer | None = None,
+) -> NoticeResult:
+    """Tell reporters who agreed, without content, that an officer replied."""
+    from hotline.intake.sms.outbound import GatewayTexter
+
+    with database.transaction() as session:
+        if (
+            session.scalar(select(ReplyNotice.disclosure_id).where(ReplyNotice.pending.is_(True)))
+            is None
+        ):
+            return NoticeResult(0, 0)
+        return send_pending(
+            session,
+            load_secrets(config.keys_dir),
+            texter=texter if texter is not None else GatewayTexter.from_config(config),
+            mailer=mailer if mailer is not None else smtp_mailer(config),
+        )
+
+
 def run_batch(database: Database, config: Config) -> DrainResult:
-    """One batch: queue due reminders, then drain the outbox."""
+    """One batch: queue due reminders, tell reporters of replies, then drain the outbox."""
     with database.transaction() as session:
         queue_reminders(session, dt.datetime.now(dt.UTC).date())
+    send_reply_notices(database, config)
     return drain_outbox(database, config)
 
 

@@ -20,6 +20,7 @@ from babel.support import NullTranslations, Translations
 from hotline import TRANSLATIONS
 from hotline.crypto.codename_text import format_codename
 from hotline.intake.email.ingest import FILED, JOINED, LINKED, IngestResult
+from hotline.intake.sms.commands import keyword
 from hotline.procedure import DEFAULT_LANGUAGE
 from hotline.smtp import SMTP_TIMEOUT, parse_smtp_url, smtp_connection
 
@@ -111,6 +112,24 @@ def acknowledgement(
                 "Some attached files could not be filed (unreadable or too large). You "
                 "can send them again on the check-in page."
             )
+        )
+    notify = keyword("notify", language)
+    if result.notice_agreed:
+        paragraphs.append(
+            gettext(
+                "You asked to be told when an officer replies: we will send this address "
+                "a mail without content. We keep the address sealed, and delete it when "
+                "the case closes."
+            )
+        )
+    else:
+        paragraphs.append(
+            gettext(
+                "To be told by a mail without content when an officer replies, reply to "
+                "this e-mail with your codename and a line that says only %(notify)s. We "
+                "then keep your address sealed until the case closes."
+            )
+            % {"notify": notify}
         )
     paragraphs += [
         gettext("To read the officers' replies or add information, go to"),

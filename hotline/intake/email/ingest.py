@@ -41,8 +41,10 @@ from hotline.intake.service import (
     append,
     submit,
 )
+from hotline.intake.sms.commands import KEYWORDS, fold
 from hotline.models import Disclosure
-from hotline.procedure import Category, Channel, DraftRefusal
+from hotline.notifications import reply_notices
+from hotline.procedure import DEFAULT_LANGUAGE, LANGUAGES, Category, Channel, DraftRefusal
 from hotline.routing import Policy
 from hotline.routing.exclusions import concerns_for_exclusions
 
@@ -99,6 +101,9 @@ class IngestResult:
     reason: DraftRefusal | None = None
     #: The language the message said it was in (Content-Language), if any.
     language: str | None = None
+    #: The sender asked (a line saying only NOTIFY) to be mailed a content-free
+    #: notice when an officer replies; their address is then kept sealed.
+    notice_agreed: bool = False
 
     def __repr__(self) -> str:
         return f"IngestResult({self.outcome})"
@@ -219,6 +224,7 @@ def ingest(
     text, uploads = _scrub(text, uploads, codes)
     text = truncate(text, limits.max_chars)
 
+    wants_notice = reply_to is not None and asks_for_notice(parsed.subject, parsed.text)
     try:
         # Retaliation is never a comment on an older case: with a valid code it
         # is a new disclosure under it, linked to the earlier ones (``_file_new``).
@@ -226,6 +232,8 @@ def ingest(
             joined = _join(session, keys, text, uploads, limits)
             if joined is not None:
                 disclosure, dropped = joined
+                if wants_notice and reply_to is not None:
+                    _agree_to_notice(session, secrets, disclosure.id, reply_to, parsed.language)
                 return IngestResult(
                     JOINED,
                     reference=disclosure.reference,
@@ -234,12 +242,15 @@ def ingest(
                     reply_to=reply_to,
                     original_message_id=parsed.message_id,
                     language=parsed.language,
+                    notice_agreed=wants_notice,
                 )
         receipt, linked, dropped = _file_new(
             session, parsed, text, uploads, policy=policy, kdf=kdf, limits=limits, reporter=keys
         )
     except DraftRejected as exc:
         return IngestResult(REJECTED, reason=exc.reason)
+    if wants_notice and reply_to is not None:
+        _agree_to_notice(session, secrets, receipt.disclosure_id, reply_to, parsed.language)
     looked_like_follow_up = parsed.codename is not None or parsed.case_reference is not None
     if receipt.codename is not None:
         outcome = FILED
@@ -258,6 +269,31 @@ def ingest(
         language=parsed.language,
         follow_up_not_joined=keys is None and looked_like_follow_up,
         dropped_attachments=dropped,
+        notice_agreed=wants_notice,
+    )
+
+
+def asks_for_notice(subject: str, text: str) -> bool:
+    """Whether the subject, or a line of the message, is only a NOTIFY word (in
+    any language): words inside a sentence ("I notify you...") do not count."""
+    words = {fold(word) for by_language in KEYWORDS["notify"].values() for word in by_language}
+    return any(fold(line) in words for line in [subject, *text.splitlines()] if line.strip())
+
+
+def _agree_to_notice(
+    session: Session,
+    secrets: InstanceSecrets,
+    disclosure_id: str,
+    address: str,
+    language: str | None,
+) -> None:
+    reply_notices.opt_in(
+        session,
+        secrets,
+        disclosure_id=disclosure_id,
+        channel=Channel.EMAIL,
+        address=address,
+        language=language if language in LANGUAGES else DEFAULT_LANGUAGE,
     )
 
 

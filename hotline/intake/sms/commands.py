@@ -67,6 +67,14 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "sw": ("KISASI",),
         "ar": ("انتقام",),
     },
+    #: Agree to a content-free text when an officer replies (the number is then kept sealed).
+    "notify": {
+        "en": ("NOTIFY",),
+        "fr": ("AVERTIR",),
+        "rw": ("MUMENYESHE",),
+        "sw": ("NIJULISHE",),
+        "ar": ("إشعار",),
+    },
     "help": {
         "en": ("HELP", "MENU"),
         "fr": ("AIDE",),

@@ -10,7 +10,7 @@ Why the channel is shaped this way is in the package's docstring
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import assert_never
 
 from sqlalchemy import delete, select
@@ -46,6 +46,7 @@ from hotline.intake.sms.commands import (
 from hotline.intake.sms.texts import Texts, paged
 from hotline.intake.sms.thread import ThreadState, ThreadStore, open_state, seal_state
 from hotline.models import Disclosure, Reporter, SealedKey
+from hotline.notifications import reply_notices
 from hotline.procedure import (
     DEFAULT_LANGUAGE,
     Category,
@@ -70,8 +71,12 @@ class Dialogue:
         limits: Limits,
         public_url: str,
         channel: Channel = Channel.SMS,
+        opt_in: Callable[[str, str], None] | None = None,
     ) -> None:
         self.session = session
+        #: Keeps the sender's number sealed for (disclosure id, language); the
+        #: gateway holds the number, this dialogue never sees it.
+        self.opt_in = opt_in
         self.state = state
         self.channel = channel
         self.policy = policy
@@ -104,6 +109,8 @@ class Dialogue:
             return self._cancel()
         if whole == "more":
             return self._more()
+        if whole == "notify":
+            return self._notify()
         if whole == "help":
             return [self.texts.continue_report() if in_report else self.texts.welcome()]
         if command == "status":
@@ -224,7 +231,12 @@ class Dialogue:
                     if receipt.codename is not None
                     else texts.filed_linked(receipt.reference)
                 )
-                replies = [*notices, filed, texts.how_to_check(self.checkin_url)]
+                how = (
+                    texts.how_to_check_or_notify(self.checkin_url)
+                    if self.opt_in is not None
+                    else texts.how_to_check(self.checkin_url)
+                )
+                replies = [*notices, filed, how]
             else:
                 files = append(
                     self.session,
@@ -279,6 +291,15 @@ class Dialogue:
             destroy_disclosure(self.session, state.disclosure_id, state.reporter_id)
         state.reset()
         return [texts.cancelled() if filed else texts.nothing_to_cancel()]
+
+    def _notify(self) -> list[str]:
+        """NOTIFY: the reporter agrees to a content-free text when an officer
+        replies to the case this thread filed (default: no text)."""
+        state = self.state
+        if state.disclosure_id is None or self.opt_in is None:
+            return [self.texts.notify_nothing_filed()]
+        self.opt_in(state.disclosure_id, state.language)
+        return [self.texts.notify_agreed()]
 
     def _more(self) -> list[str]:
         if not self.state.pages:
@@ -341,6 +362,7 @@ def destroy_disclosure(session: Session, disclosure_id: str, reporter_id: str) -
     if disclosure is None or disclosure.reporter_id != reporter_id:
         return
     shred(session, SealedKey.disclosure_id == disclosure_id, tables=CASE_CONTENT)
+    reply_notices.forget(session, disclosure_id)
     session.delete(disclosure)
     session.flush()
     case_heads.case_removed(session, disclosure_id)
@@ -367,6 +389,7 @@ def handle(
     limits: Limits,
     public_url: str,
     now: dt.datetime,
+    opt_in: Callable[[str, str], None] | None = None,
 ) -> list[str]:
     """Answer one inbound SMS; the caller holds ``threads.locked(sender_key)``
     and commits. Returns the reply texts.
@@ -386,6 +409,7 @@ def handle(
         limits=limits,
         public_url=public_url,
         channel=channel,
+        opt_in=opt_in,
     )
     replies = dialogue.respond(body, media, media_failed)
     session.flush()

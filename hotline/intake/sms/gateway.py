@@ -23,6 +23,7 @@ from hotline.intake.service import Upload
 from hotline.intake.sms.dialogue import handle
 from hotline.intake.sms.replays import seen_messages
 from hotline.intake.sms.thread import ThreadStore, thread_keys, thread_store
+from hotline.notifications import reply_notices
 from hotline.procedure import Channel
 
 WHATSAPP_PREFIX = "whatsapp:"
@@ -118,6 +119,18 @@ def _handle_locked(
     state_key: bytes,
 ) -> list[str]:
     instance = current()
+
+    def opt_in(disclosure_id: str, language: str) -> None:
+        # The only place the number is kept: sealed under a key from keys/.
+        reply_notices.opt_in(
+            session,
+            instance.secrets,
+            disclosure_id=disclosure_id,
+            channel=inbound.channel,
+            address=inbound.sender,
+            language=language,
+        )
+
     replies = handle(
         session,
         threads,
@@ -132,6 +145,7 @@ def _handle_locked(
         limits=instance.limits,
         public_url=instance.config.public_url,
         now=instance.clock.now(),
+        opt_in=opt_in,
     )
     session.commit()
     return replies

@@ -195,6 +195,28 @@ class Texts:
         )
 
     @_localised
+    def how_to_check_or_notify(self, url: str) -> str:
+        """How to read replies, and the offer of a notice (answered on filing)."""
+        return _(
+            "To read replies later, send %(status)s and your code, or go to %(url)s "
+            "Send %(notify)s to get a text without content when an officer replies.",
+            status=self.kw("status"),
+            url=url,
+            notify=self.kw("notify"),
+        )
+
+    @_localised
+    def notify_agreed(self) -> str:
+        return _(
+            "Agreed: when an officer replies you get a text without content. "
+            "Your number is deleted when the case closes."
+        )
+
+    @_localised
+    def notify_nothing_filed(self) -> str:
+        return _("Send %(notify)s after your report is filed.", notify=self.kw("notify"))
+
+    @_localised
     def finished(self) -> str:
         if self.chat:
             return _("Finished. Please delete this chat.")

@@ -123,6 +123,16 @@ class TwilioApi:
             raise ValueError("media larger than the upload limit")
         return content, media_type
 
+    def send_message(self, to: str, sender: str, body: str) -> bool:
+        """Send one SMS or WhatsApp message (needs the account SID); False when refused."""
+        if not self.account_sid:
+            return False
+        url = f"{self.base}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        data = urllib.parse.urlencode({"To": to, "From": sender, "Body": body}).encode()
+        req = self._request(url, "POST", data)
+        req.add_header("Content-Type", "application/x-www-form-urlencoded")
+        return self._best_effort(req)
+
     def _best_effort(self, req: urllib.request.Request) -> bool:
         try:
             with urllib.request.urlopen(req, timeout=CLEANUP_TIMEOUT) as answer:  # noqa: S310
