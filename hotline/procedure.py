@@ -150,6 +150,10 @@ class RefusalReason(Term):
     TOO_MANY_SELECTED = "too_many_selected"
     UNVERIFIED = "unverified"
     UNVERIFIED_FILE = "unverified_file"
+    REMOVAL_WAITING = "removal_waiting"
+    NO_REMOVAL = "no_removal"
+    OWN_REMOVAL = "own_removal"
+    SAME_QUEUES = "same_queues"
 
 
 class RequestStatus(Term):
@@ -307,6 +311,19 @@ _LABELS: Mapping[type[Term], Mapping[Term, LazyString]] = {
         ),
         RefusalReason.UNVERIFIED_FILE: _l(
             "This file is unverified and was reported to administrators: it is not served."
+        ),
+        RefusalReason.REMOVAL_WAITING: _l(
+            "A request to remove that queue already waits for a second officer."
+        ),
+        RefusalReason.NO_REMOVAL: _l(
+            "No request to remove that queue waits: it was decided or withdrawn."
+        ),
+        RefusalReason.OWN_REMOVAL: _l(
+            "You asked for this removal: another officer must approve it. You may withdraw it."
+        ),
+        RefusalReason.SAME_QUEUES: _l(
+            "Only an officer of another queue the policy routed this case to, or an"
+            " administrator, may approve this removal."
         ),
         RefusalReason.NO_SELECTION: _l("Select at least one case first."),
         RefusalReason.TOO_MANY_SELECTED: _l("Select at most one page of cases at a time."),

@@ -81,6 +81,10 @@ STORED: dict[type[Term], list[str]] = {
         "too_many_selected",
         "unverified",
         "unverified_file",
+        "removal_waiting",
+        "no_removal",
+        "own_removal",
+        "same_queues",
     ],
 }
 TERMS = [member for vocabulary in STORED for member in vocabulary]

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, make_response, redirect, request, url_for
 from flask import render_template as _render
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from hotline.admin import service as administration
@@ -32,6 +33,9 @@ from hotline.auth.session import (
     signed_in_officer,
 )
 from hotline.crypto.keypairs import PrivateKey
+from hotline.desk.errors import CaseRefused
+from hotline.desk.rerouting import decide_removal_as_administrator, waiting_removals
+from hotline.desk.wording import refusal_message
 from hotline.instance import current, db_session
 from hotline.models import Officer, Queue
 
@@ -58,6 +62,10 @@ NOTICES = {
     "deactivated": lambda: _(
         "The officer is deactivated, their designations removed and their sessions ended."
     ),
+    "removal_approved": lambda: _(
+        "The removal was approved: that queue can no longer open the case."
+    ),
+    "removal_refused": lambda: _("The removal was refused: the queue keeps the case."),
 }
 
 
@@ -74,6 +82,8 @@ def _officers_page(status: int = 200, error: str | None = None) -> Response:
         error=error,
         notice=notice() if notice else None,
         lockouts=recent_lockouts(session),
+        removals=waiting_removals(session),
+        queue_names={q.slug: q.name for q in session.scalars(select(Queue))},
     )
 
 
@@ -124,6 +134,24 @@ def designate() -> Response | WerkzeugResponse:
         return _refused(exc)
     session.commit()
     return redirect(url_for("admin.officers", done="designated"), code=303)
+
+
+@blueprint.post("/admin/removals/<int:removal_id>")
+@admin_required
+def decide_removal(removal_id: int) -> Response | WerkzeugResponse:
+    """Four eyes on a queue removal, without reading the case."""
+    approve = request.form.get("decision") == "approve"
+    session = db_session()
+    try:
+        decide_removal_as_administrator(
+            session, _audit_key(), signed_in_officer(), removal_id, approve=approve
+        )
+    except CaseRefused as exc:
+        session.rollback()
+        return _officers_page(400, refusal_message(exc))
+    session.commit()
+    done = "removal_approved" if approve else "removal_refused"
+    return redirect(url_for("admin.officers", done=done), code=303)
 
 
 @blueprint.post("/admin/designations/<int:designation_id>/approve")

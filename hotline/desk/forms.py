@@ -78,6 +78,16 @@ class RerouteForm(Form):
     remove_queue = SelectField(_l("Remove queue"), validate_choice=False)
 
 
+class RemovalDecisionForm(Form):
+    """Approve or refuse (or, for the requester, withdraw) a waiting queue removal."""
+
+    decision = SelectField(
+        _l("Decision"),
+        choices=[SelectChoice("approve", _l("Approve")), SelectChoice("refuse", _l("Refuse"))],
+        validators=[InputRequired()],
+    )
+
+
 class RewardForm(Form):
     reward_state = SelectField(
         _l("Reward state"),

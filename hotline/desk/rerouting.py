@@ -7,6 +7,15 @@ key; removing a queue shreds the data keys sealed to it (``sealing.shredding``:
 gone from the database files, not only from the table), after which its key
 opens nothing of the case (crypto-shredding for that queue).
 
+Removing a queue the policy routed the case to moves oversight, so it takes
+four eyes: the request waits (``QueueRemoval``) until an officer holding
+another queue the policy routed the case to (one the requester did not act
+through; the removed queue itself counts: its unit may consent), or an
+administrator, approves it; until then the queue keeps reading the case.
+Queues an officer added by rerouting go as they came, at once, and give no
+say in a removal: otherwise an officer could bring in a friendly unit to
+approve it.
+
 Rerouting never reaches a queue the reporter excluded (the unit the report
 concerns), never the custodian (the codename register), and never leaves a
 case without a queue. Everything happens in one transaction: either every
@@ -15,8 +24,11 @@ item is re-sealed and the routing changed, or nothing is.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,15 +36,48 @@ from sqlalchemy.orm import Session
 from hotline.audit import record
 from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey
-from hotline.desk.access import Handler, assignable_officers, open_case
+from hotline.desk.access import CaseForbidden, Handler, assignable_officers, open_case
 from hotline.desk.errors import CaseRefused
-from hotline.models import DisclosureQueue, Queue, SealedKey
-from hotline.notifications.outbox import NEW_CASE, enqueue_for_queues
+from hotline.models import Disclosure, DisclosureQueue, Officer, Queue, QueueRemoval, SealedKey
+from hotline.notifications.outbox import APPROVAL_WAITING, NEW_CASE, enqueue_for_queues
 from hotline.procedure import RefusalReason
 from hotline.sealing import recipients as readers
 from hotline.sealing.items import open_sealed_key, seal_data_key
 from hotline.sealing.recipients import queue_recipient
 from hotline.sealing.shredding import shred
+
+
+class Administrator(Protocol):
+    """The signed-in administrator as :func:`decide_removal_as_administrator` needs them."""
+
+    @property
+    def officer_id(self) -> int: ...
+
+    @property
+    def is_admin(self) -> bool: ...
+
+    @property
+    def actor(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Rerouted:
+    """What a reroute did: the case's queues now, and the removals that wait."""
+
+    queues: tuple[str, ...]
+    #: Policy-routed queues whose removal waits for a second officer.
+    waiting: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WaitingRemoval:
+    """A removal request as the administrators' page lists it (no case content)."""
+
+    id: int
+    reference: str
+    queue_slug: str
+    requested_by: str
+    requested_on: dt.date
 
 
 def reroute(
@@ -43,8 +88,13 @@ def reroute(
     *,
     add: Collection[str] = (),
     remove: Collection[str] = (),
-) -> tuple[str, ...]:
-    """Add and remove queues of a case; returns the queues it is in afterwards."""
+) -> Rerouted:
+    """Add and remove queues of a case.
+
+    Adding, and removing a queue an officer added, happen at once. Removing a
+    queue the policy routed the case to only files a request: the queue keeps
+    reading the case until a second officer approves (:func:`decide_removal`).
+    """
     access = open_case(session, handler, reference, for_update=True)
     disclosure = access.disclosure
     current = set(disclosure.queue_slugs)
@@ -54,6 +104,13 @@ def reroute(
         raise CaseRefused(RefusalReason.NOTHING_TO_CHANGE, "choose a queue to add or to remove")
     if removing - current:
         raise CaseRefused(RefusalReason.NOT_ROUTED, "the case is not in that queue")
+    waiting_already = set(
+        session.scalars(
+            select(QueueRemoval.queue_slug).where(QueueRemoval.disclosure_id == disclosure.id)
+        )
+    )
+    if removing & waiting_already:
+        raise CaseRefused(RefusalReason.REMOVAL_WAITING, "that removal already waits")
     excluded = set(disclosure.excluded_slugs)
     new_queues: dict[str, Queue] = {}
     for slug in sorted(adding):
@@ -66,40 +123,209 @@ def reroute(
             # The reporter said the report concerns this unit: it must never see it.
             raise CaseRefused(RefusalReason.EXCLUDED, f"the reporter excluded {slug}")
         new_queues[slug] = queue
-    remaining = (current - removing) | adding
-    if not remaining:
+    chosen_by_policy = {q.queue_slug for q in disclosure.queues if q.routed_by_policy}
+    to_request = removing & chosen_by_policy
+    at_once = removing - to_request
+    remaining = (current - at_once) | adding
+    if not remaining - to_request - waiting_already:
+        # Counting every removal that waits: approving them all must leave a queue.
         raise CaseRefused(RefusalReason.NO_QUEUE_LEFT, "a case must stay in at least one queue")
 
     if new_queues:
         _reseal(session, access.disclosure.id, current, access.keys, new_queues)
-    if removing:
-        shred(
-            session,
-            (SealedKey.disclosure_id == disclosure.id)
-            & SealedKey.recipient.in_([queue_recipient(s) for s in removing]),
-        )
-        disclosure.queues = [q for q in disclosure.queues if q.queue_slug not in removing]
+    if at_once:
+        _remove(session, disclosure, at_once)
     for slug in sorted(adding):
-        disclosure.queues.append(DisclosureQueue(queue_slug=slug))
+        disclosure.queues.append(DisclosureQueue(queue_slug=slug, routed_by_policy=False))
     session.flush()
-
-    if disclosure.assigned_officer_id is not None and disclosure.assigned_officer_id not in {
-        o.id for o in assignable_officers(session, sorted(remaining))
-    }:
-        # The assignee can no longer open the case.
-        disclosure.assigned_officer_id = None
+    _forget_assignee_without_access(session, disclosure)
     if adding:
         enqueue_for_queues(session, sorted(adding), NEW_CASE, disclosure.id)
+    if adding or at_once:
+        record(
+            session,
+            audit_key,
+            actor=handler.actor,
+            action="case.rerouted",
+            subject=disclosure.reference,
+            detail=f"added={','.join(sorted(adding))}; removed={','.join(sorted(at_once))}",
+        )
+    for slug in sorted(to_request):
+        session.add(
+            QueueRemoval(
+                disclosure_id=disclosure.id,
+                queue_slug=slug,
+                requested_by=handler.officer_id,
+                requested_through=",".join(access.queues),
+            )
+        )
+        record(
+            session,
+            audit_key,
+            actor=handler.actor,
+            action="case.removal_requested",
+            subject=disclosure.reference,
+            detail=f"queue={slug}",
+        )
+    if to_request:
+        # Four eyes: every other officer of the case hears that a decision waits.
+        enqueue_for_queues(
+            session,
+            sorted(remaining),
+            APPROVAL_WAITING,
+            disclosure.id,
+            except_officer=handler.officer_id,
+        )
+    session.flush()
+    return Rerouted(tuple(sorted(remaining)), tuple(sorted(to_request)))
+
+
+def decide_removal(
+    session: Session,
+    audit_key: bytes,
+    handler: Handler,
+    reference: str,
+    queue_slug: str,
+    *,
+    approve: bool,
+) -> Rerouted:
+    """Approve or refuse a waiting removal, as an officer of the case.
+
+    Approving takes :func:`may_approve`; refusing, any officer of the case; the
+    requester may only withdraw (refuse) their own request.
+    """
+    access = open_case(session, handler, reference, for_update=True)
+    disclosure = access.disclosure
+    removal = _waiting(session, disclosure.id, queue_slug)
+    if approve:
+        if removal.requested_by == handler.officer_id:
+            raise CaseRefused(RefusalReason.OWN_REMOVAL, "another officer must approve")
+        if not may_approve(disclosure, removal, handler.officer_id, access.queues):
+            raise CaseRefused(RefusalReason.SAME_QUEUES, "an officer of another queue must approve")
+    return _decide(session, audit_key, handler.actor, disclosure, removal, approve=approve)
+
+
+def decide_removal_as_administrator(
+    session: Session,
+    audit_key: bytes,
+    administrator: Administrator,
+    removal_id: int,
+    *,
+    approve: bool,
+) -> str:
+    """Approve or refuse a waiting removal from the administrators' page.
+
+    An administrator needs no key of the case for this (shredding only deletes)
+    and reads nothing of it. Returns the case reference.
+    """
+    if not administrator.is_admin:
+        raise CaseForbidden
+    removal = session.get(QueueRemoval, removal_id)
+    if removal is None:
+        raise CaseRefused(RefusalReason.NO_REMOVAL, "no such removal waits")
+    disclosure = session.scalar(
+        select(Disclosure).where(Disclosure.id == removal.disclosure_id).with_for_update()
+    )
+    removal = session.get(QueueRemoval, removal_id, populate_existing=True)
+    if disclosure is None or removal is None:
+        raise CaseRefused(RefusalReason.NO_REMOVAL, "no such removal waits")
+    if approve and removal.requested_by == administrator.officer_id:
+        raise CaseRefused(RefusalReason.OWN_REMOVAL, "another officer must approve")
+    _decide(session, audit_key, administrator.actor, disclosure, removal, approve=approve)
+    return disclosure.reference
+
+
+def waiting_removals(session: Session, disclosure_id: str | None = None) -> list[WaitingRemoval]:
+    """Removals that wait for a decision, oldest first (of one case, or of all)."""
+    query = (
+        select(QueueRemoval, Disclosure.reference, Officer.username)
+        .join(Disclosure, Disclosure.id == QueueRemoval.disclosure_id)
+        .join(Officer, Officer.id == QueueRemoval.requested_by)
+        .order_by(QueueRemoval.requested_on, QueueRemoval.id)
+    )
+    if disclosure_id is not None:
+        query = query.where(QueueRemoval.disclosure_id == disclosure_id)
+    return [
+        WaitingRemoval(r.id, reference, r.queue_slug, username, r.requested_on)
+        for r, reference, username in session.execute(query)
+    ]
+
+
+def may_approve(
+    disclosure: Disclosure, removal: QueueRemoval, officer_id: int, officer_queues: Collection[str]
+) -> bool:
+    """Four eyes: not the requester, and through a queue the policy chose that the
+    requester did not act through (a queue added by rerouting could be a friendly
+    unit the requester brought in to approve)."""
+    chosen_by_policy = {q.queue_slug for q in disclosure.queues if q.routed_by_policy}
+    through = set(removal.requested_through.split(","))
+    return officer_id != removal.requested_by and bool(
+        (set(officer_queues) & chosen_by_policy) - through
+    )
+
+
+def _waiting(session: Session, disclosure_id: str, queue_slug: str) -> QueueRemoval:
+    removal = session.scalar(
+        select(QueueRemoval).where(
+            QueueRemoval.disclosure_id == disclosure_id, QueueRemoval.queue_slug == queue_slug
+        )
+    )
+    if removal is None:
+        raise CaseRefused(RefusalReason.NO_REMOVAL, "no such removal waits")
+    return removal
+
+
+def _decide(
+    session: Session,
+    audit_key: bytes,
+    actor: str,
+    disclosure: Disclosure,
+    removal: QueueRemoval,
+    *,
+    approve: bool,
+) -> Rerouted:
+    slug = removal.queue_slug
+    requester = session.get(Officer, removal.requested_by)
+    asked_by = requester.username if requester is not None else str(removal.requested_by)
+    current = set(disclosure.queue_slugs)
+    if approve:
+        if slug in current and not current - {slug}:
+            raise CaseRefused(RefusalReason.NO_QUEUE_LEFT, "a case must stay in at least one queue")
+        _remove(session, disclosure, {slug} & current)
+        current.discard(slug)
+    session.delete(removal)
+    session.flush()
+    _forget_assignee_without_access(session, disclosure)
     record(
         session,
         audit_key,
-        actor=handler.actor,
-        action="case.rerouted",
+        actor=actor,
+        action="case.removal_approved" if approve else "case.removal_refused",
         subject=disclosure.reference,
-        detail=f"added={','.join(sorted(adding))}; removed={','.join(sorted(removing))}",
+        detail=f"queue={slug}; requested_by={asked_by}",
     )
     session.flush()
-    return tuple(sorted(remaining))
+    return Rerouted(tuple(sorted(current)))
+
+
+def _remove(session: Session, disclosure: Disclosure, slugs: Collection[str]) -> None:
+    """Take queues off a case: their sealed keys are shredded, not only deleted."""
+    if not slugs:
+        return
+    shred(
+        session,
+        (SealedKey.disclosure_id == disclosure.id)
+        & SealedKey.recipient.in_([queue_recipient(s) for s in slugs]),
+    )
+    disclosure.queues = [q for q in disclosure.queues if q.queue_slug not in slugs]
+
+
+def _forget_assignee_without_access(session: Session, disclosure: Disclosure) -> None:
+    """An assignee who can no longer open the case is no longer its assignee."""
+    if disclosure.assigned_officer_id is not None and disclosure.assigned_officer_id not in {
+        o.id for o in assignable_officers(session, disclosure.queue_slugs)
+    }:
+        disclosure.assigned_officer_id = None
 
 
 def _reseal(

@@ -35,7 +35,7 @@ from hotline.auth.session import (
     officer_required,
     signed_in_officer,
 )
-from hotline.desk import service
+from hotline.desk import rerouting, service
 from hotline.desk.casefile import view_case
 from hotline.desk.deadlines import DUE_SOON_DAYS, deadline_overview
 from hotline.desk.downloads import content_disposition, download_attachment, served_media_type
@@ -46,6 +46,7 @@ from hotline.desk.forms import (
     LinkForm,
     MeasureForm,
     NoteForm,
+    RemovalDecisionForm,
     ReplyForm,
     RerouteForm,
     RewardForm,
@@ -309,7 +310,7 @@ def reroute_case(reference: str) -> Response | WerkzeugResponse:
     session = db_session()
     officer = signed_in_officer()
     try:
-        remaining = reroute(
+        rerouted = reroute(
             session,
             _audit_key(),
             officer,
@@ -321,10 +322,40 @@ def reroute_case(reference: str) -> Response | WerkzeugResponse:
         session.rollback()
         return _case_page(reference, 400, refusal_message(exc), {"reroute": form})
     session.commit()
-    if not set(remaining) & set(officer.queues):
-        # The officer moved the case out of their own queues: it is no longer theirs to see.
+    return _after_rerouting(
+        reference, officer, rerouted, "removal_waits" if rerouted.waiting else "rerouted"
+    )
+
+
+@blueprint.post("/case/<reference>/removal/<queue_slug>")
+@officer_required
+def decide_removal(reference: str, queue_slug: str) -> Response | WerkzeugResponse:
+    form = RemovalDecisionForm()
+    if not form.validate_on_submit():
+        return _case_page(reference, 400, _form_error(form), {})
+    approve = form.decision.data == "approve"
+    session = db_session()
+    officer = signed_in_officer()
+    try:
+        rerouted = rerouting.decide_removal(
+            session, _audit_key(), officer, reference, queue_slug, approve=approve
+        )
+    except CaseRefused as exc:
+        session.rollback()
+        return _case_page(reference, 400, refusal_message(exc), {})
+    session.commit()
+    return _after_rerouting(
+        reference, officer, rerouted, "removal_approved" if approve else "removal_refused"
+    )
+
+
+def _after_rerouting(
+    reference: str, officer: OfficerContext, rerouted: rerouting.Rerouted, done: str
+) -> WerkzeugResponse:
+    if not set(rerouted.queues) & set(officer.queues):
+        # The case left every queue of this officer: it is no longer theirs to see.
         return redirect(flask_url_for("desk.queue"), code=303)
-    return redirect(_case_url(reference, done="rerouted"), code=303)
+    return redirect(_case_url(reference, done=done), code=303)
 
 
 @blueprint.post("/case/<reference>/reward")

@@ -33,6 +33,13 @@ DONE = {
     "assigned": _l("The assignment was changed."),
     "linked": _l("The cases were linked."),
     "rerouted": _l("The case was rerouted and sealed to its new queues."),
+    "removal_waits": _l(
+        "The policy routed this case to that queue, so its removal waits for a second officer"
+        " (of another queue the policy chose, or an administrator). Until then the queue still"
+        " reads the case."
+    ),
+    "removal_approved": _l("The removal was approved: that queue can no longer open the case."),
+    "removal_refused": _l("The removal was refused: the queue keeps the case."),
     "reward": _l("The reward was updated."),
 }
 

@@ -21,6 +21,7 @@ from hotline.models.cases import (
     DisclosureLink,
     DisclosureQueue,
     Message,
+    QueueRemoval,
     Reporter,
 )
 from hotline.models.channels import EmailSeen, ReplyNotice, UsedFormToken
@@ -60,6 +61,7 @@ __all__ = [
     "PublishedStatistics",
     "ReplyNotice",
     "Queue",
+    "QueueRemoval",
     "ReminderSent",
     "Reporter",
     "SealedKey",

@@ -14,7 +14,9 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -44,6 +46,36 @@ class DisclosureQueue(Base):
         ForeignKey("disclosures.id", ondelete="CASCADE"), primary_key=True
     )
     queue_slug: Mapped[str] = mapped_column(ForeignKey("queues.slug"), primary_key=True, index=True)
+    #: True when the policy routed the case here at filing (or the row predates
+    #: revision 0017); False when an officer added the queue by rerouting.
+    #: Removing a queue the policy chose needs a second officer (``QueueRemoval``).
+    routed_by_policy: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class QueueRemoval(Base):
+    """A request to take a policy-routed queue off a case, waiting for four eyes.
+
+    Until another officer approves it (one holding a queue of the case that
+    the requester does not hold, or an administrator), the queue keeps reading
+    the case; approving shreds its keys as an immediate removal would. The row
+    goes when the request is decided: the audit trail keeps who asked and who
+    decided.
+    """
+
+    __tablename__ = "queue_removals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    disclosure_id: Mapped[str] = mapped_column(
+        ForeignKey("disclosures.id", ondelete="CASCADE"), index=True
+    )
+    queue_slug: Mapped[str] = mapped_column(ForeignKey("queues.slug"))
+    requested_by: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    #: The case's queues the requester held when asking, comma-separated: the
+    #: approver must hold another one (a colleague of the same unit is not four eyes).
+    requested_through: Mapped[str] = mapped_column(String(512))
+    requested_on: Mapped[dt.date] = mapped_column(Date, default=today)
+
+    __table_args__ = (UniqueConstraint("disclosure_id", "queue_slug"),)
 
 
 class DisclosureExclusion(Base):

@@ -48,6 +48,17 @@ def test_rerouting_reseals_every_item_for_the_new_queue_and_shreds_the_removed_o
         desk, f"{base}/reroute", add_queue="investigation", remove_queue="commissioner_general"
     )
     assert response.status_code == 303
+    # Added at once; the policy's queue stays until a second officer approves its removal.
+    assert case(db, filed.reference).queue_slugs == [
+        "commissioner_general",
+        "internal_audit",
+        "investigation",
+    ]
+    db.rollback()
+    approved = desk_post(
+        officer_client(app, general), f"{base}/removal/commissioner_general", decision="approve"
+    )
+    assert approved.status_code == 303
     disclosure = case(db, filed.reference)
     assert disclosure.queue_slugs == ["internal_audit", "investigation"]
     assert disclosure.assigned_officer_id == audit.officer_id  # still designated
@@ -80,7 +91,15 @@ def test_rerouting_reseals_every_item_for_the_new_queue_and_shreds_the_removed_o
     ).first()
     rerouted = audit_events(db, "case.rerouted")
     assert [(e.subject, e.detail) for e in rerouted] == [
-        (filed.reference, "added=investigation; removed=commissioner_general")
+        (filed.reference, "added=investigation; removed=")
+    ]
+    requested = audit_events(db, "case.removal_requested")
+    assert [(e.actor, e.detail) for e in requested] == [
+        ("officer:auditor", "queue=commissioner_general")
+    ]
+    approved_events = audit_events(db, "case.removal_approved")
+    assert [(e.actor, e.detail) for e in approved_events] == [
+        ("officer:general", "queue=commissioner_general; requested_by=auditor")
     ]
 
 
@@ -143,10 +162,16 @@ def test_rerouting_out_of_ones_own_queue_leads_back_to_the_case_list(
 ) -> None:
     filed = file_web_report(client, "fraud at Rubavu", "taxpayer_fraud")
     login: OfficerLogin = make_officer("mover", ["investigation"])  # type: ignore[operator]
+    general: OfficerLogin = make_officer("general", ["commissioner_general"])  # type: ignore[operator]
     desk = officer_client(app, login)
     base = f"/officer/case/{filed.reference}"
     assert desk_post(desk, f"{base}/assign", assignee=str(login.officer_id)).status_code == 303
-    response = desk_post(desk, f"{base}/reroute", add_queue="", remove_queue="investigation")
+    asked = desk_post(
+        officer_client(app, general), f"{base}/reroute", add_queue="", remove_queue="investigation"
+    )
+    assert asked.headers["Location"].endswith("done=removal_waits")
+    # The removed unit consents: its own officer approves, and the case leaves their list.
+    response = desk_post(desk, f"{base}/removal/investigation", decision="approve")
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/officer/")
     disclosure = case(db, filed.reference)

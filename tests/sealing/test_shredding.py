@@ -98,6 +98,14 @@ def test_a_removed_queue_s_sealed_keys_are_gone_from_the_database_files(
 
     response = desk_post(desk, f"{base}/reroute", remove_queue="commissioner_general")
     assert response.status_code == 303
+    # The policy routed the case there: the removal waits for a second officer.
+    assert case(db, filed.reference).queue_slugs == ["commissioner_general", "internal_audit"]
+    db.rollback()
+    general: OfficerLogin = make_officer("general", ["commissioner_general"])  # type: ignore[operator]
+    approved = desk_post(
+        officer_client(app, general), f"{base}/removal/commissioner_general", decision="approve"
+    )
+    assert approved.status_code == 303
     assert case(db, filed.reference).queue_slugs == ["internal_audit"]
     db.rollback()
     assert_after_commit_step_ran(caplog)
