@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | sha1sum | cut -c1-12)
 TESTSTAMP := $(STAMP)-test
 
-.PHONY: run test lint bench bench-queue translations catalogues clean
+.PHONY: run test lint bench bench-queue bench-cleaning translations catalogues clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,9 @@ bench: $(TESTSTAMP) translations
 
 bench-queue: $(TESTSTAMP) translations
 	$(BIN)/python -m bench.queue_finding
+
+bench-cleaning: $(TESTSTAMP)
+	$(BIN)/python -m bench.cleaning
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

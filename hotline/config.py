@@ -123,6 +123,11 @@ class Config:
     #: files (onion requests are not rate limited) waits instead of taking
     #: every core.
     max_concurrent_cleanings: int = 2
+    #: At most this many files in one report or follow-up ...
+    max_files: int = 10
+    #: ... whose pictures decode to at most this many pixels together (five
+    #: 40-megapixel photos): what cleaning them costs grows with the pixels.
+    max_pixels_per_report: int = 200_000_000
     notify_interval_minutes: int = 15
     retention_days: int = 5 * 365
     scrypt_n: int = SCRYPT_N
@@ -174,6 +179,10 @@ class Config:
             ),
             max_concurrent_cleanings=_int(
                 env, "HOTLINE_MAX_CONCURRENT_CLEANINGS", defaults.max_concurrent_cleanings
+            ),
+            max_files=_int(env, "HOTLINE_MAX_FILES", defaults.max_files),
+            max_pixels_per_report=_int(
+                env, "HOTLINE_MAX_PIXELS_PER_REPORT", defaults.max_pixels_per_report
             ),
             notify_interval_minutes=_int(
                 env, "HOTLINE_NOTIFY_INTERVAL_MINUTES", defaults.notify_interval_minutes

@@ -178,6 +178,9 @@ class DraftRefusal(StrEnum):
     TEXT_TOO_LONG = "text_too_long"
     FILES_TOO_LARGE = "files_too_large"
     UNREADABLE_FILE = "unreadable_file"
+    #: Too many files, too many pixels together, or a file that would cost
+    #: more memory, CPU or time to clean than allowed.
+    FILES_TOO_COSTLY = "files_too_costly"
     UNROUTABLE = "unroutable"
 
 

@@ -91,9 +91,17 @@ class Limits:
     max_upload_bytes: int
     #: The process's cap on concurrent cleanings (the instance holds it).
     cleanings: threading.BoundedSemaphore | None = field(default=None, compare=False)
+    max_files: int = 10
+    max_pixels: int = 200_000_000
 
     @classmethod
     def from_config(
         cls, config: Config, cleanings: threading.BoundedSemaphore | None = None
     ) -> Limits:
-        return cls(config.max_report_chars, config.max_upload_bytes, cleanings)
+        return cls(
+            config.max_report_chars,
+            config.max_upload_bytes,
+            cleanings,
+            config.max_files,
+            config.max_pixels_per_report,
+        )

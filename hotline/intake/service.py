@@ -24,7 +24,8 @@ from hotline.crypto.codenames import (
 )
 from hotline.crypto.key_tags import key_tag
 from hotline.db import insert_into
-from hotline.intake.attachments import CleanedFile, UnreadableFile, clean
+from hotline.intake.attachments import CleanedFile, TooCostly, UnreadableFile
+from hotline.intake.attachments.confinement import Allowance, clean_confined
 from hotline.intake.drafts import (
     Draft,
     DraftRejected,
@@ -81,6 +82,12 @@ __all__ = [
 
 
 def clean_uploads(uploads: Sequence[Upload], limits: Limits) -> list[CleanedFile]:
+    """Every file cleaned in a confined child process, within the report's budget.
+
+    The budget: ``limits.max_upload_bytes`` together, ``limits.max_files``
+    files, and ``limits.max_pixels`` decoded pixels over all pictures; each
+    file is also bounded in memory, CPU and time (``attachments.confinement``).
+    """
     total = sum(len(u.content) for u in uploads)
     if total > limits.max_upload_bytes:
         megabytes = limits.max_upload_bytes // (1024 * 1024)
@@ -88,17 +95,28 @@ def clean_uploads(uploads: Sequence[Upload], limits: Limits) -> list[CleanedFile
             DraftRefusal.FILES_TOO_LARGE,
             f"The files are too large together: at most {megabytes} MB.",
         )
+    files = [upload for upload in uploads if upload.content]
+    if len(files) > limits.max_files:
+        raise DraftRejected(
+            DraftRefusal.FILES_TOO_COSTLY, f"Too many files: at most {limits.max_files}."
+        )
     cleaned = []
-    for upload in uploads:
-        if not upload.content:
-            continue
+    pixels_left = limits.max_pixels
+    for upload in files:
+        allowance = Allowance(pixels=pixels_left)
         try:
             with limits.cleanings or nullcontext():
-                cleaned.append(clean(upload.name, upload.claimed_type, upload.content))
+                result = clean_confined(upload.name, upload.claimed_type, upload.content, allowance)
+        except TooCostly as exc:
+            raise DraftRejected(
+                DraftRefusal.FILES_TOO_COSTLY, f"A file costs too much to clean: {exc}"
+            ) from None
         except UnreadableFile as exc:
             raise DraftRejected(
                 DraftRefusal.UNREADABLE_FILE, f"A file could not be read: {exc}"
             ) from None
+        pixels_left -= result.pixels
+        cleaned.append(result)
     return cleaned
 
 

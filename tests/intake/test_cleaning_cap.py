@@ -12,6 +12,7 @@ from flask import Flask
 
 from hotline.intake import service
 from hotline.intake.attachments import CleanedFile
+from hotline.intake.attachments.confinement import Allowance
 from hotline.intake.service import Upload, clean_uploads
 
 
@@ -24,7 +25,9 @@ def test_at_most_the_configured_number_of_cleanings_run_at_once(
     most = 0
     lock = threading.Lock()
 
-    def slow_clean(name: str, claimed_type: str | None, content: bytes) -> CleanedFile:
+    def slow_clean(
+        name: str, claimed_type: str | None, content: bytes, allowance: Allowance
+    ) -> CleanedFile:
         nonlocal running, most
         with lock:
             running += 1
@@ -34,7 +37,7 @@ def test_at_most_the_configured_number_of_cleanings_run_at_once(
             running -= 1
         return CleanedFile(name, "text/plain", content, (), True, False)
 
-    monkeypatch.setattr(service, "clean", slow_clean)
+    monkeypatch.setattr(service, "clean_confined", slow_clean)
     uploads = [Upload(f"f{i}.txt", "text/plain", b"x") for i in range(2)]
     # A fresh Limits per request, as the views get them: the gate is shared.
     threads = [

@@ -57,7 +57,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hotline.intake.attachments.errors import UnreadableFile
+from hotline.intake.attachments.errors import TooCostly, UnreadableFile
 from hotline.intake.attachments.images import PILLOW_FORMATS, clean_image
 from hotline.intake.attachments.names import safe_name
 from hotline.intake.attachments.odf import ODF_TYPES, clean_odf
@@ -68,6 +68,7 @@ from hotline.intake.attachments.sniffing import OOXML_TYPES, PDF, sniff
 
 __all__ = [
     "CleanedFile",
+    "TooCostly",
     "UnreadableFile",
     "clean",
 ]
@@ -97,9 +98,13 @@ class CleanedFile:
     removed: tuple[str, ...]
     metadata_warning: bool
     cleaned: bool
+    #: Pixels decoded for a picture (all its frames or pages); 0 otherwise.
+    pixels: int = 0
 
 
-def clean(name: str, claimed_type: str | None, content: bytes) -> CleanedFile:
+def clean(
+    name: str, claimed_type: str | None, content: bytes, *, max_pixels: int | None = None
+) -> CleanedFile:
     """Return a metadata-free copy of an uploaded file, or the file unchanged
     with ``metadata_warning=True`` when its type is one we cannot clean.
 
@@ -108,7 +113,9 @@ def clean(name: str, claimed_type: str | None, content: bytes) -> CleanedFile:
     always decided from the content itself.
 
     Raises :class:`UnreadableFile` for a JPEG/PNG/WebP/GIF/PDF that cannot
-    be decoded; such a file must be refused, never stored as it is.
+    be decoded; such a file must be refused, never stored as it is; and its
+    :class:`TooCostly` for a picture over the size limits or over
+    ``max_pixels`` (what the report may still decode).
     """
     content = bytes(content)
     display_name = safe_name(name)
@@ -116,15 +123,19 @@ def clean(name: str, claimed_type: str | None, content: bytes) -> CleanedFile:
     quiet_library_loggers()
     quiet = processing.set(True)
     try:
-        return _clean_as(display_name, media_type, content)
+        return _clean_as(display_name, media_type, content, max_pixels)
     finally:
         processing.reset(quiet)
 
 
-def _clean_as(display_name: str, media_type: str, content: bytes) -> CleanedFile:
+def _clean_as(
+    display_name: str, media_type: str, content: bytes, max_pixels: int | None
+) -> CleanedFile:
     if media_type in PILLOW_FORMATS:
-        data, removed = clean_image(PILLOW_FORMATS[media_type], content)
-        return CleanedFile(display_name, media_type, data, removed, False, True)
+        image = clean_image(PILLOW_FORMATS[media_type], content, max_pixels=max_pixels)
+        return CleanedFile(
+            display_name, media_type, image.data, image.removed, False, True, image.pixels
+        )
 
     if media_type == PDF:
         result = clean_pdf(content)

@@ -1,4 +1,4 @@
-"""The one error the cleaner raises."""
+"""The errors the cleaner raises."""
 
 from __future__ import annotations
 
@@ -10,3 +10,9 @@ class UnreadableFile(ValueError):
     The message is plain English and contains nothing from the file, so it is
     safe to show to the reporter.
     """
+
+
+class TooCostly(UnreadableFile):
+    """The file (or the report's files together) would cost more memory, CPU
+    or time to clean than a report is allowed: refused, like an unreadable
+    file, but the reporter is told to send fewer or smaller files."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from PIL import ExifTags, Image
 
@@ -12,12 +13,17 @@ from hotline.intake.attachments.containers import (
     webp_canvas_size,
     webp_is_lossless,
 )
-from hotline.intake.attachments.errors import UnreadableFile
+from hotline.intake.attachments.errors import TooCostly, UnreadableFile
 
 #: Largest single image (or animation canvas) we decode. Pillow's own global
 #: limit (``Image.MAX_IMAGE_PIXELS``) is left alone for the rest of the
 #: process; if someone lowers it, the lower of the two applies.
 MAX_PIXELS = 80_000_000
+#: Largest decoded frame in memory (pixels × Pillow's bytes per pixel for the
+#: mode): a 50-megapixel colour photo fits (8160 × 6120 × 4 bytes); a PNG of
+#: zeros claiming 70 megapixels in colour (230 KB on the wire, 850 MB to
+#: clean) is refused from its header, before anything is allocated.
+MAX_FRAME_BYTES = 200 * 1024 * 1024
 #: Largest total pixel count over all frames of an animation that we keep in
 #: memory at once; beyond it only the first frame is kept.
 MAX_TOTAL_PIXELS = 80_000_000
@@ -26,6 +32,7 @@ _JPEG_QUALITY = 90
 
 _IMAGE_UNREADABLE = "This image could not be read. It may be damaged or incomplete."
 _IMAGE_TOO_LARGE = "This image is too large to be processed safely."
+_PIXELS_SPENT = "The pictures of this report hold too many pixels together to be processed safely."
 
 # media type -> Pillow format name, for the types we clean.
 PILLOW_FORMATS = {
@@ -41,8 +48,21 @@ PILLOW_FORMATS = {
 _ANIMATED_FORMATS = frozenset({"PNG", "WEBP", "GIF", "TIFF"})
 
 
-def clean_image(pillow_format: str, content: bytes) -> tuple[bytes, tuple[str, ...]]:
-    """Re-encode the pixels only. See the package docstring."""
+class CleanedImage(NamedTuple):
+    data: bytes
+    removed: tuple[str, ...]
+    #: Pixels decoded (every kept frame): what the report's budget is charged.
+    pixels: int
+
+
+def clean_image(
+    pillow_format: str, content: bytes, *, max_pixels: int | None = None
+) -> CleanedImage:
+    """Re-encode the pixels only. See the package docstring.
+
+    ``max_pixels`` is what the report may still decode, over all frames: more
+    is refused (:class:`TooCostly`) before the frames are decoded.
+    """
     limit = _pixel_limit()
     try:
         found = container_labels(pillow_format, content)
@@ -52,9 +72,11 @@ def clean_image(pillow_format: str, content: bytes) -> tuple[bytes, tuple[str, .
             canvas = webp_canvas_size(content)
             if canvas is not None:
                 _check_pixels(canvas, limit)
-        frames, durations, loop = _decode_frames(pillow_format, content, limit, found)
-    except UnreadableFile:
+        frames, durations, loop = _decode_frames(pillow_format, content, limit, found, max_pixels)
+    except UnreadableFile:  # TooCostly too
         raise
+    except MemoryError:
+        raise TooCostly(_IMAGE_TOO_LARGE) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # The warning is only raised (rather than printed) when warnings are
         # errors, as in the tests; either way the image is refused.
@@ -73,7 +95,8 @@ def clean_image(pillow_format: str, content: bytes) -> tuple[bytes, tuple[str, .
     except (OSError, ValueError, KeyError):
         # Fail closed: a picture we cannot re-encode is not stored as it was.
         raise UnreadableFile(_IMAGE_UNREADABLE) from None
-    return data, tuple(sorted(found))
+    pixels = sum(frame.size[0] * frame.size[1] for frame in frames)
+    return CleanedImage(data, tuple(sorted(found)), pixels)
 
 
 def _pixel_limit() -> int:
@@ -81,9 +104,21 @@ def _pixel_limit() -> int:
     return MAX_PIXELS if pillow_limit is None else min(MAX_PIXELS, pillow_limit)
 
 
-def _check_pixels(size: tuple[int, int], limit: int) -> None:
-    if size[0] * size[1] > limit:
+def _check_pixels(size: tuple[int, int], limit: int, mode: str | None = None) -> None:
+    pixels = size[0] * size[1]
+    if pixels > limit:
         raise UnreadableFile(_IMAGE_TOO_LARGE)
+    if mode is not None and pixels * _bytes_per_pixel(mode) > MAX_FRAME_BYTES:
+        raise TooCostly(_IMAGE_TOO_LARGE)
+
+
+def _bytes_per_pixel(mode: str) -> int:
+    """What Pillow stores per pixel of a mode (colour modes take 4 bytes)."""
+    if mode in ("1", "L", "P"):
+        return 1
+    if mode.startswith("I;16"):
+        return 2
+    return 4
 
 
 # Same mapping as PIL.ImageOps.exif_transpose. We apply it ourselves so that
@@ -101,11 +136,11 @@ _ORIENTATION_TRANSPOSE = {
 
 
 def _decode_frames(
-    pillow_format: str, content: bytes, limit: int, found: set[str]
+    pillow_format: str, content: bytes, limit: int, found: set[str], max_pixels: int | None
 ) -> tuple[list[Image.Image], list[int], int | None]:
     with Image.open(io.BytesIO(content), formats=[pillow_format]) as im:
         # Image.open only parsed the headers; nothing big is allocated yet.
-        _check_pixels(im.size, limit)
+        _check_pixels(im.size, limit, im.mode)
         found.update(_info_labels(im.info))
         if pillow_format == "TIFF":
             found.update(_tiff_labels(im))
@@ -130,12 +165,14 @@ def _decode_frames(
                 found.add("animation_frames")
             else:
                 keep = n_frames
+        if max_pixels is not None and keep * im.size[0] * im.size[1] > max_pixels:
+            raise TooCostly(_PIXELS_SPENT)
 
         frames: list[Image.Image] = []
         durations: list[int] = []
         for index in range(keep):
             im.seek(index)
-            _check_pixels(im.size, limit)  # a GIF frame may enlarge the canvas
+            _check_pixels(im.size, limit, im.mode)  # a GIF frame may enlarge the canvas
             im.load()
             found.update(_info_labels(im.info))  # GIF comments are per frame
             frame = _pixels_only(im)

@@ -105,7 +105,7 @@ def clean_media(data: bytes, removed: set[str]) -> bytes | None:
     if media_type not in PILLOW_FORMATS:
         return None
     try:
-        cleaned, found = clean_image(PILLOW_FORMATS[media_type], data)
+        cleaned, found, _ = clean_image(PILLOW_FORMATS[media_type], data)
     except UnreadableFile:
         return None
     if found:

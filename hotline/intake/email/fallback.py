@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from hotline.intake.attachments import UnreadableFile, clean
+from hotline.intake.attachments import UnreadableFile
+from hotline.intake.attachments.confinement import clean_confined
 from hotline.intake.service import DraftRejected, Upload
 from hotline.procedure import DraftRefusal
 
@@ -19,7 +20,11 @@ __all__ = ["truncate", "with_files_fallback"]
 
 _DROPPED_UNREADABLE = "[{count} attached file(s) could not be read and were not filed.]"
 _DROPPED = "[{count} attached file(s) were too large or unreadable and were not filed.]"
-_FILE_REASONS = (DraftRefusal.UNREADABLE_FILE, DraftRefusal.FILES_TOO_LARGE)
+_FILE_REASONS = (
+    DraftRefusal.UNREADABLE_FILE,
+    DraftRefusal.FILES_TOO_LARGE,
+    DraftRefusal.FILES_TOO_COSTLY,
+)
 _TEXT_CUT = "\n[The rest of this e-mail was too long and was not filed.]"
 
 T = TypeVar("T")
@@ -69,7 +74,7 @@ def with_files_fallback(
 
 def _readable(upload: Upload) -> bool:
     try:
-        clean(upload.name, upload.claimed_type, upload.content)
-    except UnreadableFile:
+        clean_confined(upload.name, upload.claimed_type, upload.content)
+    except UnreadableFile:  # TooCostly too
         return False
     return True

@@ -264,7 +264,7 @@ class Dialogue:
         match exc.reason:
             case DraftRefusal.TEXT_TOO_LONG:
                 return texts.too_long(self.limits.max_chars)
-            case DraftRefusal.FILES_TOO_LARGE:
+            case DraftRefusal.FILES_TOO_LARGE | DraftRefusal.FILES_TOO_COSTLY:
                 return texts.files_too_large()
             case DraftRefusal.UNREADABLE_FILE:
                 return texts.file_unreadable()

@@ -162,6 +162,7 @@ def _refusal(exc: DraftRejected, screens: Screens, limits: Limits) -> str:
             | DraftRefusal.UNROUTABLE
             | DraftRefusal.FILES_TOO_LARGE
             | DraftRefusal.UNREADABLE_FILE
+            | DraftRefusal.FILES_TOO_COSTLY
         ):
             return screens.cannot_file()
         case _:

@@ -86,6 +86,17 @@ def rejection_message(error: DraftRejected) -> str:
                     mb=config.max_upload_bytes // (1024 * 1024),
                 )
             )
+        case DraftRefusal.FILES_TOO_COSTLY:
+            return str(
+                _(
+                    "The files are too many or too large to clean safely: at most %(count)s "
+                    "files, and pictures of %(megapixels)s megapixels together. Send fewer "
+                    "or smaller files (a screenshot of a large photo works). Your text is "
+                    "kept below.",
+                    count=config.max_files,
+                    megapixels=config.max_pixels_per_report // 1_000_000,
+                )
+            )
         case DraftRefusal.EMPTY:
             return str(_("Please describe what happened."))
         case DraftRefusal.UNREADABLE_FILE:

@@ -1,0 +1,331 @@
+"""Cleaning in a child process with limits: what a hostile file can cost.
+
+A file of a few hundred kilobytes can ask a decoder for gigabytes (a PNG whose
+rows are all zeros) or for minutes of CPU (a PDF of nested forms). The checks
+in :mod:`.images` refuse what a header already shows to be too large; what
+slips past them is bounded here. Each file is cleaned in a child process of a
+small fork server (this module run with ``python -m``, started on first use
+with the cleaner imported, so a child costs a fork, not an interpreter
+start). Before cleaning, the child:
+
+* may add at most :data:`MEMORY_BYTES` of address space (``RLIMIT_AS``): an
+  allocation beyond that fails at once instead of swapping the server;
+* may use at most :data:`CPU_SECONDS` of CPU (``RLIMIT_CPU``), and an alarm
+  ends it after :data:`WALL_SECONDS` whatever it is doing (the parent stops
+  waiting then too);
+* may write no file (``RLIMIT_FSIZE`` 0) and dump no core (``RLIMIT_CORE`` 0):
+  a crash never leaves the evidence on disk;
+* has its standard output and error on ``/dev/null``: a C library that prints
+  what it found in a file prints it nowhere.
+
+The parent sends the file and reads the answer over a socket pair made for
+that one file (passed to the server with ``SCM_RIGHTS``), framed as a JSON
+header and raw bytes: never a pickle, so a decoder bug exploited in the child
+cannot run code in the web worker through its answer.
+
+A file that breaks a limit is refused with :class:`TooCostly`; the reporter's
+text is not lost (the form shows it again; e-mail files it without the file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hotline.intake.attachments import CleanedFile, clean
+from hotline.intake.attachments.errors import TooCostly, UnreadableFile
+
+#: Address space a child may add to what it inherits from the fork server.
+MEMORY_BYTES = 1024 * 1024 * 1024
+#: CPU time a child may use on one file.
+CPU_SECONDS = 30
+#: Wall-clock time after which a child ends, whatever it is doing.
+WALL_SECONDS = 90.0
+#: The largest cleaned file the parent accepts (a PDF may grow when rebuilt).
+MAX_ANSWER_BYTES = 256 * 1024 * 1024
+
+_TOO_COSTLY = "This file is too large or too complex to be cleaned safely."
+_UNREADABLE = "This file could not be read. It may be damaged or incomplete."
+_FRAME = struct.Struct(">II")
+_MAX_HEADER = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What one cleaning may cost."""
+
+    memory_bytes: int = MEMORY_BYTES
+    cpu_seconds: int = CPU_SECONDS
+    wall_seconds: float = WALL_SECONDS
+    #: Pixels the file's pictures may decode to: the report's remaining budget.
+    pixels: int | None = None
+
+
+def clean_confined(
+    name: str, claimed_type: str | None, content: bytes, allowance: Allowance | None = None
+) -> CleanedFile:
+    """:func:`~hotline.intake.attachments.clean` in a limited child process.
+
+    Raises :class:`UnreadableFile` (or its :class:`TooCostly`) as ``clean``
+    does, and :class:`TooCostly` when the child breaks a limit or dies.
+    """
+    allowance = allowance or Allowance()
+    deadline = time.monotonic() + allowance.wall_seconds + 1.0
+    ours, theirs = socket.socketpair()
+    try:
+        with theirs:
+            _SERVER.hand_over(theirs)
+        job = {
+            "name": name,
+            "claimed_type": claimed_type,
+            "memory_bytes": allowance.memory_bytes,
+            "cpu_seconds": allowance.cpu_seconds,
+            "wall_seconds": allowance.wall_seconds,
+            "pixels": allowance.pixels,
+        }
+        ours.settimeout(max(deadline - time.monotonic(), 0.001))
+        _send_frame(ours, job, content)
+        header, body = _receive_frame(ours, deadline, MAX_ANSWER_BYTES)
+    except (OSError, EOFError, ValueError):
+        # Timed out, or the child died (the CPU limit, the alarm, or memory
+        # so short it could not even answer): too costly either way.
+        raise TooCostly(_TOO_COSTLY) from None
+    finally:
+        ours.close()
+    return _answer(header, body)
+
+
+def _answer(header: dict[str, Any], body: bytes) -> CleanedFile:
+    """The child's answer, checked field by field (it handled hostile bytes)."""
+    outcome = header.get("outcome")
+    message = header.get("message")
+    if outcome == "too_costly":
+        raise TooCostly(message if isinstance(message, str) else _TOO_COSTLY)
+    if outcome != "cleaned":
+        raise UnreadableFile(message if isinstance(message, str) else _UNREADABLE)
+    removed = header.get("removed")
+    fields = (
+        header.get("name"),
+        header.get("media_type"),
+        header.get("metadata_warning"),
+        header.get("cleaned"),
+        header.get("pixels"),
+    )
+    name, media_type, warning, cleaned, pixels = fields
+    if not (
+        isinstance(name, str)
+        and isinstance(media_type, str)
+        and isinstance(warning, bool)
+        and isinstance(cleaned, bool)
+        and isinstance(pixels, int)
+        and isinstance(removed, list)
+        and all(isinstance(r, str) for r in removed)
+    ):
+        raise UnreadableFile(_UNREADABLE)
+    return CleanedFile(name, media_type, body, tuple(removed), warning, cleaned, pixels)
+
+
+# --- the fork server --------------------------------------------------------------
+
+
+class _ForkServer:
+    """The server process, started on first use, restarted if it died."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._control: socket.socket | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def hand_over(self, job: socket.socket) -> None:
+        """Give the server one end of a job's socket pair: it forks a child for it."""
+        with self._lock:
+            for attempt in range(2):
+                control = self._running()
+                try:
+                    socket.send_fds(control, [b"j"], [job.fileno()])
+                    return
+                except OSError:
+                    self._stop()
+                    if attempt:
+                        raise
+
+    def _running(self) -> socket.socket:
+        if self._control is not None and self._process is not None:
+            if self._process.poll() is None:
+                return self._control
+            self._stop()
+        ours, theirs = socket.socketpair()
+        package_root = str(Path(__file__).resolve().parents[3])
+        path = os.environ.get("PYTHONPATH")
+        environment = {
+            **os.environ,
+            "PYTHONPATH": package_root + (os.pathsep + path if path else ""),
+        }
+        with theirs:
+            self._process = subprocess.Popen(  # noqa: S603 - our interpreter and module
+                [sys.executable, "-m", __name__, str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=environment,
+            )
+        self._control = ours
+        return ours
+
+    def _stop(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._process is not None:
+            with contextlib.suppress(OSError):
+                self._process.kill()
+            self._process.wait()
+            self._process = None
+
+
+_SERVER = _ForkServer()
+
+
+def serve(control_fd: int) -> None:
+    """The server's loop: one forked child per job socket received, until the
+    parent closes the control socket (or dies)."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    control = socket.socket(fileno=control_fd)
+    while True:
+        try:
+            message, fds, _flags, _address = socket.recv_fds(control, 1, 1)
+        except OSError:
+            return
+        if not message:
+            return
+        for fd in fds:
+            if os.fork() == 0:
+                control.close()
+                with socket.socket(fileno=fd) as job:
+                    _child(job)
+                os._exit(0)
+            os.close(fd)
+
+
+def _child(job: socket.socket) -> None:
+    """Runs in a forked child: read the job, confine, clean, answer."""
+    try:
+        header, content = _receive_frame(job, None, None)
+    except (OSError, EOFError, ValueError):
+        return
+    _confine(header)
+    try:
+        cleaned = clean(
+            str(header.get("name", "")),
+            header.get("claimed_type") if isinstance(header.get("claimed_type"), str) else None,
+            content,
+            max_pixels=header["pixels"] if isinstance(header.get("pixels"), int) else None,
+        )
+        answer: dict[str, Any] = {
+            "outcome": "cleaned",
+            "name": cleaned.name,
+            "media_type": cleaned.media_type,
+            "removed": list(cleaned.removed),
+            "metadata_warning": cleaned.metadata_warning,
+            "cleaned": cleaned.cleaned,
+            "pixels": cleaned.pixels,
+        }
+        body = cleaned.content
+    except TooCostly as exc:
+        answer, body = {"outcome": "too_costly", "message": str(exc)}, b""
+    except UnreadableFile as exc:
+        answer, body = {"outcome": "unreadable", "message": str(exc)}, b""
+    except MemoryError:
+        answer, body = {"outcome": "too_costly", "message": _TOO_COSTLY}, b""
+    except BaseException:  # noqa: BLE001 - anything else: unreadable, never a traceback
+        answer, body = {"outcome": "unreadable", "message": _UNREADABLE}, b""
+    # If even the answer fails (memory), the parent reads EOF: "too costly".
+    with contextlib.suppress(Exception):
+        _send_frame(job, answer, body)
+
+
+def _confine(header: dict[str, Any]) -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    cpu = int(header.get("cpu_seconds") or CPU_SECONDS)
+    wall = float(header.get("wall_seconds") or WALL_SECONDS)
+    memory = int(header.get("memory_bytes") or MEMORY_BYTES)
+    signal.setitimer(signal.ITIMER_REAL, wall)  # SIGALRM's default action ends the child
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    inherited = _address_space_bytes()
+    if inherited:  # not on a system without /proc: the other limits still hold
+        limit = inherited + memory
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _address_space_bytes() -> int:
+    """This process's virtual memory size now (``VmSize``)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+# --- framing ------------------------------------------------------------------------
+
+
+def _send_frame(sock: socket.socket, header: dict[str, Any], body: bytes) -> None:
+    encoded = json.dumps(header).encode()
+    sock.sendall(_FRAME.pack(len(encoded), len(body)) + encoded)
+    sock.sendall(body)
+
+
+def _receive_frame(
+    sock: socket.socket, deadline: float | None, max_body: int | None
+) -> tuple[dict[str, Any], bytes]:
+    header_length, body_length = _FRAME.unpack(_receive_exactly(sock, _FRAME.size, deadline))
+    if header_length > _MAX_HEADER or (max_body is not None and body_length > max_body):
+        raise ValueError("frame too large")
+    header = json.loads(_receive_exactly(sock, header_length, deadline))
+    if not isinstance(header, dict):
+        raise ValueError("not a header")
+    return header, _receive_exactly(sock, body_length, deadline)
+
+
+def _receive_exactly(sock: socket.socket, length: int, deadline: float | None) -> bytes:
+    buffer = bytearray(length)
+    view = memoryview(buffer)
+    received = 0
+    while received < length:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            sock.settimeout(remaining)
+        count = sock.recv_into(view[received:], min(length - received, 1 << 20))
+        if count == 0:
+            raise EOFError
+        received += count
+    return bytes(buffer)
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]))
+    sys.exit(0)
