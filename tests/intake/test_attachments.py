@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from PIL import ExifTags, Image, ImageCms, ImageOps, PngImagePlugin
+from pillow_heif import register_heif_opener
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -29,6 +30,7 @@ from pypdf.generic import (
 )
 
 from hotline.intake.attachments import CleanedFile, UnreadableFile, clean, images
+from hotline.intake.attachments.sniffing import sniff
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -985,7 +987,8 @@ def _zip(members: dict[str, bytes], *, stored_first: str | None = None) -> bytes
 
 
 CORE_XML = b"<cp:coreProperties><dc:creator>DOCX-AUTHOR-TOKEN</dc:creator></cp:coreProperties>"
-UNCLEANABLE = [
+# Headers alone: the type is recognised, the picture cannot be decoded.
+DAMAGED_PHOTOS = [
     pytest.param(
         b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"Exif\x00\x00ARTIST-JANE-DOE",
         "image/heic",
@@ -996,6 +999,8 @@ UNCLEANABLE = [
         "image/avif",
         id="avif",
     ),
+]
+UNCLEANABLE = [
     pytest.param(_zip({"notes.txt": b"hello"}), "application/zip", id="zip"),
     pytest.param(
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "application/x-ole-storage", id="doc"
@@ -1051,6 +1056,42 @@ DAMAGED_OFFICE = [
 def test_office_files_without_their_structure_are_refused(content: bytes, media_type: str) -> None:
     with pytest.raises(UnreadableFile, match="document"):
         clean("upload", None, content)
+
+
+@pytest.mark.parametrize(("content", "media_type"), DAMAGED_PHOTOS)
+def test_a_damaged_heic_or_avif_is_refused_never_kept_as_sent(
+    content: bytes, media_type: str
+) -> None:
+    assert sniff(content) == media_type
+    with pytest.raises(UnreadableFile):
+        clean("IMG_0001.HEIC", None, content)
+
+
+@pytest.mark.parametrize(
+    ("save_format", "suffix"), [pytest.param("HEIF", "HEIC", id="heic"), ("AVIF", "avif")]
+)
+def test_a_phone_photo_in_heic_or_avif_becomes_a_clean_jpeg(save_format: str, suffix: str) -> None:
+    register_heif_opener()
+    picture = Image.new("RGB", (64, 48), (30, 120, 200))
+    exif = Image.Exif()
+    exif[0x013B] = "ARTIST-JANE-DOE"
+    exif.get_ifd(0x8825)[2] = (1.0, 56.0, 0.0)
+    exif[0x0112] = 6  # taken with the phone on its side
+    out = io.BytesIO()
+    picture.save(out, save_format, exif=exif.tobytes())
+
+    result = clean(f"IMG_0001.{suffix}", None, out.getvalue())
+
+    assert (result.name, result.media_type) == ("IMG_0001.jpg", "image/jpeg")
+    assert result.cleaned
+    assert not result.metadata_warning
+    assert {"exif", "gps"} <= set(result.removed)
+    assert b"ARTIST-JANE-DOE" not in result.content
+    cleaned = Image.open(io.BytesIO(result.content))
+    assert cleaned.format == "JPEG"
+    assert not cleaned.getexif()
+    assert cleaned.size == (48, 64)  # upright, as the phone showed it
+    assert result.pixels == 48 * 64
 
 
 @pytest.mark.parametrize(("content", "media_type"), UNCLEANABLE)

@@ -157,7 +157,7 @@ def test_cleaned_corpus_file_carries_no_leak(path: Path, tmp_path: Path) -> None
     assert result.cleaned is True
     assert result.metadata_warning is False
     assert result.removed, "the receipt must say what was removed"
-    cleaned = tmp_path / ("cleaned" + path.suffix)
+    cleaned = tmp_path / ("cleaned" + Path(result.name).suffix)  # a HEIC becomes a .jpg
     cleaned.write_bytes(result.content)
     assert _raw_findings(path.name, result.content) == []
     assert _exiftool_findings(tool, cleaned) == []

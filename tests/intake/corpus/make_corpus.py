@@ -16,6 +16,7 @@ from pathlib import Path
 
 import docx
 import openpyxl
+import pillow_heif
 from openpyxl.comments import Comment
 from openpyxl.drawing.image import Image as SheetImage
 from PIL import ExifTags, Image, ImageCms
@@ -64,6 +65,28 @@ def photo() -> bytes:
     picture = Image.new("RGB", (32, 16), (200, 30, 30))
     out = io.BytesIO()
     picture.save(out, "JPEG", exif=_exif(), comment=b"CommentLeak", xmp=XMP)
+    return out.getvalue()
+
+
+def photo_heic() -> bytes:
+    """An iPhone-style HEIC: EXIF with GPS, XMP, an ICC profile and a second picture."""
+    pillow_heif.register_heif_opener()
+    picture = Image.new("RGB", (64, 48), (30, 120, 200))
+    out = io.BytesIO()
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    picture.save(out, "HEIF", exif=_exif().tobytes(), xmp=XMP, icc_profile=icc)
+    heif = pillow_heif.open_heif(io.BytesIO(out.getvalue()))
+    # A burst's other shot, hidden behind the primary picture.
+    heif.add_from_pillow(Image.new("RGB", (64, 48), (250, 250, 0)))
+    with_burst = io.BytesIO()
+    heif.save(with_burst, primary_index=0)
+    return with_burst.getvalue()
+
+
+def photo_avif() -> bytes:
+    picture = Image.new("RGB", (64, 48), (30, 200, 120))
+    out = io.BytesIO()
+    picture.save(out, "AVIF", exif=_exif().tobytes(), xmp=XMP)
     return out.getvalue()
 
 
@@ -378,6 +401,8 @@ CORPUS = {
     "pdf-jpx-xmp.pdf": pdf_jpx_xmp,
     "pdf-icc-image.pdf": pdf_icc_image,
     "photo-gps.jpg": photo,
+    "photo-gps.heic": photo_heic,
+    "photo-gps.avif": photo_avif,
     "docx-author-comments-rsid.docx": docx_document,
     "xlsx-author-comments.xlsx": xlsx_workbook,
     "pptx-author-notes.pptx": pptx_presentation,
@@ -386,6 +411,11 @@ CORPUS = {
 
 
 if __name__ == "__main__":
+    import sys
+
+    # `… make_corpus photo-gps.heic` remakes one file; no argument, all of them.
     for name, make in CORPUS.items():
+        if sys.argv[1:] and name not in sys.argv[1:]:
+            continue
         (HERE / name).write_bytes(make())
         print(name)
