@@ -15,6 +15,8 @@ import zipfile
 import zlib
 from typing import Any
 
+import av
+import numpy as np
 import pytest
 from PIL import ExifTags, Image, ImageCms, ImageOps, PngImagePlugin
 from pillow_heif import register_heif_opener
@@ -31,6 +33,7 @@ from pypdf.generic import (
 
 from hotline.intake.attachments import CleanedFile, UnreadableFile, clean, images
 from hotline.intake.attachments.sniffing import sniff
+from tests.intake.corpus.make_corpus import recording
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -1321,3 +1324,49 @@ def test_pdf_page_keeps_only_what_shows_the_page() -> None:
     cleaned: Any = PdfReader(io.BytesIO(result.content)).pages[0]
     assert cleaned["/Rotate"] == 90
     assert "visible text" in cleaned.extract_text()
+
+
+# --------------------------------------------------------------------------
+# Recordings
+
+
+def test_a_feature_phone_voice_note_in_amr_becomes_an_untagged_mp3() -> None:
+    voice_note = recording("amr", "libopencore_amrnb", 8_000)
+    assert sniff(voice_note) == "audio/amr"
+
+    result = clean("note.amr", None, voice_note)
+
+    assert (result.name, result.media_type) == ("note.mp3", "audio/mpeg")
+    assert result.cleaned
+    assert sniff(result.content) == "audio/mpeg"  # a bare MPEG frame: no ID3 tag
+    with av.open(io.BytesIO(result.content), mode="r") as played:
+        assert dict(played.metadata) == {}
+        assert played.duration is not None
+        assert played.duration / av.time_base == pytest.approx(1.0, abs=0.1)
+
+
+def test_a_recording_keeps_its_sound_and_loses_its_tags_and_cover() -> None:
+    tagged = recording("mp3", "libmp3lame", 44_100, cover=True)
+
+    result = clean("meeting.mp3", None, tagged)
+
+    assert {"comment", "gps", "timestamp", "other_metadata"} <= set(result.removed)
+    assert b"LeakOfficer" not in result.content
+    with av.open(io.BytesIO(result.content), mode="r") as played:
+        assert [s.type for s in played.streams] == ["audio"]
+        frames = [f.to_ndarray() for f in played.decode(audio=0)]
+    sound = np.concatenate(frames, axis=1)
+    assert np.abs(sound).max() > 0.2  # the tone is still there
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"ID3\x04\x00\x00\x00\x00\x00\x10" + b"\x00" * 16 + b"garbage", id="mp3"),
+        pytest.param(b"OggS" + bytes(60), id="ogg"),
+        pytest.param(b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(20), id="wav"),
+    ],
+)
+def test_a_damaged_recording_is_refused_never_kept_as_sent(content: bytes) -> None:
+    with pytest.raises(UnreadableFile, match="recording"):
+        clean("memo", None, content)

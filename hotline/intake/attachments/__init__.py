@@ -35,8 +35,12 @@ filename and the type the client claims are never trusted):
   presentation files: a new package with the content parts only, pictures
   re-encoded; properties, comments, tracked changes, revision ids, custom
   XML, settings, thumbnails and embedded objects are left behind.
+* Recordings (WAV, MP3, M4A, OGG, and AMR voice notes from feature phones,
+  which become MP3): the first audio stream decoded to samples and encoded
+  into a new file of the same kind, bit-exact, without a tag, a cover picture
+  or any other stream (:mod:`.audio`).
 * Everything else (encrypted OpenDocument files, other zip files, old
-  binary Office files, audio, video, text, unknown) is returned
+  binary Office files, FLAC, video, text, unknown) is returned
   unchanged with ``metadata_warning=True`` so the reporter can be told that we
   could not clean it.
 
@@ -62,6 +66,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hotline.intake.attachments.audio import AUDIO_FORMATS, WRITTEN_AUDIO, clean_audio
 from hotline.intake.attachments.errors import TooCostly, UnreadableFile
 from hotline.intake.attachments.images import (
     CONVERTED_FORMATS,
@@ -172,6 +177,12 @@ def _clean_as(
     if media_type in OOXML_TYPES:
         data, removed = clean_ooxml(content)
         return CleanedFile(display_name, media_type, data, removed, False, True)
+
+    if media_type in AUDIO_FORMATS:
+        audio, removed = clean_audio(media_type, content)
+        written, extension = WRITTEN_AUDIO.get(media_type, (media_type, ""))
+        name = with_extension(display_name, extension) if extension else display_name
+        return CleanedFile(name, written, audio, removed, False, True)
 
     if media_type in ODF_TYPES:
         office = clean_odf(content)
