@@ -15,8 +15,11 @@ import zipfile
 import zlib
 from typing import Any
 
+import av
+import numpy as np
 import pytest
 from PIL import ExifTags, Image, ImageCms, ImageOps, PngImagePlugin
+from pillow_heif import register_heif_opener
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -29,6 +32,8 @@ from pypdf.generic import (
 )
 
 from hotline.intake.attachments import CleanedFile, UnreadableFile, clean, images
+from hotline.intake.attachments.sniffing import sniff
+from tests.intake.corpus.make_corpus import recording
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -985,7 +990,8 @@ def _zip(members: dict[str, bytes], *, stored_first: str | None = None) -> bytes
 
 
 CORE_XML = b"<cp:coreProperties><dc:creator>DOCX-AUTHOR-TOKEN</dc:creator></cp:coreProperties>"
-UNCLEANABLE = [
+# Headers alone: the type is recognised, the picture cannot be decoded.
+DAMAGED_PHOTOS = [
     pytest.param(
         b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"Exif\x00\x00ARTIST-JANE-DOE",
         "image/heic",
@@ -996,6 +1002,8 @@ UNCLEANABLE = [
         "image/avif",
         id="avif",
     ),
+]
+UNCLEANABLE = [
     pytest.param(_zip({"notes.txt": b"hello"}), "application/zip", id="zip"),
     pytest.param(
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "application/x-ole-storage", id="doc"
@@ -1051,6 +1059,42 @@ DAMAGED_OFFICE = [
 def test_office_files_without_their_structure_are_refused(content: bytes, media_type: str) -> None:
     with pytest.raises(UnreadableFile, match="document"):
         clean("upload", None, content)
+
+
+@pytest.mark.parametrize(("content", "media_type"), DAMAGED_PHOTOS)
+def test_a_damaged_heic_or_avif_is_refused_never_kept_as_sent(
+    content: bytes, media_type: str
+) -> None:
+    assert sniff(content) == media_type
+    with pytest.raises(UnreadableFile):
+        clean("IMG_0001.HEIC", None, content)
+
+
+@pytest.mark.parametrize(
+    ("save_format", "suffix"), [pytest.param("HEIF", "HEIC", id="heic"), ("AVIF", "avif")]
+)
+def test_a_phone_photo_in_heic_or_avif_becomes_a_clean_jpeg(save_format: str, suffix: str) -> None:
+    register_heif_opener()
+    picture = Image.new("RGB", (64, 48), (30, 120, 200))
+    exif = Image.Exif()
+    exif[0x013B] = "ARTIST-JANE-DOE"
+    exif.get_ifd(0x8825)[2] = (1.0, 56.0, 0.0)
+    exif[0x0112] = 6  # taken with the phone on its side
+    out = io.BytesIO()
+    picture.save(out, save_format, exif=exif.tobytes())
+
+    result = clean(f"IMG_0001.{suffix}", None, out.getvalue())
+
+    assert (result.name, result.media_type) == ("IMG_0001.jpg", "image/jpeg")
+    assert result.cleaned
+    assert not result.metadata_warning
+    assert {"exif", "gps"} <= set(result.removed)
+    assert b"ARTIST-JANE-DOE" not in result.content
+    cleaned = Image.open(io.BytesIO(result.content))
+    assert cleaned.format == "JPEG"
+    assert not cleaned.getexif()
+    assert cleaned.size == (48, 64)  # upright, as the phone showed it
+    assert result.pixels == 48 * 64
 
 
 @pytest.mark.parametrize(("content", "media_type"), UNCLEANABLE)
@@ -1280,3 +1324,49 @@ def test_pdf_page_keeps_only_what_shows_the_page() -> None:
     cleaned: Any = PdfReader(io.BytesIO(result.content)).pages[0]
     assert cleaned["/Rotate"] == 90
     assert "visible text" in cleaned.extract_text()
+
+
+# --------------------------------------------------------------------------
+# Recordings
+
+
+def test_a_feature_phone_voice_note_in_amr_becomes_an_untagged_mp3() -> None:
+    voice_note = recording("amr", "libopencore_amrnb", 8_000)
+    assert sniff(voice_note) == "audio/amr"
+
+    result = clean("note.amr", None, voice_note)
+
+    assert (result.name, result.media_type) == ("note.mp3", "audio/mpeg")
+    assert result.cleaned
+    assert sniff(result.content) == "audio/mpeg"  # a bare MPEG frame: no ID3 tag
+    with av.open(io.BytesIO(result.content), mode="r") as played:
+        assert dict(played.metadata) == {}
+        assert played.duration is not None
+        assert played.duration / av.time_base == pytest.approx(1.0, abs=0.1)
+
+
+def test_a_recording_keeps_its_sound_and_loses_its_tags_and_cover() -> None:
+    tagged = recording("mp3", "libmp3lame", 44_100, cover=True)
+
+    result = clean("meeting.mp3", None, tagged)
+
+    assert {"comment", "gps", "timestamp", "other_metadata"} <= set(result.removed)
+    assert b"LeakOfficer" not in result.content
+    with av.open(io.BytesIO(result.content), mode="r") as played:
+        assert [s.type for s in played.streams] == ["audio"]
+        frames = [f.to_ndarray() for f in played.decode(audio=0)]
+    sound = np.concatenate(frames, axis=1)
+    assert np.abs(sound).max() > 0.2  # the tone is still there
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"ID3\x04\x00\x00\x00\x00\x00\x10" + b"\x00" * 16 + b"garbage", id="mp3"),
+        pytest.param(b"OggS" + bytes(60), id="ogg"),
+        pytest.param(b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(20), id="wav"),
+    ],
+)
+def test_a_damaged_recording_is_refused_never_kept_as_sent(content: bytes) -> None:
+    with pytest.raises(UnreadableFile, match="recording"):
+        clean("memo", None, content)

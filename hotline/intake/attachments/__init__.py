@@ -20,6 +20,11 @@ filename and the type the client claims are never trusted):
 * TIFF: every page re-encoded from its pixels (LZW, lossless) into a new
   file whose only tags describe the pixels; artist, software, dates,
   description, EXIF/GPS/XMP/IPTC/ICC directories are never copied.
+* HEIC/HEIF (pillow-heif) and AVIF (Pillow): the primary picture decoded and
+  re-encoded from its pixels as JPEG (PNG if it has transparency), which
+  every officer's computer opens, and the file name's extension changed to
+  match; thumbnails, depth and gain maps, burst frames and every metadata
+  item stay behind.
 * PDF: a new document (pikepdf) whose pages carry only their boxes, rotation,
   one content stream re-written from its parsed instructions, and the
   resources that stream names, each rebuilt from an allow-list of keys; every
@@ -30,8 +35,12 @@ filename and the type the client claims are never trusted):
   presentation files: a new package with the content parts only, pictures
   re-encoded; properties, comments, tracked changes, revision ids, custom
   XML, settings, thumbnails and embedded objects are left behind.
-* Everything else (HEIC/HEIF, AVIF, encrypted OpenDocument files, other zip
-  files, old binary Office files, audio, video, text, unknown) is returned
+* Recordings (WAV, MP3, M4A, OGG, and AMR voice notes from feature phones,
+  which become MP3): the first audio stream decoded to samples and encoded
+  into a new file of the same kind, bit-exact, without a tag, a cover picture
+  or any other stream (:mod:`.audio`).
+* Everything else (encrypted OpenDocument files, other zip files, old
+  binary Office files, FLAC, video, text, unknown) is returned
   unchanged with ``metadata_warning=True`` so the reporter can be told that we
   could not clean it.
 
@@ -57,9 +66,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hotline.intake.attachments.audio import AUDIO_FORMATS, WRITTEN_AUDIO, clean_audio
 from hotline.intake.attachments.errors import TooCostly, UnreadableFile
-from hotline.intake.attachments.images import PILLOW_FORMATS, clean_image
-from hotline.intake.attachments.names import safe_name
+from hotline.intake.attachments.images import (
+    CONVERTED_FORMATS,
+    PILLOW_FORMATS,
+    WRITTEN_MEDIA_TYPES,
+    clean_image,
+)
+from hotline.intake.attachments.names import safe_name, with_extension
 from hotline.intake.attachments.odf import ODF_TYPES, clean_odf
 from hotline.intake.attachments.ooxml import clean_ooxml
 from hotline.intake.attachments.pdf import clean_pdf
@@ -137,6 +152,20 @@ def _clean_as(
             display_name, media_type, image.data, image.removed, False, True, image.pixels
         )
 
+    if media_type in CONVERTED_FORMATS:
+        image = clean_image(CONVERTED_FORMATS[media_type], content, max_pixels=max_pixels)
+        written = WRITTEN_MEDIA_TYPES[image.written]
+        extension = "png" if image.written == "PNG" else "jpg"
+        return CleanedFile(
+            with_extension(display_name, extension),
+            written,
+            image.data,
+            image.removed,
+            False,
+            True,
+            image.pixels,
+        )
+
     if media_type == PDF:
         result = clean_pdf(content)
         if result is not None:
@@ -148,6 +177,12 @@ def _clean_as(
     if media_type in OOXML_TYPES:
         data, removed = clean_ooxml(content)
         return CleanedFile(display_name, media_type, data, removed, False, True)
+
+    if media_type in AUDIO_FORMATS:
+        audio, removed = clean_audio(media_type, content)
+        written, extension = WRITTEN_AUDIO.get(media_type, (media_type, ""))
+        name = with_extension(display_name, extension) if extension else display_name
+        return CleanedFile(name, written, audio, removed, False, True)
 
     if media_type in ODF_TYPES:
         office = clean_odf(content)

@@ -24,7 +24,9 @@ def container_labels(pillow_format: str, content: bytes) -> set[str]:
         return _png_labels(content)
     if pillow_format == "WEBP":
         return {label for fourcc, _ in _webp_chunks(content) if (label := _webp_label(fourcc))}
-    return _gif_labels(content)
+    if pillow_format == "GIF":
+        return _gif_labels(content)
+    return set()  # TIFF, HEIF, AVIF: the decoder's view (``images``) is the only one
 
 
 # JPEG ------------------------------------------------------------------

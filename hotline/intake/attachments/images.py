@@ -42,6 +42,13 @@ PILLOW_FORMATS = {
     "image/gif": "GIF",
     "image/tiff": "TIFF",
 }
+#: Photo containers we decode but do not write back: the picture is re-encoded
+#: as JPEG (PNG when it has transparency), which every officer's computer
+#: opens. iPhones save HEIC; AVIF comes from newer Android phones and the web.
+CONVERTED_FORMATS = {"image/heic": "HEIF", "image/avif": "AVIF"}
+#: What the written formats are called.
+WRITTEN_MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
+
 # Formats whose extra frames are worth keeping: an animation's frames, or the
 # pages of a scanned TIFF. A JPEG's extra "frames" (MPO) are separate embedded
 # pictures and are dropped instead.
@@ -53,6 +60,8 @@ class CleanedImage(NamedTuple):
     removed: tuple[str, ...]
     #: Pixels decoded (every kept frame): what the report's budget is charged.
     pixels: int
+    #: The Pillow format written (the input's, or JPEG/PNG for a converted photo).
+    written: str = ""
 
 
 def clean_image(
@@ -61,8 +70,11 @@ def clean_image(
     """Re-encode the pixels only. See the package docstring.
 
     ``max_pixels`` is what the report may still decode, over all frames: more
-    is refused (:class:`TooCostly`) before the frames are decoded.
+    is refused (:class:`TooCostly`) before the frames are decoded. A format
+    of :data:`CONVERTED_FORMATS` is written as JPEG, or PNG if transparent.
     """
+    if pillow_format == "HEIF":
+        _register_heif()
     limit = _pixel_limit()
     try:
         found = container_labels(pillow_format, content)
@@ -90,13 +102,29 @@ def clean_image(
         raise UnreadableFile(_IMAGE_UNREADABLE) from None
 
     lossless = pillow_format == "WEBP" and webp_is_lossless(content)
+    written = pillow_format
+    if pillow_format in CONVERTED_FORMATS.values():
+        written = "PNG" if _has_transparency(frames[0]) else "JPEG"
     try:
-        data = _encode_frames(pillow_format, frames, durations, loop, lossless=lossless)
+        data = _encode_frames(written, frames, durations, loop, lossless=lossless)
     except (OSError, ValueError, KeyError):
         # Fail closed: a picture we cannot re-encode is not stored as it was.
         raise UnreadableFile(_IMAGE_UNREADABLE) from None
     pixels = sum(frame.size[0] * frame.size[1] for frame in frames)
-    return CleanedImage(data, tuple(sorted(found)), pixels)
+    return CleanedImage(data, tuple(sorted(found)), pixels, written)
+
+
+_heif_registered = False
+
+
+def _register_heif() -> None:
+    """Teach Pillow to open HEIF (pillow-heif), on first use rather than at import."""
+    global _heif_registered
+    if not _heif_registered:
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+        _heif_registered = True
 
 
 def _pixel_limit() -> int:
@@ -144,6 +172,8 @@ def _decode_frames(
         found.update(_info_labels(im.info))
         if pillow_format == "TIFF":
             found.update(_tiff_labels(im))
+        if pillow_format == "HEIF":
+            found.update(_heif_labels(im.info))
 
         transpose: Image.Transpose | None = None
         try:
@@ -171,7 +201,11 @@ def _decode_frames(
         frames: list[Image.Image] = []
         durations: list[int] = []
         for index in range(keep):
-            im.seek(index)
+            if keep > 1:
+                # An animation's frames in order; a single picture stays on the
+                # image the file opened with (a HEIF's primary image, which need
+                # not be the first).
+                im.seek(index)
             _check_pixels(im.size, limit, im.mode)  # a GIF frame may enlarge the canvas
             im.load()
             found.update(_info_labels(im.info))  # GIF comments are per frame
@@ -203,6 +237,18 @@ def _tiff_labels(im: Image.Image) -> set[str]:
     if tags - _TIFF_PIXEL_TAGS - set(_TIFF_LABELS) - {_TIFF_DATE}:
         found.add("other_metadata")
     return found
+
+
+def _heif_labels(info: Mapping[str | tuple[int, int], object]) -> set[str]:
+    """What pillow-heif exposes of a HEIF besides the primary picture."""
+    labels = set()
+    if info.get("thumbnails"):
+        labels.add("thumbnail")
+    if info.get("depth_images") or info.get("aux"):
+        labels.add("embedded_images")  # depth maps, HDR gain maps, mattes
+    if info.get("metadata"):
+        labels.add("other_metadata")
+    return labels
 
 
 def _pixels_only(frame: Image.Image) -> Image.Image:

@@ -36,3 +36,9 @@ def safe_name(name: str | None) -> str:
         else:
             text = text[:_MAX_NAME_CHARS].rstrip()
     return text or _FALLBACK_NAME
+
+
+def with_extension(name: str, extension: str) -> str:
+    """``name`` with its extension replaced (a converted photo: IMG_1.HEIC → IMG_1.jpg)."""
+    stem, dot, _old = name.rpartition(".")
+    return f"{stem if dot and stem else name}.{extension}"

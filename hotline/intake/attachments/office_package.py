@@ -105,12 +105,12 @@ def clean_media(data: bytes, removed: set[str]) -> bytes | None:
     if media_type not in PILLOW_FORMATS:
         return None
     try:
-        cleaned, found, _ = clean_image(PILLOW_FORMATS[media_type], data)
+        image = clean_image(PILLOW_FORMATS[media_type], data)
     except UnreadableFile:
         return None
-    if found:
+    if image.removed:
         removed.add("office_image_metadata")
-    return cleaned
+    return image.data
 
 
 def blank_name(name: str) -> str:

@@ -34,6 +34,7 @@ _SIMPLE_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"7z\xbc\xaf\x27\x1c", "application/x-7z-compressed"),
     (b"Rar!\x1a\x07", "application/vnd.rar"),
     (b"ID3", "audio/mpeg"),
+    (b"#!AMR\n", "audio/amr"),
     (b"OggS", "audio/ogg"),
     (b"fLaC", "audio/flac"),
     (b"\x1a\x45\xdf\xa3", "video/x-matroska"),
@@ -63,6 +64,8 @@ def sniff(content: bytes) -> str:
     for magic, media_type in _SIMPLE_MAGIC:
         if content.startswith(magic):
             return media_type
+    if len(content) >= 4 and content[0] == 0xFF and content[1] & 0xE6 == 0xE2:
+        return "audio/mpeg"  # an MPEG layer III frame header: an MP3 without ID3
     if content.startswith(b"RIFF") and len(content) >= 12:
         return _RIFF_TYPES.get(content[8:12], _OCTET_STREAM)
     if content[4:8] == b"ftyp" and len(content) >= 12:

@@ -14,8 +14,11 @@ import struct
 import zipfile
 from pathlib import Path
 
+import av
 import docx
+import numpy as np
 import openpyxl
+import pillow_heif
 from openpyxl.comments import Comment
 from openpyxl.drawing.image import Image as SheetImage
 from PIL import ExifTags, Image, ImageCms
@@ -64,6 +67,67 @@ def photo() -> bytes:
     picture = Image.new("RGB", (32, 16), (200, 30, 30))
     out = io.BytesIO()
     picture.save(out, "JPEG", exif=_exif(), comment=b"CommentLeak", xmp=XMP)
+    return out.getvalue()
+
+
+def photo_heic() -> bytes:
+    """An iPhone-style HEIC: EXIF with GPS, XMP, an ICC profile and a second picture."""
+    pillow_heif.register_heif_opener()
+    picture = Image.new("RGB", (64, 48), (30, 120, 200))
+    out = io.BytesIO()
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    picture.save(out, "HEIF", exif=_exif().tobytes(), xmp=XMP, icc_profile=icc)
+    heif = pillow_heif.open_heif(io.BytesIO(out.getvalue()))
+    # A burst's other shot, hidden behind the primary picture.
+    heif.add_from_pillow(Image.new("RGB", (64, 48), (250, 250, 0)))
+    with_burst = io.BytesIO()
+    heif.save(with_burst, primary_index=0)
+    return with_burst.getvalue()
+
+
+def photo_avif() -> bytes:
+    picture = Image.new("RGB", (64, 48), (30, 200, 120))
+    out = io.BytesIO()
+    picture.save(out, "AVIF", exif=_exif().tobytes(), xmp=XMP)
+    return out.getvalue()
+
+
+#: What a recorder writes about a recording: who, when, where, and a cover.
+AUDIO_TAGS = {
+    "title": "Meeting with LeakOfficer",
+    "artist": "ArtistLeakJane",
+    "date": "1987-05-17",
+    "comment": "CommentLeak",
+    "location": "-01.9500+030.0600/",
+}
+
+
+def recording(muxer: str, encoder: str, rate: int = 16_000, *, cover: bool = False) -> bytes:
+    """One second of a tone, tagged (and with a cover picture if asked)."""
+    out = io.BytesIO()
+    with av.open(out, mode="w", format=muxer) as container:
+        container.metadata.update(AUDIO_TAGS)
+        stream = container.add_stream(encoder, rate=rate, layout="mono")
+        assert isinstance(stream, av.AudioStream)
+        if cover:
+            picture = container.add_stream("mjpeg", rate=1)
+            assert isinstance(picture, av.VideoStream)
+            picture.width, picture.height, picture.pix_fmt = 16, 16, "yuvj420p"
+            picture.metadata["comment"] = "Cover (front)"
+        tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(rate) / rate)).astype(np.float32)
+        frame = av.AudioFrame.from_ndarray(tone.reshape(1, -1), format="flt", layout="mono")
+        frame.sample_rate = rate
+        resampler = av.AudioResampler(format=stream.codec_context.format, layout="mono", rate=rate)
+        for resampled in [*resampler.resample(frame), *resampler.resample(None)]:
+            for packet in stream.encode(resampled):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+        if cover:
+            red = np.full((16, 16, 3), (200, 0, 0), dtype=np.uint8)
+            image = av.VideoFrame.from_ndarray(red, format="rgb24")
+            for packet in [*picture.encode(image), *picture.encode(None)]:
+                container.mux(packet)
     return out.getvalue()
 
 
@@ -378,6 +442,12 @@ CORPUS = {
     "pdf-jpx-xmp.pdf": pdf_jpx_xmp,
     "pdf-icc-image.pdf": pdf_icc_image,
     "photo-gps.jpg": photo,
+    "photo-gps.heic": photo_heic,
+    "photo-gps.avif": photo_avif,
+    "voice-memo.m4a": lambda: recording("ipod", "aac", 44_100),
+    "recording-cover.mp3": lambda: recording("mp3", "libmp3lame", 44_100, cover=True),
+    "recording.ogg": lambda: recording("ogg", "libopus", 48_000),
+    "recording.wav": lambda: recording("wav", "pcm_s16le"),
     "docx-author-comments-rsid.docx": docx_document,
     "xlsx-author-comments.xlsx": xlsx_workbook,
     "pptx-author-notes.pptx": pptx_presentation,
@@ -386,6 +456,11 @@ CORPUS = {
 
 
 if __name__ == "__main__":
+    import sys
+
+    # `… make_corpus photo-gps.heic` remakes one file; no argument, all of them.
     for name, make in CORPUS.items():
+        if sys.argv[1:] and name not in sys.argv[1:]:
+            continue
         (HERE / name).write_bytes(make())
         print(name)
