@@ -14,6 +14,7 @@ import struct
 import subprocess
 import sys
 import zlib
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -166,3 +167,21 @@ def test_a_forged_answer_from_a_subverted_child_is_not_trusted() -> None:
         confinement._answer(forged, b"\xff\xd8")
     with pytest.raises(UnreadableFile):
         confinement._answer({"outcome": "cleaned"}, b"")
+
+
+def test_the_cleaning_child_gets_none_of_the_workers_secrets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A decoder exploit in the child must not find the database URL or a
+    # gateway token in its environment: the fork server starts without them.
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", "postgresql://hotline:s3cret@db/hotline")
+    confinement._SERVER._stop()  # a server started after the secret was set
+    try:
+        assert clean_confined("a.txt", None, b"hello").metadata_warning
+        process = confinement._SERVER._process
+        assert process is not None
+        environ = Path(f"/proc/{process.pid}/environ").read_bytes()
+    finally:
+        confinement._SERVER._stop()
+    assert b"s3cret" not in environ
+    assert b"HOTLINE_" not in environ

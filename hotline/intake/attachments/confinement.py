@@ -18,6 +18,12 @@ start). Before cleaning, the child:
 * has its standard output and error on ``/dev/null``: a C library that prints
   what it found in a file prints it nowhere.
 
+The server is a fresh interpreter, not a fork of the web worker, and gets none
+of its environment: a child holds no session, key, database connection or
+gateway token in memory. It does run as the same user, so it could read what
+that user may read (``keys/`` included); what confinement bounds is memory,
+time, files written and what reaches the worker, not reads.
+
 The parent sends the file and reads the answer over a socket pair made for
 that one file (passed to the server with ``SCM_RIGHTS``), framed as a JSON
 header and raw bytes: never a pickle, so a decoder bug exploited in the child
@@ -169,9 +175,13 @@ class _ForkServer:
         ours, theirs = socket.socketpair()
         package_root = str(Path(__file__).resolve().parents[3])
         path = os.environ.get("PYTHONPATH")
+        # Not the worker's environment: it holds the database URL, gateway
+        # tokens and mail passwords, none of which a child reading a hostile
+        # file needs.
         environment = {
-            **os.environ,
+            "PATH": os.environ.get("PATH", os.defpath),
             "PYTHONPATH": package_root + (os.pathsep + path if path else ""),
+            "LANG": "C.UTF-8",
         }
         with theirs:
             self._process = subprocess.Popen(  # noqa: S603 - our interpreter and module
