@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from email.message import EmailMessage
 
 import pytest
 from flask import Flask
@@ -23,7 +24,7 @@ from hotline.intake.email.parse import parse
 from hotline.models import ContactDetail, Disclosure
 from hotline.sealing.items import read_contact
 from tests.helpers.desk import queue_keys
-from tests.helpers.email import make_message
+from tests.helpers.email import make_message, read_case
 from tests.helpers.instance import Initialised
 from tests.helpers.servers import PUBLIC_URL
 from tests.helpers.stored import assert_absent, dump_database
@@ -150,3 +151,29 @@ def test_a_resent_copy_is_not_a_duplicate_of_the_original(
     assert channel.file(resent).outcome == FILED
     assert channel.file(resent).outcome == DUPLICATE
     assert _count(dbs) == 2
+
+
+def test_a_mail_with_more_files_than_a_report_takes_keeps_its_words_and_first_files(
+    channel: EmailChannel, dbs: Session, initialised: Initialised
+) -> None:
+    # A reporter who scanned twelve pages may never write again: the words and
+    # the first ten files are filed, and the text says what was left out.
+    message = EmailMessage()
+    message["From"] = "Aline Mukamana <aline.mukamana@example.net>"
+    message["To"] = "Hotline <report@rra.example>"
+    message["Subject"] = "Split invoices"
+    message["Message-ID"] = "<twelve@mail.example.net>"
+    message.set_content("Every consignment is split into twelve invoices.")
+    for page in range(12):
+        message.add_attachment(
+            f"invoice page {page}\n".encode(),
+            maintype="text",
+            subtype="plain",
+            filename=f"page-{page}.txt",
+        )
+    assert channel.file(message.as_bytes()).outcome == FILED
+    disclosure = dbs.scalars(select(Disclosure)).one()
+    assert len(disclosure.attachments) == 10
+    (text,) = read_case(dbs, initialised, disclosure)
+    assert "Every consignment is split into twelve invoices." in text
+    assert "[2 attached file(s) were too large or unreadable and were not filed.]" in text

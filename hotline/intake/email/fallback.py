@@ -43,10 +43,15 @@ def _with_note(text: str, note: str, limit: int) -> str:
 
 
 def with_files_fallback(
-    attempt: Callable[[str, Sequence[Upload]], T], text: str, uploads: list[Upload], limit: int
+    attempt: Callable[[str, Sequence[Upload]], T],
+    text: str,
+    uploads: list[Upload],
+    limit: int,
+    max_files: int,
 ) -> tuple[T, int]:
     """File with the attachments; if they cannot be filed, file without the bad
-    ones (or without all of them, when too large together) and say so in the text.
+    ones (and beyond ``max_files``, the last ones; without all of them when too
+    large together) and say so in the text.
 
     The service refuses the whole draft for one unreadable file, which suits a
     form the reporter can correct; a reporter who e-mailed may never write again.
@@ -57,9 +62,13 @@ def with_files_fallback(
         if not uploads or exc.reason not in _FILE_REASONS:
             raise
         reason = exc.reason
-    kept = [u for u in uploads if _readable(u)] if reason == DraftRefusal.UNREADABLE_FILE else []
+    kept = []
+    if reason in (DraftRefusal.UNREADABLE_FILE, DraftRefusal.FILES_TOO_COSTLY):
+        # Too many files, or one too costly: the first ones that clean, up to the cap.
+        kept = [u for u in uploads if _readable(u)][:max_files]
     if kept:
-        note = _DROPPED_UNREADABLE.format(count=len(uploads) - len(kept))
+        dropped_note = _DROPPED_UNREADABLE if reason == DraftRefusal.UNREADABLE_FILE else _DROPPED
+        note = dropped_note.format(count=len(uploads) - len(kept))
         try:
             return attempt(_with_note(text, note, limit), kept), len(uploads) - len(kept)
         except DraftRejected as exc:
