@@ -26,7 +26,7 @@ from PIL import (
 )
 
 processing: ContextVar[bool] = ContextVar("hotline_attachments_processing", default=False)
-_QUIET_LOGGER_ROOTS = ("pypdf", "pikepdf", "PIL", "pillow_heif")
+_QUIET_LOGGER_ROOTS = ("pypdf", "pikepdf", "PIL", "pillow_heif", "libav")
 
 
 class _DropWhileProcessing(logging.Filter):
