@@ -6,7 +6,9 @@ original). Protection does not end when the original case closes: that is
 often when retaliation starts. The officers handling the retaliation case
 therefore check in with the reporter 30, 60 and 90 days after the ORIGINAL
 case closed, and record what they did as protective measures
-(``AuthorKind.MEASURE``, sealed to the queues only).
+(``AuthorKind.MEASURE``, sealed to the queues only). A retaliation report
+linked to no earlier case (filed without a code), or one some queue of which
+may not open the original, counts its check-ins from its own receipt.
 
 :func:`retaliation_reminders_due` is what ``hotline notify`` calls to remind
 those officers; it records ``ReminderSent`` itself, so each reminder goes once.
@@ -22,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hotline.models import Disclosure, DisclosureLink, DisclosureQueue, Message, ReminderSent
-from hotline.procedure import RETALIATION_CHECKIN_DAYS, AuthorKind, LinkKind
+from hotline.procedure import RETALIATION_CHECKIN_DAYS, AuthorKind, Category, LinkKind
 
 
 def reminder_kind(days: int, anchor_reference: str) -> str:
@@ -61,18 +63,34 @@ def checkins_for(session: Session, retaliation_ids: Sequence[str] | None) -> lis
     whatever the retaliation case's own status: protection continues after
     closure. Counted from an original's closing only when every queue of the
     retaliation case may open that original, and then only once it closed;
-    otherwise from the retaliation report's receipt."""
+    otherwise, and for a retaliation case linked to no original, from the
+    retaliation report's receipt."""
     if retaliation_ids is not None and not retaliation_ids:
         return []
     links = select(DisclosureLink.from_id, DisclosureLink.to_id).where(
         DisclosureLink.kind == LinkKind.RETALIATION_FOR
     )
+    # A retaliation report with no earlier case to follow (filed without a
+    # code): protection is owed all the same, counted from its receipt.
+    unlinked_query = select(Disclosure.id).where(
+        Disclosure.category == Category.RETALIATION,
+        ~select(DisclosureLink.from_id)
+        .where(
+            DisclosureLink.from_id == Disclosure.id,
+            DisclosureLink.kind == LinkKind.RETALIATION_FOR,
+        )
+        .exists(),
+    )
     if retaliation_ids is not None:
         links = links.where(DisclosureLink.from_id.in_(list(retaliation_ids)))
+        unlinked_query = unlinked_query.where(Disclosure.id.in_(list(retaliation_ids)))
     pairs = session.execute(links).all()
-    if not pairs:
+    unlinked = set(session.scalars(unlinked_query))
+    if not pairs and not unlinked:
         return []
-    ids = sorted({case_id for case_id, _ in pairs} | {original_id for _, original_id in pairs})
+    ids = sorted(
+        {case_id for case_id, _ in pairs} | {original_id for _, original_id in pairs} | unlinked
+    )
     cases = {d.id: d for d in session.scalars(select(Disclosure).where(Disclosure.id.in_(ids)))}
     queues: dict[str, set[str]] = {}
     for case_id, slug in session.execute(
@@ -81,7 +99,7 @@ def checkins_for(session: Session, retaliation_ids: Sequence[str] | None) -> lis
         )
     ):
         queues.setdefault(case_id, set()).add(slug)
-    retaliations = sorted({case_id for case_id, _ in pairs})
+    retaliations = sorted({case_id for case_id, _ in pairs} | unlinked)
     last_measure: dict[str, dt.date] = {
         case_id: day
         for case_id, day in session.execute(
@@ -109,6 +127,7 @@ def checkins_for(session: Session, retaliation_ids: Sequence[str] | None) -> lis
                 anchors.add((case_id, original.reference, original.closed_on))
         else:
             anchors.add((case_id, None, case.received_on))
+    anchors.update((case_id, None, cases[case_id].received_on) for case_id in unlinked)
     checkins = []
     for case_id, original_reference, anchor in anchors:
         case = cases[case_id]

@@ -217,3 +217,23 @@ def test_check_ins_never_date_the_closing_of_an_original_a_queue_cannot_open(
         assert day not in after_closing[0]
         assert day not in after_closing[1]
     assert original_ref not in after_closing[0] + after_closing[1]
+
+
+def test_a_retaliation_report_without_a_code_is_still_checked_in_on_from_its_receipt(
+    app: Flask, client: FlaskClient, db: Session, make_officer: object
+) -> None:
+    """Filed on the form without a codename (or by SMS or e-mail with a wrong
+    code), the report follows no earlier case; its reporter is owed the same
+    protection, so the 30/60/90-day check-ins count from its receipt."""
+    filed = file_web_report(client, "Since I reported, I was moved to a remote post", "retaliation")
+    retaliation = case(db, filed.reference)
+    received = today() - dt.timedelta(days=31)
+    retaliation.received_on = received
+    db.commit()
+    auditor: OfficerLogin = make_officer("aud4", ["internal_audit"])  # type: ignore[operator]
+    page = officer_client(app, auditor).get(f"/officer/case/{filed.reference}")
+    checkins = _section(page.get_data(as_text=True), "checkins")
+    for days in (30, 60, 90):
+        assert (received + dt.timedelta(days=days)).isoformat() in checkins
+    due = [(d.reference, kind) for d, kind in retaliation_reminders_due(db, today())]
+    assert due == [(filed.reference, f"retaliation_30:{filed.reference}")]
