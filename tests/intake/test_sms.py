@@ -49,6 +49,7 @@ from hotline.models import Attachment, Disclosure, Message, Queue, Reporter, Sea
 from hotline.procedure import LANGUAGES, AuthorKind, Channel, Outcome, RewardState, Status
 from hotline.sealing.items import read_attachment, read_message
 from hotline.sealing.recipients import queue_recipient
+from tests.helpers.desk import file_web_report
 from tests.helpers.instance import Initialised
 from tests.helpers.reporter import check_in, jpeg_with_gps
 from tests.helpers.stored import assert_absent, dump_database
@@ -1296,3 +1297,24 @@ def test_a_pasted_codename_is_removed_though_the_thread_does_not_hold_it(
     texts = read_case(dbs, initialised, only_disclosure(dbs))
     assert texts[1] == "my code is [codename removed] and [codename removed]"
     assert texts[2] == "a code of someone else 1111 2222 3333 4444 stays"
+
+
+def test_a_web_reporters_seven_words_in_an_sms_report_are_never_sealed(
+    sms_app: Flask, phone: Phone, dbs: Session, initialised: Initialised
+) -> None:
+    # A web reporter texts a new report and quotes their codename, or another
+    # reporter's 16-digit code: officers reading either could open a check-in.
+    web = file_web_report(sms_app.test_client(), "Invoices split at Rusumo", "taxpayer_fraud")
+    other_code = codename_in(phone.other("+250788000777").send("2 " + REPORT)[0])
+    phone.send(f"1 Same clearing agent again. My web code: {web.codename}")
+    phone.one(f"and the other code {other_code} too, invoice 1111 2222 3333 4444 stays")
+    mine = dbs.scalars(
+        select(Disclosure).where(
+            Disclosure.channel == "sms", Disclosure.category == "taxpayer_fraud"
+        )
+    ).one()
+    texts = read_case(dbs, initialised, mine)
+    assert texts[0] == "Same clearing agent again. My web code: [codename removed]"
+    assert texts[1] == (
+        "and the other code [codename removed] too, invoice 1111 2222 3333 4444 stays"
+    )

@@ -33,6 +33,7 @@ from hotline.intake.sms.codes import (
     keys_of,
     retaliation_opening,
     status_lines,
+    without_codenames,
     without_own_codename,
 )
 from hotline.intake.sms.commands import (
@@ -201,6 +202,8 @@ class Dialogue:
         try:
             if state.disclosure_id is None or state.reporter_id is None:
                 filer, text, notices = filer_for(self.session, self.kdf, state, texts, text)
+                # After filer_for, which may need a leading codename to know the filer.
+                text = without_codenames(self.session, self.kdf, text)
                 receipt = submit(
                     self.session,
                     Draft(
@@ -242,7 +245,7 @@ class Dialogue:
                     self.session,
                     reporter_id=state.reporter_id,
                     disclosure_id=state.disclosure_id,
-                    text=text,
+                    text=without_codenames(self.session, self.kdf, text),
                     attachments=media,
                     limits=self.limits,
                 )
@@ -334,6 +337,7 @@ class Dialogue:
         text = strip_codename(code.rest, code.digits).strip(" :,-\n")
         if not text and not media:
             return [texts.reply_usage()]
+        text = without_codenames(self.session, self.kdf, text)
         newest = newest_case(self.session, keys.reporter_id)
         if newest is None:
             return [texts.unknown_code()]
