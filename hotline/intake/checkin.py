@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.crypto.codename_text import find_codename, strip_codename
+from hotline.crypto.codename_words import find_word_codenames, strip_word_codename
 from hotline.crypto.codenames import CodenameKdf, InvalidCodename, KnownReporter, ReporterKeys
 from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey, PublicKey
@@ -21,6 +23,11 @@ from hotline.procedure import AuthorKind, Category, Outcome, RewardState, Status
 from hotline.sealing import authorship, decisions, trust
 from hotline.sealing.items import read_attachment, read_message
 from hotline.sealing.recipients import reporter_may_read, reporter_recipient
+
+#: Code-shaped numbers, and runs of seven codename-list words, tried per text
+#: by :func:`without_codenames` (each try costs one codename derivation).
+CODENAME_NUMBER_TRIES = 2
+CODENAME_WORD_TRIES = 1
 
 
 class UnknownCodename(LookupError):
@@ -36,6 +43,34 @@ def authenticate(session: Session, kdf: CodenameKdf, codename: str) -> ReporterK
     if reporter is None or reporter.public_key != keys.public_key.raw:
         raise UnknownCodename
     return keys
+
+
+def without_codenames(session: Session, kdf: CodenameKdf, text: str) -> str:
+    """Text without any codename that opens a reporter, whoever's it is: a
+    16-digit one or a web reporter's seven words, however typed. Officers who
+    read a codename could open that reporter's check-in, read every reply and
+    write in their name; a number or words that open no one are evidence and
+    stay."""
+    rest = text
+    for _ in range(CODENAME_NUMBER_TRIES):
+        candidate = find_codename(rest)
+        if candidate is None:
+            break
+        rest = strip_codename(rest, candidate)
+        if _opens_someone(session, kdf, candidate):
+            text = strip_codename(text, candidate)
+    for words in find_word_codenames(text, CODENAME_WORD_TRIES):
+        if _opens_someone(session, kdf, words):
+            text = strip_word_codename(text, words)
+    return text
+
+
+def _opens_someone(session: Session, kdf: CodenameKdf, codename: str) -> bool:
+    try:
+        authenticate(session, kdf, codename)
+    except UnknownCodename:
+        return False
+    return True
 
 
 def known_reporter(session: Session, reporter_id: str) -> KnownReporter | None:

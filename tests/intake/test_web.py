@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from hotline import create_app
 from hotline.models import Disclosure, DisclosureLink, Message
 from hotline.procedure import AuthorKind
+from hotline.sealing.items import read_message
+from tests.helpers.desk import file_web_report, queue_keys
 from tests.helpers.instance import Initialised
 from tests.helpers.reporter import (
     TEXT,
@@ -278,3 +280,38 @@ def test_onion_location_is_sent_when_configured(initialised: Initialised) -> Non
     response = app.test_client().get("/report?category=other")
     assert response.headers["Onion-Location"] == onion + "/report?category=other"
     app.extensions["hotline"].database.dispose()
+
+
+def test_a_codename_quoted_in_a_web_report_or_follow_up_is_never_sealed(
+    client: FlaskClient, db: Session, initialised: Initialised
+) -> None:
+    # A reporter quotes last time's codename in a new report, and their own in a
+    # follow-up: officers reading either could open that reporter's check-in.
+    first = file_web_report(client, "The clearing agent splits invoices", "taxpayer_fraud")
+    second = file_web_report(
+        client, f"Same agent again. Last time I was given: {first.codename}", "taxpayer_fraud"
+    )
+    page = check_in(client, second.codename)
+    sent = client.post(
+        "/checkin/followup",
+        data={
+            "csrf_token": hidden(page, "csrf_token"),
+            "disclosure": hidden(page, "disclosure"),
+            "body": f"My code is {second.codename.upper()}, and lorry RAB 123 C",
+        },
+    )
+    assert sent.status_code == 303
+    case = db.scalars(select(Disclosure).where(Disclosure.reference == second.reference)).one()
+    keys = queue_keys(initialised, db, *case.queue_slugs)
+    texts = [read_message(db, m, keys) for m in case.messages]
+    assert texts == [
+        "Same agent again. Last time I was given: [codename removed]",
+        "My code is [codename removed], and lorry RAB 123 C",
+    ]
+    # Seven words of the list that open no one are the reporter's words, kept.
+    words = " ".join(["gravy"] * 7)
+    fresh = client.application.test_client()  # not signed in: a new reporter
+    third = file_web_report(fresh, f"They shouted {words} at me", "taxpayer_fraud")
+    third_case = db.scalars(select(Disclosure).where(Disclosure.reference == third.reference)).one()
+    third_keys = queue_keys(initialised, db, *third_case.queue_slugs)
+    assert read_message(db, third_case.messages[0], third_keys) == f"They shouted {words} at me"

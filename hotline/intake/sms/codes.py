@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.crypto.codename_text import CodeAndRest, find_codename, strip_codename
-from hotline.crypto.codename_words import find_word_codenames, strip_word_codename
 from hotline.crypto.codenames import (
     SEPARATOR_CLASS,
     WEB_CODENAME_WORDS,
@@ -34,8 +33,6 @@ from hotline.sealing.recipients import reporter_recipient
 
 #: Codename-shaped numbers checked per message against the thread's reporter.
 CODENAME_TRIES = 2
-#: Runs of seven codename-list words checked per message (a web reporter's codename).
-WORD_CODENAME_TRIES = 1
 
 
 def keys_of(session: Session, kdf: CodenameKdf, digits: str | None) -> ReporterKeys | None:
@@ -109,26 +106,6 @@ def without_own_codename(session: Session, kdf: CodenameKdf, text: str, reporter
         if keys.reporter_id != reporter_id:
             break
         text = strip_codename(text, candidate)
-    return text
-
-
-def without_codenames(session: Session, kdf: CodenameKdf, text: str) -> str:
-    """Text without any codename that opens a reporter, whoever's it is: a
-    16-digit one (at most :data:`CODENAME_TRIES` code-shaped numbers) or a web
-    reporter's seven words (at most :data:`WORD_CODENAME_TRIES` runs), each try
-    one codename derivation. Officers who read a codename could open that
-    reporter's check-in; a number or words that open no one are evidence and stay."""
-    rest = text
-    for _ in range(CODENAME_TRIES):
-        candidate = find_codename(rest)
-        if candidate is None:
-            break
-        rest = strip_codename(rest, candidate)
-        if keys_of(session, kdf, candidate) is not None:
-            text = strip_codename(text, candidate)
-    for words in find_word_codenames(text, WORD_CODENAME_TRIES):
-        if keys_of(session, kdf, words) is not None:
-            text = strip_word_codename(text, words)
     return text
 
 

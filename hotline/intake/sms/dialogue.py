@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from hotline.crypto.codename_text import CodeAndRest, split_code, strip_codename
 from hotline.crypto.codenames import CodenameKdf
+from hotline.intake.checkin import without_codenames
 from hotline.intake.operations import newest_case, retaliation_links
 from hotline.intake.service import (
     Draft,
@@ -33,7 +34,6 @@ from hotline.intake.sms.codes import (
     keys_of,
     retaliation_opening,
     status_lines,
-    without_codenames,
     without_own_codename,
 )
 from hotline.intake.sms.commands import (

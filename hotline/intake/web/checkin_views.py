@@ -78,7 +78,7 @@ def followup() -> Response | WerkzeugResponse:
             session,
             reporter_id=reporter.reporter_id,
             disclosure_id=form.disclosure.data or "",
-            text=form.body.data or "",
+            text=checkin.without_codenames(session, current().kdf, form.body.data or ""),
             attachments=uploads(form.attachment.data),
             limits=current().limits,
         )

@@ -19,6 +19,7 @@ from hotline import errors
 from hotline.crypto.codenames import ReporterKeys
 from hotline.extensions import limiter
 from hotline.instance import current, db_session
+from hotline.intake.checkin import without_codenames
 from hotline.intake.operations import retaliation_links
 from hotline.intake.service import Draft, DraftRejected, Receipt, submit
 from hotline.intake.web import blueprint
@@ -76,7 +77,8 @@ def report() -> Response:
     category = Category(form.category.data)
     draft = Draft(
         category=category,
-        text=form.body.data or "",
+        # A codename quoted in the report (theirs or anyone's) is never sealed.
+        text=without_codenames(session, instance.kdf, form.body.data or ""),
         channel=Channel.WEB,
         attachments=uploads(form.attachment.data),
         concerns=frozenset(form.concerns.data or ()),
