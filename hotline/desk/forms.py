@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from hotline.desk.casefile import CaseFile
+from hotline.desk.wording import queue_label
 from hotline.forms import Form
 from hotline.procedure import LinkKind, Outcome, RewardState, Status
 
@@ -150,11 +151,11 @@ def case_page_forms(case_file: CaseFile, bound: dict[str, FlaskForm]) -> dict[st
     reroute_form = forms["reroute"]
     reroute_form.add_queue.choices = [
         SelectChoice("", _("none")),
-        *(SelectChoice(q.slug, q.name) for q in case_file.reroute_targets),
+        *(SelectChoice(q.slug, queue_label(q.slug, q.name)) for q in case_file.reroute_targets),
     ]
     reroute_form.remove_queue.choices = [
         SelectChoice("", _("none")),
-        *(SelectChoice(q.slug, q.name) for q in case_file.removable_queues),
+        *(SelectChoice(q.slug, queue_label(q.slug, q.name)) for q in case_file.removable_queues),
     ]
     reward = forms["reward"]
     reward.reward_state.choices = [SelectChoice(s, s.label) for s in case_file.reward.next_states]

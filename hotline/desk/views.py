@@ -55,7 +55,7 @@ from hotline.desk.forms import (
 )
 from hotline.desk.rerouting import reroute
 from hotline.desk.rewards import parse_amount, set_reward
-from hotline.desk.wording import DONE, money, refusal_message
+from hotline.desk.wording import DONE, money, queue_label, refusal_message
 from hotline.instance import current, db_session
 from hotline.models import today
 from hotline.notifications import reply_notices
@@ -419,6 +419,7 @@ def register(app: Flask) -> None:
             "is_custodian": officer is not None
             and current().policy.custodian_slug in officer.queue_keys,
             "money": partial(money, currency=current().policy.currency),
+            "queue_label": queue_label,
             # Tampering found in the database: every administrator sees it in red.
             "alarms": open_alarms(db_session()) if officer is not None and officer.is_admin else [],
         }

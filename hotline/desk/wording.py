@@ -6,9 +6,11 @@ translation; none of them ever contains case content.
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from hotline.desk.errors import CaseRefused
+from hotline.instance import current
 from hotline.procedure import RefusalReason, RewardState, Status
 
 #: What the case page says after a successful action (``?done=``).
@@ -42,6 +44,15 @@ DONE = {
     "removal_refused": _l("The removal was refused: the queue keeps the case."),
     "reward": _l("The reward was updated."),
 }
+
+
+def queue_label(slug: str, stored_name: str = "") -> str:
+    """A queue's name in the officer's language, from the policy file; the
+    stored (English) name for a queue the policy no longer lists."""
+    policy = current().policy
+    if slug in policy.queue_names:
+        return policy.queue_label(slug, str(get_locale()))
+    return stored_name or slug
 
 
 def money(minor: int | None, currency: str = "") -> str:

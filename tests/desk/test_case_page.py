@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hotline.models import Disclosure
 from tests.helpers.desk import desk_post, file_web_report, officer_client
-from tests.helpers.officers import MakeOfficer
+from tests.helpers.officers import MakeOfficer, OfficerLogin
 from tests.helpers.reporter import element, jpeg_with_gps, open_form
 
 ACTIONS = ("reply", "note", "measure", "status", "assign", "link", "reroute", "reward", "export")
@@ -127,3 +127,19 @@ def test_the_reporter_s_language_is_shown_and_old_cases_say_not_recorded(
     db.execute(update(Disclosure).where(Disclosure.reference == english).values(language=None))
     db.commit()
     assert language(english) == "not recorded"
+
+
+def test_the_desk_names_queues_in_the_officers_language(
+    app: Flask, client: FlaskClient, make_officer: object
+) -> None:
+    filed = file_web_report(client, "Invoices split at Rusumo", "taxpayer_fraud")
+    login: OfficerLogin = make_officer("francine", ["investigation"])  # type: ignore[operator]
+    desk = officer_client(app, login)
+    page = desk.get(f"/officer/case/{filed.reference}?lang=fr").get_data(as_text=True)
+    assert "Enquêtes fiscales et contrainte" in page  # the case's queues
+    assert "Bureau du Commissaire général" in page
+    assert "Revenue Investigation &amp; Enforcement" not in page
+    deadlines = desk.get("/officer/deadlines?lang=fr").get_data(as_text=True)
+    assert "Enquêtes fiscales et contrainte" in deadlines
+    english = desk.get(f"/officer/case/{filed.reference}?lang=en").get_data(as_text=True)
+    assert "Revenue Investigation &amp; Enforcement" in english
