@@ -28,11 +28,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hotline.admin.service import Acting
 from hotline.audit import record
 from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey
@@ -45,19 +45,6 @@ from hotline.sealing import recipients as readers
 from hotline.sealing.items import open_sealed_key, seal_data_key
 from hotline.sealing.recipients import queue_recipient
 from hotline.sealing.shredding import shred
-
-
-class Administrator(Protocol):
-    """The signed-in administrator as :func:`decide_removal_as_administrator` needs them."""
-
-    @property
-    def officer_id(self) -> int: ...
-
-    @property
-    def is_admin(self) -> bool: ...
-
-    @property
-    def actor(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -208,7 +195,7 @@ def decide_removal(
 def decide_removal_as_administrator(
     session: Session,
     audit_key: bytes,
-    administrator: Administrator,
+    administrator: Acting,
     removal_id: int,
     *,
     approve: bool,
