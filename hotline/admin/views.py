@@ -34,7 +34,7 @@ from hotline.auth.session import (
 )
 from hotline.crypto.keypairs import PrivateKey
 from hotline.desk.errors import CaseRefused
-from hotline.desk.rerouting import decide_removal_as_administrator, waiting_removals
+from hotline.desk.queue_removals import decide_removal_as_administrator, waiting_removals
 from hotline.desk.wording import refusal_message
 from hotline.instance import current, db_session
 from hotline.models import Officer, Queue

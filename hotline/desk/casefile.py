@@ -27,11 +27,11 @@ from hotline.desk.access import (
     open_case,
     visible_ids,
 )
-from hotline.desk.rerouting import may_approve
+from hotline.desk.queue_removals import RemovalEntry, removals_seen_by
 from hotline.desk.retaliation import checkins_for
 from hotline.desk.rewards import REWARD_TRANSITIONS, reward_for
 from hotline.desk.service import TRANSITIONS
-from hotline.models import Disclosure, DisclosureLink, Officer, Queue, QueueRemoval
+from hotline.models import Disclosure, DisclosureLink, Officer, Queue
 from hotline.procedure import (
     LANGUAGE_NAMES,
     AuthorKind,
@@ -106,19 +106,6 @@ class CheckinEntry:
 
 
 @dataclass(frozen=True)
-class RemovalEntry:
-    """A removal of a policy-routed queue that waits for a second officer."""
-
-    queue: QueueEntry
-    requested_by: str
-    requested_on: dt.date
-    #: This officer asked for it: they may withdraw it, not approve it.
-    mine: bool
-    #: ``rerouting.may_approve``: another officer, through another policy-chosen queue.
-    may_approve: bool
-
-
-@dataclass(frozen=True)
 class RewardView:
     state: RewardState
     collected_minor: int | None
@@ -181,7 +168,7 @@ class CaseFile:
     @property
     def removable_queues(self) -> tuple[QueueEntry, ...]:
         """A case keeps at least one queue, counting the removals that wait."""
-        waiting = {r.queue.slug for r in self.waiting_removals}
+        waiting = {r.queue_slug for r in self.waiting_removals}
         if len(self.queues) - len(waiting) <= 1:
             return ()
         return tuple(q for q in self.queues if q.slug not in waiting)
@@ -311,7 +298,7 @@ def view_case(
         ),
         status_verified=status_verified,
         head_problem=case_heads.check(session, disclosure),
-        waiting_removals=_waiting_removals(session, handler, access.queues, disclosure, names),
+        waiting_removals=removals_seen_by(session, disclosure, handler.officer_id, access.queues),
     )
     disclosure.unread = False
     record(
@@ -323,31 +310,6 @@ def view_case(
     )
     session.flush()
     return case_file
-
-
-def _waiting_removals(
-    session: Session,
-    handler: Handler,
-    my_queues: tuple[str, ...],
-    disclosure: Disclosure,
-    names: dict[str, str],
-) -> tuple[RemovalEntry, ...]:
-    rows = session.execute(
-        select(QueueRemoval, Officer.username)
-        .join(Officer, Officer.id == QueueRemoval.requested_by)
-        .where(QueueRemoval.disclosure_id == disclosure.id)
-        .order_by(QueueRemoval.id)
-    )
-    return tuple(
-        RemovalEntry(
-            queue=QueueEntry(removal.queue_slug, names.get(removal.queue_slug, removal.queue_slug)),
-            requested_by=username,
-            requested_on=removal.requested_on,
-            mine=removal.requested_by == handler.officer_id,
-            may_approve=may_approve(disclosure, removal, handler.officer_id, my_queues),
-        )
-        for removal, username in rows
-    )
 
 
 def _checkins(

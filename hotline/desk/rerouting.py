@@ -11,7 +11,8 @@ Removing a queue the policy routed the case to moves oversight, so it takes
 four eyes: the request waits (``QueueRemoval``) until an officer holding
 another queue the policy routed the case to (one the requester did not act
 through; the removed queue itself counts: its unit may consent), or an
-administrator, approves it; until then the queue keeps reading the case.
+administrator, approves it (``desk.queue_removals``); until then the queue
+keeps reading the case.
 Queues an officer added by rerouting go as they came, at once, and give no
 say in a removal: otherwise an officer could bring in a friendly unit to
 approve it.
@@ -24,7 +25,6 @@ item is re-sealed and the routing changed, or nothing is.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -32,13 +32,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.admin.service import Acting
 from hotline.audit import record
 from hotline.crypto.envelopes import CannotOpen
 from hotline.crypto.keypairs import PrivateKey
-from hotline.desk.access import CaseForbidden, Handler, assignable_officers, open_case
+from hotline.desk.access import Handler, assignable_officers, open_case
 from hotline.desk.errors import CaseRefused
-from hotline.models import Disclosure, DisclosureQueue, Officer, Queue, QueueRemoval, SealedKey
+from hotline.models import Disclosure, DisclosureQueue, Queue, QueueRemoval, SealedKey
 from hotline.notifications.outbox import APPROVAL_WAITING, NEW_CASE, enqueue_for_queues
 from hotline.procedure import RefusalReason
 from hotline.sealing import recipients as readers
@@ -54,17 +53,6 @@ class Rerouted:
     queues: tuple[str, ...]
     #: Policy-routed queues whose removal waits for a second officer.
     waiting: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class WaitingRemoval:
-    """A removal request as the administrators' page lists it (no case content)."""
-
-    id: int
-    reference: str
-    queue_slug: str
-    requested_by: str
-    requested_on: dt.date
 
 
 def reroute(
@@ -121,11 +109,11 @@ def reroute(
     if new_queues:
         _reseal(session, access.disclosure.id, current, access.keys, new_queues)
     if at_once:
-        _remove(session, disclosure, at_once)
+        remove_queues(session, disclosure, at_once)
     for slug in sorted(adding):
         disclosure.queues.append(DisclosureQueue(queue_slug=slug, routed_by_policy=False))
     session.flush()
-    _forget_assignee_without_access(session, disclosure)
+    forget_assignee_without_access(session, disclosure)
     if adding:
         enqueue_for_queues(session, sorted(adding), NEW_CASE, disclosure.id)
     if adding or at_once:
@@ -167,135 +155,7 @@ def reroute(
     return Rerouted(tuple(sorted(remaining)), tuple(sorted(to_request)))
 
 
-def decide_removal(
-    session: Session,
-    audit_key: bytes,
-    handler: Handler,
-    reference: str,
-    queue_slug: str,
-    *,
-    approve: bool,
-) -> Rerouted:
-    """Approve or refuse a waiting removal, as an officer of the case.
-
-    Approving takes :func:`may_approve`; refusing, any officer of the case; the
-    requester may only withdraw (refuse) their own request.
-    """
-    access = open_case(session, handler, reference, for_update=True)
-    disclosure = access.disclosure
-    removal = _waiting(session, disclosure.id, queue_slug)
-    if approve:
-        if removal.requested_by == handler.officer_id:
-            raise CaseRefused(RefusalReason.OWN_REMOVAL, "another officer must approve")
-        if not may_approve(disclosure, removal, handler.officer_id, access.queues):
-            raise CaseRefused(RefusalReason.SAME_QUEUES, "an officer of another queue must approve")
-    return _decide(session, audit_key, handler.actor, disclosure, removal, approve=approve)
-
-
-def decide_removal_as_administrator(
-    session: Session,
-    audit_key: bytes,
-    administrator: Acting,
-    removal_id: int,
-    *,
-    approve: bool,
-) -> str:
-    """Approve or refuse a waiting removal from the administrators' page.
-
-    An administrator needs no key of the case for this (shredding only deletes)
-    and reads nothing of it. Returns the case reference.
-    """
-    if not administrator.is_admin:
-        raise CaseForbidden
-    removal = session.get(QueueRemoval, removal_id)
-    if removal is None:
-        raise CaseRefused(RefusalReason.NO_REMOVAL, "no such removal waits")
-    disclosure = session.scalar(
-        select(Disclosure).where(Disclosure.id == removal.disclosure_id).with_for_update()
-    )
-    removal = session.get(QueueRemoval, removal_id, populate_existing=True)
-    if disclosure is None or removal is None:
-        raise CaseRefused(RefusalReason.NO_REMOVAL, "no such removal waits")
-    if approve and removal.requested_by == administrator.officer_id:
-        raise CaseRefused(RefusalReason.OWN_REMOVAL, "another officer must approve")
-    _decide(session, audit_key, administrator.actor, disclosure, removal, approve=approve)
-    return disclosure.reference
-
-
-def waiting_removals(session: Session, disclosure_id: str | None = None) -> list[WaitingRemoval]:
-    """Removals that wait for a decision, oldest first (of one case, or of all)."""
-    query = (
-        select(QueueRemoval, Disclosure.reference, Officer.username)
-        .join(Disclosure, Disclosure.id == QueueRemoval.disclosure_id)
-        .join(Officer, Officer.id == QueueRemoval.requested_by)
-        .order_by(QueueRemoval.requested_on, QueueRemoval.id)
-    )
-    if disclosure_id is not None:
-        query = query.where(QueueRemoval.disclosure_id == disclosure_id)
-    return [
-        WaitingRemoval(r.id, reference, r.queue_slug, username, r.requested_on)
-        for r, reference, username in session.execute(query)
-    ]
-
-
-def may_approve(
-    disclosure: Disclosure, removal: QueueRemoval, officer_id: int, officer_queues: Collection[str]
-) -> bool:
-    """Four eyes: not the requester, and through a queue the policy chose that the
-    requester did not act through (a queue added by rerouting could be a friendly
-    unit the requester brought in to approve)."""
-    chosen_by_policy = {q.queue_slug for q in disclosure.queues if q.routed_by_policy}
-    through = set(removal.requested_through.split(","))
-    return officer_id != removal.requested_by and bool(
-        (set(officer_queues) & chosen_by_policy) - through
-    )
-
-
-def _waiting(session: Session, disclosure_id: str, queue_slug: str) -> QueueRemoval:
-    removal = session.scalar(
-        select(QueueRemoval).where(
-            QueueRemoval.disclosure_id == disclosure_id, QueueRemoval.queue_slug == queue_slug
-        )
-    )
-    if removal is None:
-        raise CaseRefused(RefusalReason.NO_REMOVAL, "no such removal waits")
-    return removal
-
-
-def _decide(
-    session: Session,
-    audit_key: bytes,
-    actor: str,
-    disclosure: Disclosure,
-    removal: QueueRemoval,
-    *,
-    approve: bool,
-) -> Rerouted:
-    slug = removal.queue_slug
-    requester = session.get(Officer, removal.requested_by)
-    asked_by = requester.username if requester is not None else str(removal.requested_by)
-    current = set(disclosure.queue_slugs)
-    if approve:
-        if slug in current and not current - {slug}:
-            raise CaseRefused(RefusalReason.NO_QUEUE_LEFT, "a case must stay in at least one queue")
-        _remove(session, disclosure, {slug} & current)
-        current.discard(slug)
-    session.delete(removal)
-    session.flush()
-    _forget_assignee_without_access(session, disclosure)
-    record(
-        session,
-        audit_key,
-        actor=actor,
-        action="case.removal_approved" if approve else "case.removal_refused",
-        subject=disclosure.reference,
-        detail=f"queue={slug}; requested_by={asked_by}",
-    )
-    session.flush()
-    return Rerouted(tuple(sorted(current)))
-
-
-def _remove(session: Session, disclosure: Disclosure, slugs: Collection[str]) -> None:
+def remove_queues(session: Session, disclosure: Disclosure, slugs: Collection[str]) -> None:
     """Take queues off a case: their sealed keys are shredded, not only deleted."""
     if not slugs:
         return
@@ -307,7 +167,7 @@ def _remove(session: Session, disclosure: Disclosure, slugs: Collection[str]) ->
     disclosure.queues = [q for q in disclosure.queues if q.queue_slug not in slugs]
 
 
-def _forget_assignee_without_access(session: Session, disclosure: Disclosure) -> None:
+def forget_assignee_without_access(session: Session, disclosure: Disclosure) -> None:
     """An assignee who can no longer open the case is no longer its assignee."""
     if disclosure.assigned_officer_id is not None and disclosure.assigned_officer_id not in {
         o.id for o in assignable_officers(session, disclosure.queue_slugs)

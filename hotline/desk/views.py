@@ -35,7 +35,7 @@ from hotline.auth.session import (
     officer_required,
     signed_in_officer,
 )
-from hotline.desk import rerouting, service
+from hotline.desk import service
 from hotline.desk.casefile import view_case
 from hotline.desk.deadlines import DUE_SOON_DAYS, deadline_overview
 from hotline.desk.downloads import content_disposition, download_attachment, served_media_type
@@ -46,14 +46,11 @@ from hotline.desk.forms import (
     LinkForm,
     MeasureForm,
     NoteForm,
-    RemovalDecisionForm,
     ReplyForm,
-    RerouteForm,
     RewardForm,
     StatusForm,
     case_page_forms,
 )
-from hotline.desk.rerouting import reroute
 from hotline.desk.rewards import parse_amount, set_reward
 from hotline.desk.wording import DONE, money, queue_label, refusal_message
 from hotline.instance import current, db_session
@@ -301,63 +298,6 @@ def link(reference: str) -> Response | WerkzeugResponse:
     )
 
 
-@blueprint.post("/case/<reference>/reroute")
-@officer_required
-def reroute_case(reference: str) -> Response | WerkzeugResponse:
-    form = RerouteForm()
-    if not form.validate_on_submit():
-        return _case_page(reference, 400, _form_error(form), {"reroute": form})
-    session = db_session()
-    officer = signed_in_officer()
-    try:
-        rerouted = reroute(
-            session,
-            _audit_key(),
-            officer,
-            reference,
-            add=[form.add_queue.data or ""],
-            remove=[form.remove_queue.data or ""],
-        )
-    except CaseRefused as exc:
-        session.rollback()
-        return _case_page(reference, 400, refusal_message(exc), {"reroute": form})
-    session.commit()
-    return _after_rerouting(
-        reference, officer, rerouted, "removal_waits" if rerouted.waiting else "rerouted"
-    )
-
-
-@blueprint.post("/case/<reference>/removal/<queue_slug>")
-@officer_required
-def decide_removal(reference: str, queue_slug: str) -> Response | WerkzeugResponse:
-    form = RemovalDecisionForm()
-    if not form.validate_on_submit():
-        return _case_page(reference, 400, _form_error(form), {})
-    approve = form.decision.data == "approve"
-    session = db_session()
-    officer = signed_in_officer()
-    try:
-        rerouted = rerouting.decide_removal(
-            session, _audit_key(), officer, reference, queue_slug, approve=approve
-        )
-    except CaseRefused as exc:
-        session.rollback()
-        return _case_page(reference, 400, refusal_message(exc), {})
-    session.commit()
-    return _after_rerouting(
-        reference, officer, rerouted, "removal_approved" if approve else "removal_refused"
-    )
-
-
-def _after_rerouting(
-    reference: str, officer: OfficerContext, rerouted: rerouting.Rerouted, done: str
-) -> WerkzeugResponse:
-    if not set(rerouted.queues) & set(officer.queues):
-        # The case left every queue of this officer: it is no longer theirs to see.
-        return redirect(flask_url_for("desk.queue"), code=303)
-    return redirect(_case_url(reference, done=done), code=303)
-
-
 @blueprint.post("/case/<reference>/reward")
 @officer_required
 def reward(reference: str) -> Response | WerkzeugResponse:
@@ -404,7 +344,7 @@ def _forbidden(_error: QueueForbidden) -> Response:
 
 def register(app: Flask) -> None:
     # The queue page's and the export's routes live in their own modules, on this blueprint.
-    from hotline.desk import export_page, notify_page, queue_page  # noqa: F401
+    from hotline.desk import export_page, notify_page, queue_page, rerouting_page  # noqa: F401
 
     app.register_blueprint(blueprint)
 
