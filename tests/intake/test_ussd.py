@@ -351,6 +351,21 @@ def test_retaliation_with_a_wrong_code_is_said_and_filed_unlinked_under_a_new_co
     assert dbs.scalar(select(func.count()).select_from(DisclosureLink)) == 0
 
 
+def test_a_code_typed_into_a_report_is_removed_before_sealing(
+    handset: Handset, dbs: Session, initialised: Initialised
+) -> None:
+    code = CODE.search(file_report(handset, FIRST))
+    assert code
+    [first] = disclosures(dbs)
+    other = Handset(handset.client, "+250788000111")
+    file_report(other, f"He knows my code {code.group(1)}", "and 1111 2222 3333 4444 is an invoice")
+    [second] = [d for d in disclosures(dbs) if d.id != first.id]
+    [message] = second.messages
+    text = read_message(dbs, message, queue_keys(initialised, dbs, *second.queue_slugs))
+    assert text == "He knows my code [codename removed]\nand 1111 2222 3333 4444 is an invoice"
+    assert_absent(code.group(1).replace(" ", "").encode(), dump_database(initialised.config))
+
+
 # --- who may call --------------------------------------------------------------------
 
 

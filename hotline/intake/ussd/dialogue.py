@@ -15,7 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.crypto.codenames import CodenameKdf, ReporterKeys
-from hotline.intake.checkin import UnknownCodename, authenticate, unread_replies
+from hotline.intake.checkin import (
+    UnknownCodename,
+    authenticate,
+    unread_replies,
+    without_codenames,
+)
 from hotline.intake.operations import retaliation_links
 from hotline.intake.service import Draft, DraftRejected, Limits, submit
 from hotline.intake.ussd.menu import Notice, Position, Step, walk
@@ -127,7 +132,9 @@ def _file(session: Session, position: Position, screens: Screens, intake: Intake
         reporter = None  # said when the code was keyed: filed unlinked, under a new code
     draft = Draft(
         category=position.category,
-        text=position.text,
+        # A code typed into the report (the caller's own or another's) would let
+        # every officer who reads it open that reporter's check-in.
+        text=without_codenames(session, intake.kdf, position.text),
         channel=Channel.USSD,
         related_to=retaliation_links(
             session,
