@@ -3,18 +3,29 @@
 No channel writes to the database on its own: the web form, SMS and e-mail
 find a reporter's newest case, record what they have already filed, link a
 report to the case it names and link a retaliation report to the reporter's
-earlier cases through these functions, so each rule is written once.
+earlier cases, and withdraw a report its author cancels, through these
+functions, so each rule is written once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hotline.models import Disclosure, DisclosureExclusion, DisclosureLink, EmailSeen
+from hotline.models import (
+    Disclosure,
+    DisclosureExclusion,
+    DisclosureLink,
+    EmailSeen,
+    Reporter,
+    SealedKey,
+)
+from hotline.notifications import reply_notices
 from hotline.procedure import Category, LinkKind
+from hotline.sealing import case_heads
+from hotline.sealing.shredding import CASE_CONTENT, shred
 
 
 def newest_case(session: Session, reporter_id: str) -> Disclosure | None:
@@ -80,4 +91,25 @@ def record_seen(session: Session, message_hash: str) -> None:
     message became.
     """
     session.add(EmailSeen(message_hash=message_hash))
+    session.flush()
+
+
+def withdraw(session: Session, disclosure_id: str, reporter_id: str) -> None:
+    """Delete a disclosure its reporter cancels in the thread that filed it (SMS
+    ``CANCEL``): its sealed keys first (that alone
+    makes every item unreadable), then the rows (messages and attachments go with
+    it), and the codename's reporter row when nothing else is filed under it."""
+    disclosure = session.get(Disclosure, disclosure_id)
+    if disclosure is None or disclosure.reporter_id != reporter_id:
+        return
+    shred(session, SealedKey.disclosure_id == disclosure_id, tables=CASE_CONTENT)
+    reply_notices.forget(session, disclosure_id)
+    session.delete(disclosure)
+    session.flush()
+    case_heads.case_removed(session, disclosure_id)
+    remaining = session.scalars(
+        select(Disclosure.id).where(Disclosure.reporter_id == reporter_id)
+    ).first()
+    if remaining is None:
+        session.execute(delete(Reporter).where(Reporter.id == reporter_id))
     session.flush()

@@ -890,7 +890,8 @@ def test_replies_in_every_language_fit_with_the_longest_values(sms_app: Flask) -
                 texts = Texts(language)
                 checked = 0
                 for name, method in inspect.getmembers(texts, inspect.ismethod):
-                    if name.startswith("_") or name == "kw" or name in STATUS_PIECES:
+                    # refusal() only chooses among the texts checked here.
+                    if name.startswith("_") or name in ("kw", "refusal") or name in STATUS_PIECES:
                         continue
                     parameters = inspect.signature(method).parameters
                     unknown = set(parameters) - set(longest)

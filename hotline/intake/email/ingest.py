@@ -15,12 +15,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from hotline.crypto.codename_text import find_codename, strip_codename
-from hotline.crypto.codename_words import find_word_codenames, strip_word_codename
 from hotline.crypto.codenames import CodenameKdf, ReporterKeys
 from hotline.crypto.keyring import InstanceSecrets
-from hotline.intake.checkin import UnknownCodename, authenticate
 from hotline.intake.email.automated import is_automated
+from hotline.intake.email.codenames import reporter_codes, without_reporter_codes
 from hotline.intake.email.fallback import truncate, with_files_fallback
 from hotline.intake.email.parse import ParsedEmail, parse
 from hotline.intake.operations import (
@@ -70,11 +68,6 @@ REJECTED = "rejected"
 
 #: The kind of the sealed contact detail that holds the sender address.
 CONTACT_KIND = "email_sender"
-#: The link from a reference-only follow-up to the case it names.
-
-#: At most this many further codename-shaped numbers, and as many runs of seven
-#: list words, are tried per message (each costs one scrypt derivation).
-_MAX_EXTRA_CODES = 3
 
 
 @dataclass(frozen=True, repr=False)
@@ -146,50 +139,6 @@ def _report_text(parsed: ParsedEmail) -> str:
     return parsed.text.strip()
 
 
-def _code_candidates(text: str) -> list[str]:
-    """Further codename-shaped numbers in the text, then runs of seven list
-    words (a web reporter's codename), on a working copy only: a number or
-    words that turn out not to be a codename (an invoice, a card, a sentence)
-    are evidence and stay in the report."""
-    found: list[str] = []
-    rest = text
-    for _ in range(_MAX_EXTRA_CODES):
-        code = find_codename(rest)
-        if code is None:
-            break
-        found.append(code)
-        rest = strip_codename(rest, code)
-    return found + find_word_codenames(text, _MAX_EXTRA_CODES)
-
-
-def _reporter_codes(
-    session: Session, kdf: CodenameKdf, parsed: ParsedEmail, text: str
-) -> tuple[ReporterKeys | None, list[str]]:
-    """The keys of the first codename in the message that opens a reporter, and
-    every codename in it that does (all of them are removed before sealing)."""
-    keys: ReporterKeys | None = None
-    valid: list[str] = []
-    candidates = ([parsed.codename] if parsed.codename else []) + _code_candidates(text)
-    for code in dict.fromkeys(candidates):
-        try:
-            found = authenticate(session, kdf, code)
-        except UnknownCodename:
-            continue
-        valid.append(code)
-        keys = keys or found
-    return keys, valid
-
-
-def _scrub(text: str, uploads: list[Upload], codes: Sequence[str]) -> tuple[str, list[Upload]]:
-    """Remove every valid codename (again) from the text and the file names:
-    a codename must never be sealed into the case, where officers would read it."""
-    for code in codes:
-        strip = strip_codename if code.isdigit() else strip_word_codename
-        text = strip(text, code)
-        uploads = [Upload(strip(u.name, code), u.claimed_type, u.content) for u in uploads]
-    return text, uploads
-
-
 def ingest(
     session: Session,
     raw: bytes,
@@ -220,8 +169,8 @@ def ingest(
     reply_to = parsed.sender if answerable else None
     text = _report_text(parsed)
     uploads = [Upload(a.name, a.claimed_type, a.content) for a in parsed.attachments]
-    keys, codes = _reporter_codes(session, kdf, parsed, text)
-    text, uploads = _scrub(text, uploads, codes)
+    keys, codes = reporter_codes(session, kdf, parsed, text)
+    text, uploads = without_reporter_codes(text, uploads, codes)
     text = truncate(text, limits.max_chars)
 
     wants_notice = reply_to is not None and asks_for_notice(parsed.subject, parsed.text)

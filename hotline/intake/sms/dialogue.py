@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import assert_never
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hotline.crypto.codename_text import CodeAndRest, split_code, strip_codename
 from hotline.crypto.codenames import CodenameKdf
 from hotline.intake.checkin import without_codenames
-from hotline.intake.operations import newest_case, retaliation_links
+from hotline.intake.operations import newest_case, retaliation_links, withdraw
 from hotline.intake.service import (
     Draft,
     DraftRejected,
@@ -46,17 +44,8 @@ from hotline.intake.sms.commands import (
 )
 from hotline.intake.sms.texts import Texts, paged
 from hotline.intake.sms.thread import ThreadState, ThreadStore, open_state, seal_state
-from hotline.models import Disclosure, Reporter, SealedKey
-from hotline.notifications import reply_notices
-from hotline.procedure import (
-    DEFAULT_LANGUAGE,
-    Category,
-    Channel,
-    DraftRefusal,
-)
+from hotline.procedure import DEFAULT_LANGUAGE, Category, Channel
 from hotline.routing import Policy
-from hotline.sealing import case_heads
-from hotline.sealing.shredding import CASE_CONTENT, shred
 
 
 class Dialogue:
@@ -252,7 +241,7 @@ class Dialogue:
                 state.parts += 1
                 replies = [texts.filed_more()]
         except DraftRejected as exc:
-            return [self._rejection(exc)]
+            return [self.texts.refusal(exc.reason, self.limits.max_chars)]
         except UnknownCase:
             # The case is gone (destroyed by retention): start over, file nothing.
             state.reset()
@@ -260,23 +249,6 @@ class Dialogue:
         if any(f.metadata_warning for f in files):
             replies.append(texts.file_warning())
         return replies
-
-    def _rejection(self, exc: DraftRejected) -> str:
-        """The service's refusal in the thread's language, by its reason."""
-        texts = self.texts
-        match exc.reason:
-            case DraftRefusal.TEXT_TOO_LONG:
-                return texts.too_long(self.limits.max_chars)
-            case DraftRefusal.FILES_TOO_LARGE | DraftRefusal.FILES_TOO_COSTLY:
-                return texts.files_too_large()
-            case DraftRefusal.UNREADABLE_FILE:
-                return texts.file_unreadable()
-            case DraftRefusal.EMPTY:
-                return texts.continue_report()
-            case DraftRefusal.UNROUTABLE:
-                return texts.not_filed()
-            case _:
-                assert_never(exc.reason)
 
     def _done(self) -> list[str]:
         state = self.state
@@ -291,7 +263,7 @@ class Dialogue:
         texts = self.texts
         filed = state.disclosure_id is not None
         if state.disclosure_id and state.reporter_id:
-            destroy_disclosure(self.session, state.disclosure_id, state.reporter_id)
+            withdraw(self.session, state.disclosure_id, state.reporter_id)
         state.reset()
         return [texts.cancelled() if filed else texts.nothing_to_cancel()]
 
@@ -351,31 +323,11 @@ class Dialogue:
                 limits=self.limits,
             )
         except DraftRejected as exc:
-            return [self._rejection(exc)]
+            return [self.texts.refusal(exc.reason, self.limits.max_chars)]
         replies = [texts.reply_added(newest.reference)]
         if any(f.metadata_warning for f in files):
             replies.append(texts.file_warning())
         return replies
-
-
-def destroy_disclosure(session: Session, disclosure_id: str, reporter_id: str) -> None:
-    """Delete a disclosure this thread filed: its sealed keys first (that alone
-    makes every item unreadable), then the rows (messages and attachments go with
-    it), and the codename's reporter row when nothing else is filed under it."""
-    disclosure = session.get(Disclosure, disclosure_id)
-    if disclosure is None or disclosure.reporter_id != reporter_id:
-        return
-    shred(session, SealedKey.disclosure_id == disclosure_id, tables=CASE_CONTENT)
-    reply_notices.forget(session, disclosure_id)
-    session.delete(disclosure)
-    session.flush()
-    case_heads.case_removed(session, disclosure_id)
-    remaining = session.scalars(
-        select(Disclosure.id).where(Disclosure.reporter_id == reporter_id)
-    ).first()
-    if remaining is None:
-        session.execute(delete(Reporter).where(Reporter.id == reporter_id))
-    session.flush()
 
 
 def handle(

@@ -16,7 +16,7 @@ from flask_babel import ngettext as _ngettext
 
 from hotline.intake.sms import gsm
 from hotline.intake.sms.commands import keyword
-from hotline.procedure import Category, Outcome, RewardState, Status
+from hotline.procedure import Category, DraftRefusal, Outcome, RewardState, Status
 
 P = ParamSpec("P")
 
@@ -255,6 +255,22 @@ class Texts:
         return _("We could not remove hidden data (like place or author) from a file.")
 
     @_localised
+    def refusal(self, reason: DraftRefusal, max_chars: int) -> str:
+        """Why the intake service refused a report or an addition."""
+        match reason:
+            case DraftRefusal.TEXT_TOO_LONG:
+                return self.too_long(max_chars)
+            case DraftRefusal.FILES_TOO_LARGE | DraftRefusal.FILES_TOO_COSTLY:
+                return self.files_too_large()
+            case DraftRefusal.UNREADABLE_FILE:
+                return self.file_unreadable()
+            case DraftRefusal.EMPTY:
+                return self.continue_report()
+            case DraftRefusal.UNROUTABLE:
+                return self.not_filed()
+            case _:
+                assert_never(reason)
+
     def too_long(self, count: int) -> str:
         return _("Not filed: at most %(count)s characters per message.", count=f"{count:,}")
 
