@@ -9,11 +9,13 @@ another's Message-ID cannot suppress it.
 from __future__ import annotations
 
 import dataclasses
+import io
 from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
 from flask import Flask
+from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -177,3 +179,36 @@ def test_a_mail_with_more_files_than_a_report_takes_keeps_its_words_and_first_fi
     (text,) = read_case(dbs, initialised, disclosure)
     assert "Every consignment is split into twelve invoices." in text
     assert "[2 attached file(s) were too large or unreadable and were not filed.]" in text
+
+
+def _photo(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.effect_noise((width, height), 60).convert("RGB").save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def test_a_mail_over_the_pixel_budget_keeps_the_pictures_that_fit(
+    channel: EmailChannel, dbs: Session, initialised: Initialised
+) -> None:
+    # Three photos where the report may decode two: the words and the two that
+    # fit are filed (a later small one still fits), and the text says one was not.
+    budget = dataclasses.replace(channel.limits, max_pixels=1_000_000)
+    channel = dataclasses.replace(channel, limits=budget)
+    message = EmailMessage()
+    message["From"] = "Aline Mukamana <aline.mukamana@example.net>"
+    message["To"] = "Hotline <report@rra.example>"
+    message["Subject"] = "Photos of the lorry"
+    message["Message-ID"] = "<pixels@mail.example.net>"
+    message.set_content("The lorry crossed at night; photos attached.")
+    for name, size in (
+        ("front.jpg", (800, 800)),
+        ("side.jpg", (800, 800)),
+        ("plate.jpg", (300, 300)),
+    ):
+        message.add_attachment(_photo(*size), maintype="image", subtype="jpeg", filename=name)
+    assert channel.file(message.as_bytes()).outcome == FILED
+    disclosure = dbs.scalars(select(Disclosure)).one()
+    assert len(disclosure.attachments) == 2
+    (text,) = read_case(dbs, initialised, disclosure)
+    assert "The lorry crossed at night; photos attached." in text
+    assert "[1 attached file(s) were too large or unreadable and were not filed.]" in text

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from hotline.intake.attachments import UnreadableFile
-from hotline.intake.attachments.confinement import clean_confined
-from hotline.intake.service import DraftRejected, Upload
+from hotline.intake.attachments.confinement import Allowance, clean_confined
+from hotline.intake.service import DraftRejected, Limits, Upload
 from hotline.procedure import DraftRefusal
 
 __all__ = ["truncate", "with_files_fallback"]
@@ -46,12 +46,11 @@ def with_files_fallback(
     attempt: Callable[[str, Sequence[Upload]], T],
     text: str,
     uploads: list[Upload],
-    limit: int,
-    max_files: int,
+    limits: Limits,
 ) -> tuple[T, int]:
-    """File with the attachments; if they cannot be filed, file without the bad
-    ones (and beyond ``max_files``, the last ones; without all of them when too
-    large together) and say so in the text.
+    """File with the attachments; if they cannot be filed, file the first ones
+    that clean and fit the report's budget together (files, megabytes and
+    pixels, see ``service.clean_uploads``), and say in the text how many were not.
 
     The service refuses the whole draft for one unreadable file, which suits a
     form the reporter can correct; a reporter who e-mailed may never write again.
@@ -62,15 +61,12 @@ def with_files_fallback(
         if not uploads or exc.reason not in _FILE_REASONS:
             raise
         reason = exc.reason
-    kept = []
-    if reason in (DraftRefusal.UNREADABLE_FILE, DraftRefusal.FILES_TOO_COSTLY):
-        # Too many files, or one too costly: the first ones that clean, up to the cap.
-        kept = [u for u in uploads if _readable(u)][:max_files]
+    kept = _within_budget(uploads, limits)
     if kept:
         dropped_note = _DROPPED_UNREADABLE if reason == DraftRefusal.UNREADABLE_FILE else _DROPPED
         note = dropped_note.format(count=len(uploads) - len(kept))
         try:
-            return attempt(_with_note(text, note, limit), kept), len(uploads) - len(kept)
+            return attempt(_with_note(text, note, limits.max_chars), kept), len(uploads) - len(kept)
         except DraftRejected as exc:
             if exc.reason not in _FILE_REASONS:
                 raise
@@ -78,12 +74,30 @@ def with_files_fallback(
         _DROPPED_UNREADABLE if reason == DraftRefusal.UNREADABLE_FILE and not kept else _DROPPED
     )
     note = template.format(count=len(uploads))
-    return attempt(_with_note(text, note, limit), []), len(uploads)
+    return attempt(_with_note(text, note, limits.max_chars), []), len(uploads)
 
 
-def _readable(upload: Upload) -> bool:
-    try:
-        clean_confined(upload.name, upload.claimed_type, upload.content)
-    except UnreadableFile:  # TooCostly too
-        return False
-    return True
+def _within_budget(uploads: Sequence[Upload], limits: Limits) -> list[Upload]:
+    """The files that clean, in order, while together they stay within the
+    report's budget: a file that would overspend it is skipped, later smaller
+    ones may still fit."""
+    kept: list[Upload] = []
+    size = pixels = 0
+    for upload in uploads:
+        if len(kept) == limits.max_files:
+            break
+        if not upload.content or size + len(upload.content) > limits.max_upload_bytes:
+            continue
+        try:
+            cleaned = clean_confined(
+                upload.name,
+                upload.claimed_type,
+                upload.content,
+                Allowance(pixels=limits.max_pixels - pixels),
+            )
+        except UnreadableFile:  # TooCostly too: over what the report has left
+            continue
+        kept.append(upload)
+        size += len(upload.content)
+        pixels += cleaned.pixels
+    return kept

@@ -269,7 +269,7 @@ def _join(
         )
 
     try:
-        _, dropped = with_files_fallback(attempt, text, uploads, limits.max_chars, limits.max_files)
+        _, dropped = with_files_fallback(attempt, text, uploads, limits)
     except UnknownCase:  # destroyed meanwhile (retention): file it as new instead
         return None
     return newest, dropped
@@ -326,9 +326,7 @@ def _file_new(
             reporter=reporter,
         )
         try:
-            receipt, dropped = with_files_fallback(
-                attempt, text, uploads, limits.max_chars, limits.max_files
-            )
+            receipt, dropped = with_files_fallback(attempt, text, uploads, limits)
         except DraftRejected as exc:
             # Only a routing failure of the referenced case's plan (the policy
             # changed since) falls through to the plain plan; nothing else does.
