@@ -13,6 +13,7 @@ complained of retaliation could be the leak that harms them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -134,6 +135,8 @@ class CaseFile:
     acknowledgement_due: dt.date
     acknowledged_on: dt.date | None
     feedback_due: dt.date | None
+    #: The first verified reply on or after the acknowledgement: feedback given.
+    feedback_given_on: dt.date | None
     first_reply_on: dt.date | None
     closed_on: dt.date | None
     acknowledgement_overdue: bool
@@ -238,6 +241,7 @@ def view_case(
     links = _links(session, handler, disclosure)
     status_verified = decisions.check_status(session, disclosure)
     reward_verified = decisions.check_reward(session, disclosure)
+    feedback_given_on = _feedback_given_on(messages, disclosure.acknowledged_on)
     case_file = CaseFile(
         reference=disclosure.reference,
         category=disclosure.category,
@@ -249,6 +253,7 @@ def view_case(
         acknowledgement_due=disclosure.acknowledgement_due,
         acknowledged_on=disclosure.acknowledged_on,
         feedback_due=disclosure.feedback_due,
+        feedback_given_on=feedback_given_on,
         first_reply_on=disclosure.first_reply_on,
         closed_on=disclosure.closed_on,
         acknowledgement_overdue=(
@@ -256,6 +261,7 @@ def view_case(
         ),
         feedback_overdue=(
             disclosure.status != Status.CLOSED
+            and feedback_given_on is None
             and disclosure.feedback_due is not None
             and today > disclosure.feedback_due
         ),
@@ -374,3 +380,18 @@ def _links(session: Session, handler: Handler, disclosure: Disclosure) -> tuple[
         )
     links.sort(key=lambda link: (link.kind != LinkKind.RETALIATION_FOR, link.reference or ""))
     return tuple(links)
+
+
+def _feedback_given_on(
+    messages: Sequence[MessageEntry], acknowledged_on: dt.date | None
+) -> dt.date | None:
+    """The day of the first verified reply to the reporter on or after the
+    acknowledgement (``queue.feedback_given``, which cannot check signatures)."""
+    if acknowledged_on is None:
+        return None
+    days = [
+        m.created_on
+        for m in messages
+        if m.author_kind == AuthorKind.OFFICER and m.verified and m.created_on >= acknowledged_on
+    ]
+    return min(days, default=None)

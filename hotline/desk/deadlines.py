@@ -1,7 +1,8 @@
 """Deadlines of the procedure, and the desk's "what is due" overview.
 
 A disclosure is acknowledged within 7 days of receipt, and the reporter gets
-feedback within 3 calendar months of the acknowledgement. Retaliation
+feedback within 3 calendar months of the acknowledgement: an officer's reply
+to the reporter on or after the acknowledgement gives it. Retaliation
 check-ins follow the original case's closure (see :mod:`hotline.desk.retaliation`).
 The overview reads metadata only and never decrypts anything, so it stays
 cheap however many cases a queue holds.
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.desk.access import Handler, designated_queues
-from hotline.desk.queue import visible_to
+from hotline.desk.queue import feedback_owed, visible_to
 from hotline.desk.retaliation import Checkin, checkins_for
 from hotline.models import Disclosure, DisclosureQueue, Queue
 from hotline.procedure import ACKNOWLEDGEMENT_DAYS, FEEDBACK_MONTHS, Category, Status
@@ -123,11 +124,9 @@ def deadline_overview(session: Session, handler: Handler, today: dt.date) -> lis
         )
         feedback = list(
             session.scalars(
-                in_queue.where(
-                    Disclosure.status != Status.CLOSED,
-                    Disclosure.feedback_due.is_not(None),
-                    Disclosure.feedback_due <= horizon,
-                ).order_by(Disclosure.feedback_due, Disclosure.reference)
+                in_queue.where(feedback_owed(), Disclosure.feedback_due <= horizon).order_by(
+                    Disclosure.feedback_due, Disclosure.reference
+                )
             )
         )
         # What is listed says whether it verifies. A forged closure that takes a

@@ -206,6 +206,10 @@ class CaseFilePdf:
             ("Acknowledgement due", case.acknowledgement_due.isoformat()),
             ("Acknowledged", case.acknowledged_on.isoformat() if case.acknowledged_on else "-"),
             ("Feedback due", case.feedback_due.isoformat() if case.feedback_due else "-"),
+            (
+                "Feedback given",
+                case.feedback_given_on.isoformat() if case.feedback_given_on else "-",
+            ),
             ("Closed", case.closed_on.isoformat() if case.closed_on else "-"),
             ("Queues", ", ".join(q.name for q in case.queues)),
             ("Assigned to", case.assigned or "-"),

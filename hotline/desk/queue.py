@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from hotline.models import Disclosure, DisclosureQueue, Queue, today
-from hotline.procedure import Category, Channel, Status
+from hotline.models import Disclosure, DisclosureQueue, Message, Queue, today
+from hotline.procedure import AuthorKind, Category, Channel, Status
 from hotline.references import normalise_reference
 from hotline.sealing import decisions
 
@@ -47,6 +47,27 @@ def due_on() -> ColumnElement[dt.date]:
     """The case's next deadline: feedback once acknowledged, acknowledgement before.
     Indexed as an expression (ix_disclosures_due_id)."""
     return func.coalesce(Disclosure.feedback_due, Disclosure.acknowledgement_due)
+
+
+def feedback_given() -> ColumnElement[bool]:
+    """An officer replied to the reporter on or after the acknowledgement: the
+    feedback the procedure asks for within 3 months is given. A forged reply row
+    that would hide an overdue feedback fails its signature in ``hotline verify``;
+    the case page counts verified replies only."""
+    return exists().where(
+        Message.disclosure_id == Disclosure.id,
+        Message.author_kind == AuthorKind.OFFICER,
+        Message.created_on >= Disclosure.acknowledged_on,
+    )
+
+
+def feedback_owed() -> ColumnElement[bool]:
+    """Acknowledged, not closed, and no feedback given yet."""
+    return and_(
+        Disclosure.status != Status.CLOSED,
+        Disclosure.feedback_due.is_not(None),
+        ~feedback_given(),
+    )
 
 
 def _sort_key(sort: Sort) -> ColumnElement[dt.date] | InstrumentedAttribute[dt.date]:
@@ -120,6 +141,8 @@ class CaseRow:
     #: False when the status's signature fails (a database writer "closed" or
     #: "acknowledged" the case): shown as unverified, its deadlines as still owed.
     status_verified: bool = True
+    #: An officer replied since the acknowledgement (:func:`feedback_given`).
+    feedback_given: bool = False
 
     @property
     def age_days(self) -> int:
@@ -133,6 +156,7 @@ class CaseRow:
     def feedback_overdue(self) -> bool:
         return (
             (self.status != Status.CLOSED or not self.status_verified)
+            and not self.feedback_given
             and self.feedback_due is not None
             and today() > self.feedback_due
         )
@@ -202,11 +226,7 @@ def filtered(
             Disclosure.acknowledged_on.is_(None), Disclosure.acknowledgement_due < on
         )
     elif f.overdue == Overdue.FEEDBACK:
-        query = query.where(
-            Disclosure.status != Status.CLOSED,
-            Disclosure.feedback_due.is_not(None),
-            Disclosure.feedback_due < on,
-        )
+        query = query.where(feedback_owed(), Disclosure.feedback_due < on)
     if f.received_from:
         query = query.where(Disclosure.received_on >= f.received_from)
     if f.received_to:
@@ -214,7 +234,7 @@ def filtered(
     return query
 
 
-def _row(d: Disclosure, verified: bool) -> CaseRow:
+def _row(d: Disclosure, verified: bool, given: bool) -> CaseRow:
     return CaseRow(
         id=d.id,
         reference=d.reference,
@@ -229,6 +249,7 @@ def _row(d: Disclosure, verified: bool) -> CaseRow:
         assigned_officer_id=d.assigned_officer_id,
         last_activity_on=d.last_activity_on,
         status_verified=verified,
+        feedback_given=given,
     )
 
 
@@ -276,8 +297,13 @@ def list_cases(
     at_end = (last and after is None) or (not backwards and not more)
     # The rows shown say only what verifies; a forged status raises the alarm.
     unverified = decisions.unverified_statuses(session, found)
+    given = set(
+        session.scalars(
+            select(Disclosure.id).where(Disclosure.id.in_([d.id for d in found]), feedback_given())
+        )
+    )
     return CasePage(
-        rows=[_row(d, d.id not in unverified) for d in found],
+        rows=[_row(d, d.id not in unverified, d.id in given) for d in found],
         newer=None if at_start or not found else _cursor(found[0], sort),
         older=None if at_end or not found else _cursor(found[-1], sort),
         first=at_start,

@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from hotline.desk.queue import feedback_owed
 from hotline.desk.retaliation import retaliation_reminders_due
 from hotline.models import Disclosure, ReminderSent
 from hotline.notifications.outbox import (
@@ -55,7 +56,8 @@ def queue_reminders(session: Session, on: dt.date) -> int:
     """Queue reminders for deadlines near or passed, once per case and kind.
 
     - acknowledgement due within 2 days, and overdue (not acknowledged);
-    - 3-month feedback due within 2 days, and overdue;
+    - 3-month feedback due within 2 days, and overdue (no reply since the
+      acknowledgement);
     - retaliation check-ins 30/60/90 days after the original case closed
       (``desk.retaliation.retaliation_reminders_due``).
     """
@@ -72,8 +74,11 @@ def queue_reminders(session: Session, on: dt.date) -> int:
                 Disclosure.acknowledgement_due <= soon,
             ),
         ),
-        (FEEDBACK_OVERDUE, (Disclosure.feedback_due < on,)),
-        (FEEDBACK_DUE_SOON, (Disclosure.feedback_due >= on, Disclosure.feedback_due <= soon)),
+        (FEEDBACK_OVERDUE, (feedback_owed(), Disclosure.feedback_due < on)),
+        (
+            FEEDBACK_DUE_SOON,
+            (feedback_owed(), Disclosure.feedback_due >= on, Disclosure.feedback_due <= soon),
+        ),
     ):
         due.extend((d, kind, kind) for d in _due(session, kind, *conditions))
     # The check-in's own ReminderSent kind (e.g. checkin_30) keeps each one once.

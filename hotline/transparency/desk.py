@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from hotline.desk.queue import visible_to
+from hotline.desk.queue import feedback_owed, visible_to
 from hotline.desk.retaliation import checkins_for
 from hotline.models import Disclosure
 from hotline.procedure import Category, Channel, Outcome, Status
@@ -88,11 +88,7 @@ def desk_statistics(session: Session, queues: Sequence[str], today: dt.date) -> 
         & (Disclosure.closed_on.is_(None))
         & (Disclosure.acknowledgement_due < today)
     )
-    overdue_feedback = count(
-        (Disclosure.status != Status.CLOSED)
-        & (Disclosure.feedback_due.is_not(None))
-        & (Disclosure.feedback_due < today)
-    )
+    overdue_feedback = count(feedback_owed() & (Disclosure.feedback_due < today))
     outcomes = {c: dict.fromkeys(Outcome, 0) for c in CATEGORIES}
     for category, outcome, n in session.execute(
         visible.with_only_columns(Disclosure.category, Disclosure.outcome, func.count())

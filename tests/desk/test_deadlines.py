@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from hotline.desk.service import retaliation_reminders_due
 from hotline.models import Disclosure, ReminderSent, today
-from hotline.procedure import Status
+from hotline.notifications.reminders import queue_reminders
+from hotline.procedure import AuthorKind, Status
 from tests.helpers.desk import (
     case,
     desk_post,
@@ -77,6 +78,67 @@ def test_overdue_feedback_shows_until_the_case_closes(
     desk_post(desk, f"{base}/status", status="closed", outcome="referred")
     page = desk.get("/officer/deadlines").get_data(as_text=True)
     assert filed.reference not in page
+
+
+def test_a_reply_after_the_acknowledgement_gives_the_feedback(
+    app: Flask, client: FlaskClient, db: Session, make_officer: object
+) -> None:
+    # An officer who answered the reporter is not told, by the overview, the
+    # queue, a reminder or the statistics, that feedback is overdue; a reply
+    # written before the acknowledgement, or one whose signature fails, is not
+    # feedback.
+    filed = file_web_report(client, "Bribes for tax clearance certificates")
+    login: OfficerLogin = make_officer("fb", ["internal_audit"])  # type: ignore[operator]
+    desk = officer_client(app, login)
+    base = f"/officer/case/{filed.reference}"
+    assert desk_post(desk, f"{base}/reply", reply="We received it.").status_code == 303
+    assert desk_post(desk, f"{base}/status", status="acknowledged").status_code == 303
+    disclosure = case(db, filed.reference)
+    before = min(m.created_on for m in disclosure.messages if m.author_kind == AuthorKind.OFFICER)
+    officer_decides(
+        db,
+        disclosure,
+        acknowledged_on=before + dt.timedelta(days=1),
+        feedback_due=today() - dt.timedelta(days=1),
+    )
+    db.commit()
+
+    def owed() -> dict[str, bool]:
+        page = desk.get("/officer/deadlines").get_data(as_text=True)
+        queue = desk.get("/officer/?overdue=feedback").get_data(as_text=True)
+        stats = desk.get("/officer/stats").get_data(as_text=True)
+        return {
+            "deadlines": filed.reference in _section(page, "feedback-internal_audit"),
+            "queue": filed.reference in queue,
+            "case": "(overdue)" in desk.get(base).get_data(as_text=True),
+            "stats": element(stats, "overdue-feedback") == "1",
+        }
+
+    assert owed() == dict.fromkeys(("deadlines", "queue", "case", "stats"), True)
+    with app.app_context():
+        assert queue_reminders(db, today()) >= 1
+    sent = db.get(ReminderSent, (disclosure.id, "feedback_overdue"))
+    assert sent is not None
+    db.delete(sent)
+    db.commit()
+
+    officer_decides(
+        db, disclosure, acknowledged_on=before, feedback_due=today() - dt.timedelta(days=1)
+    )
+    db.commit()
+    assert owed() == dict.fromkeys(("deadlines", "queue", "case", "stats"), False)
+    page = desk.get(base).get_data(as_text=True)
+    assert f"given by the reply of {before.isoformat()}" in page
+    with app.app_context():
+        queue_reminders(db, today())
+    assert db.get(ReminderSent, (disclosure.id, "feedback_overdue")) is None
+
+    # A reply whose signature fails is not feedback on the case page.
+    reply = next(m for m in disclosure.messages if m.author_kind == AuthorKind.OFFICER)
+    assert reply.authenticity is not None
+    reply.authenticity = reply.authenticity[:-1] + bytes([reply.authenticity[-1] ^ 1])
+    db.commit()
+    assert "(overdue)" in desk.get(base).get_data(as_text=True)
 
 
 def _original_and_retaliation(
