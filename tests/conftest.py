@@ -102,13 +102,18 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Template:
 
 @pytest.fixture(scope="session")
 def postgresql_template(
-    postgres_admin_engine: Engine, tmp_path_factory: pytest.TempPathFactory
+    postgres_admin_engine: Engine,
+    postgres_databases: DatabasePool,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Template]:
     template = make_postgres_template(
         postgres_admin_engine, tmp_path_factory.mktemp("postgresql-template")
     )
     yield template
     assert template.database is not None
+    # The pool may be copying the template for a next test that never comes:
+    # that copy is finished and dropped first, or it would find no template.
+    postgres_databases.discard(template.database)
     drop_database(postgres_admin_engine, template.database)
 
 

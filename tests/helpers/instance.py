@@ -164,6 +164,13 @@ class DatabasePool:
     def give_back(self, name: str) -> None:
         self._work.submit(drop_database, self._admin, name)
 
+    def discard(self, template: str) -> None:
+        """Drop the copy of ``template`` made ahead for a next test, now, so
+        that the template itself can be dropped."""
+        ready = self._ready.pop(template, None)
+        if ready is not None:
+            drop_database(self._admin, ready.result())
+
     def close(self) -> None:
         for ready in self._ready.values():
             self.give_back(ready.result())
