@@ -56,6 +56,21 @@ def rate_limited(_error: HTTPException) -> Response:
     )
 
 
+def session_ended(error: HTTPException) -> Response | HTTPException:
+    """An officer's form sent after their session ended (30 minutes idle, 12
+    hours in all): say so in their layout, and how not to lose what they typed."""
+    if not in_officer_area():
+        return error
+    return error_page(
+        401,
+        _("Your session ended"),
+        _(
+            "Nothing was sent. Go back and copy your text, then sign in again and "
+            "send it from the case page."
+        ),
+    )
+
+
 def not_found(_error: HTTPException) -> Response:
     return error_page(404, _("Page not found"), _("This page does not exist."))
 
@@ -84,5 +99,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(OperationalError, database_unavailable)
     app.register_error_handler(CSRFError, form_expired)
     app.register_error_handler(RequestEntityTooLarge, too_large)
+    app.register_error_handler(401, session_ended)
     app.register_error_handler(429, rate_limited)
     app.register_error_handler(404, not_found)

@@ -22,6 +22,7 @@ from hotline.models import (
     Message,
     SealedKey,
 )
+from hotline.procedure import AuthorKind
 from hotline.sealing.items import read_attachment, read_message
 from tests.helpers.desk import (
     audit_events,
@@ -33,7 +34,7 @@ from tests.helpers.desk import (
 )
 from tests.helpers.instance import Initialised
 from tests.helpers.officers import OfficerLogin
-from tests.helpers.reporter import jpeg_with_gps
+from tests.helpers.reporter import hidden, jpeg_with_gps
 
 TEXT = "The assessor at Rusumo took 500,000 to clear the fuel tanker"
 
@@ -149,6 +150,28 @@ def test_desk_pages_need_a_session(client: FlaskClient) -> None:
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/officer/login")
     assert client.get("/officer/deadlines").status_code == 302
+
+
+def test_a_reply_sent_after_the_session_ended_says_so_and_stores_nothing(
+    app: Flask, client: FlaskClient, db: Session, make_officer: object
+) -> None:
+    filed = file_web_report(client, TEXT)
+    login: OfficerLogin = make_officer("late", ["commissioner_general"])  # type: ignore[operator]
+    desk = officer_client(app, login)
+    token = hidden(desk.get("/officer/").get_data(as_text=True), "csrf_token")
+    # The officer writes for half an hour; the stored session is gone meanwhile.
+    cookie = desk.get_cookie("hl_o", path="/officer")
+    assert cookie is not None
+    app.extensions["hotline"].sessions.close(cookie.value)
+    response = desk.post(
+        f"/officer/case/{filed.reference}/reply",
+        data={"csrf_token": token, "reply": "Which days is the cashier alone?"},
+    )
+    assert response.status_code == 401
+    page = response.get_data(as_text=True)
+    assert "Your session ended" in page
+    assert "copy your text" in page
+    assert [m.author_kind for m in case(db, filed.reference).messages] == [AuthorKind.REPORTER]
 
 
 def test_opening_a_case_clears_unread_and_is_audited(
