@@ -127,7 +127,7 @@ class Config:
     max_files: int = 10
     #: ... whose pictures decode to at most this many pixels together (five
     #: 40-megapixel photos): what cleaning them costs grows with the pixels.
-    max_pixels_per_report: int = 200_000_000
+    max_pixels_per_report: int = 500_000_000
     notify_interval_minutes: int = 15
     retention_days: int = 5 * 365
     scrypt_n: int = SCRYPT_N

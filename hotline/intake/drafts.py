@@ -92,7 +92,7 @@ class Limits:
     #: The process's cap on concurrent cleanings (the instance holds it).
     cleanings: threading.BoundedSemaphore | None = field(default=None, compare=False)
     max_files: int = 10
-    max_pixels: int = 200_000_000
+    max_pixels: int = 500_000_000
 
     @classmethod
     def from_config(

@@ -16,6 +16,7 @@ import sys
 import zlib
 from pathlib import Path
 
+import docx
 import pytest
 from flask.testing import FlaskClient
 from PIL import Image
@@ -130,6 +131,43 @@ def test_a_report_may_not_decode_more_pixels_than_its_budget() -> None:
     frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=100)
     with pytest.raises(DraftRejected):
         clean_uploads([Upload("anim.gif", None, out.getvalue())], limits)
+
+
+def _pdf_of_scans(pages: int, size: tuple[int, int]) -> bytes:
+    scans = [Image.effect_noise(size, 60).convert("RGB") for _ in range(pages)]
+    out = io.BytesIO()
+    scans[0].save(out, "PDF", save_all=True, append_images=scans[1:], resolution=100)
+    return out.getvalue()
+
+
+def _docx_with_pictures(count: int, size: tuple[int, int]) -> bytes:
+    document = docx.Document()
+    for _ in range(count):
+        picture = io.BytesIO()
+        Image.effect_noise(size, 60).convert("RGB").save(picture, "PNG")
+        picture.seek(0)
+        document.add_picture(picture)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_pictures_inside_documents_count_against_the_reports_budget() -> None:
+    # Ten PDFs of scanned pages must cost what ten photos do: the pictures in
+    # a PDF or a Word file are charged to the report like standalone ones.
+    limits = Limits(max_chars=1000, max_upload_bytes=20 * 1024 * 1024, max_pixels=1_000_000)
+    scans = Upload("scans.pdf", None, _pdf_of_scans(2, (600, 400)))
+    pictures = Upload("statement.docx", None, _docx_with_pictures(2, (400, 300)))
+    assert [f.pixels for f in clean_uploads([scans], limits)] == [480_000]
+    assert [f.pixels for f in clean_uploads([pictures], limits)] == [240_000]
+    assert [f.pixels for f in clean_uploads([scans, pictures], limits)] == [480_000, 240_000]
+    for over in (
+        [scans, scans, pictures],
+        [pictures, Upload("more.pdf", None, _pdf_of_scans(4, (600, 400)))],
+    ):
+        with pytest.raises(DraftRejected) as refused:
+            clean_uploads(over, limits)
+        assert refused.value.reason == DraftRefusal.FILES_TOO_COSTLY
 
 
 def test_too_many_files_are_refused_on_the_form_and_the_text_is_kept(

@@ -58,14 +58,17 @@ pictures (with :mod:`.containers` reading their metadata structure),
 :mod:`.pdf` rebuilds PDFs from their pages (with :mod:`.pdf_content`,
 :mod:`.pdf_resources` and :mod:`.pdf_images`), :mod:`.ooxml` (with
 :mod:`.ooxml_markup`) and :mod:`.odf` rebuild Office and OpenDocument files
-from a package read by :mod:`.office_package`, and :mod:`.quiet` keeps the
-libraries from logging while they read a file.
+from a package read by :mod:`.office_package`, :mod:`.pixel_meter` charges
+the pictures inside a document to the report's pixel budget, and :mod:`.quiet`
+keeps the libraries from logging while they read a file.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
+from hotline.intake.attachments import pixel_meter
 from hotline.intake.attachments.audio import AUDIO_FORMATS, WRITTEN_AUDIO, clean_audio
 from hotline.intake.attachments.errors import TooCostly, UnreadableFile
 from hotline.intake.attachments.images import (
@@ -113,7 +116,8 @@ class CleanedFile:
     removed: tuple[str, ...]
     metadata_warning: bool
     cleaned: bool
-    #: Pixels decoded for a picture (all its frames or pages); 0 otherwise.
+    #: Pixels decoded: a picture's (all its frames or pages), or those of the
+    #: pictures inside a PDF, Office or OpenDocument file.
     pixels: int = 0
 
 
@@ -138,9 +142,12 @@ def clean(
     quiet_library_loggers()
     quiet = processing.set(True)
     try:
-        return _clean_as(display_name, media_type, content, max_pixels)
+        with pixel_meter.metered(max_pixels) as inside:
+            cleaned = _clean_as(display_name, media_type, content, max_pixels)
     finally:
         processing.reset(quiet)
+    # A picture counts its own pixels; a document, those of the pictures in it.
+    return cleaned if cleaned.pixels else dataclasses.replace(cleaned, pixels=inside.spent)
 
 
 def _clean_as(

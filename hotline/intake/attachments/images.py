@@ -14,6 +14,7 @@ from hotline.intake.attachments.containers import (
     webp_is_lossless,
 )
 from hotline.intake.attachments.errors import TooCostly, UnreadableFile
+from hotline.intake.attachments.pixel_meter import PIXELS_SPENT
 
 #: Largest single image (or animation canvas) we decode. Pillow's own global
 #: limit (``Image.MAX_IMAGE_PIXELS``) is left alone for the rest of the
@@ -32,7 +33,6 @@ _JPEG_QUALITY = 90
 
 _IMAGE_UNREADABLE = "This image could not be read. It may be damaged or incomplete."
 _IMAGE_TOO_LARGE = "This image is too large to be processed safely."
-_PIXELS_SPENT = "The pictures of this report hold too many pixels together to be processed safely."
 
 # media type -> Pillow format name, for the types we clean.
 PILLOW_FORMATS = {
@@ -196,7 +196,7 @@ def _decode_frames(
             else:
                 keep = n_frames
         if max_pixels is not None and keep * im.size[0] * im.size[1] > max_pixels:
-            raise TooCostly(_PIXELS_SPENT)
+            raise TooCostly(PIXELS_SPENT)
 
         frames: list[Image.Image] = []
         durations: list[int] = []

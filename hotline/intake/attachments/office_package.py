@@ -16,7 +16,8 @@ import zipfile
 
 from lxml import etree
 
-from hotline.intake.attachments.errors import UnreadableFile
+from hotline.intake.attachments import pixel_meter
+from hotline.intake.attachments.errors import TooCostly, UnreadableFile
 from hotline.intake.attachments.images import PILLOW_FORMATS, clean_image
 from hotline.intake.attachments.sniffing import sniff
 
@@ -105,9 +106,12 @@ def clean_media(data: bytes, removed: set[str]) -> bytes | None:
     if media_type not in PILLOW_FORMATS:
         return None
     try:
-        image = clean_image(PILLOW_FORMATS[media_type], data)
+        image = clean_image(PILLOW_FORMATS[media_type], data, max_pixels=pixel_meter.left())
+    except TooCostly:
+        raise  # over the report's budget: the whole file is refused, not blanked
     except UnreadableFile:
         return None
+    pixel_meter.charge(image.pixels)
     if image.removed:
         removed.add("office_image_metadata")
     return image.data

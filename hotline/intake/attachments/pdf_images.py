@@ -20,6 +20,8 @@ from collections.abc import Callable
 import pikepdf
 from PIL import Image
 
+from hotline.intake.attachments import pixel_meter
+from hotline.intake.attachments.errors import TooCostly
 from hotline.intake.attachments.images import MAX_PIXELS
 
 _JPEG_QUALITY = 90
@@ -41,6 +43,7 @@ def image_pixels(src: pikepdf.Stream) -> Image.Image:
     width, height = int(src.get("/Width", 0)), int(src.get("/Height", 0))
     if width <= 0 or height <= 0 or width * height > MAX_PIXELS:
         raise ValueError("image size out of bounds")
+    pixel_meter.charge(width * height)
     try:
         picture = pikepdf.PdfImage(src).as_pil_image()
     except Exception:
@@ -70,6 +73,8 @@ def reencode_image(
         if role == "smask":
             picture = picture.convert("L")
         stream = _encode(dst, picture, photo=_is_photo(src), stencil=stencil)
+    except TooCostly:
+        raise  # over the report's budget: the whole file is refused, not blanked
     except Exception:
         removed.add("pdf_images_dropped")
         return _blank(dst)
