@@ -297,10 +297,16 @@ def list_cases(
     at_end = (last and after is None) or (not backwards and not more)
     # The rows shown say only what verifies; a forged status raises the alarm.
     unverified = decisions.unverified_statuses(session, found)
-    given = set(
-        session.scalars(
-            select(Disclosure.id).where(Disclosure.id.in_([d.id for d in found]), feedback_given())
+    given = (
+        set(
+            session.scalars(
+                select(Disclosure.id).where(
+                    Disclosure.id.in_([d.id for d in found]), feedback_given()
+                )
+            )
         )
+        if found
+        else set()
     )
     return CasePage(
         rows=[_row(d, d.id not in unverified, d.id in given) for d in found],

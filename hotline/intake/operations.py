@@ -96,9 +96,9 @@ def record_seen(session: Session, message_hash: str) -> None:
 
 def withdraw(session: Session, disclosure_id: str, reporter_id: str) -> None:
     """Delete a disclosure its reporter cancels in the thread that filed it (SMS
-    ``CANCEL``): its sealed keys first (that alone
-    makes every item unreadable), then the rows (messages and attachments go with
-    it), and the codename's reporter row when nothing else is filed under it."""
+    ``CANCEL``): its sealed keys first (that alone makes every item unreadable),
+    then the rows (messages and attachments go with it), and the codename's
+    reporter row when nothing else is filed under it."""
     disclosure = session.get(Disclosure, disclosure_id)
     if disclosure is None or disclosure.reporter_id != reporter_id:
         return
