@@ -35,6 +35,7 @@ text is not lost (the form shows it again; e-mail files it without the file).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -153,6 +154,7 @@ class _ForkServer:
         self._lock = threading.Lock()
         self._control: socket.socket | None = None
         self._process: subprocess.Popen[bytes] | None = None
+        self._stopped_at_exit = False
 
     def hand_over(self, job: socket.socket) -> None:
         """Give the server one end of a job's socket pair: it forks a child for it."""
@@ -193,6 +195,10 @@ class _ForkServer:
                 env=environment,
             )
         self._control = ours
+        if not self._stopped_at_exit:
+            # The server goes with the worker that started it, not after it.
+            atexit.register(self._stop)
+            self._stopped_at_exit = True
         return ours
 
     def _stop(self) -> None:
