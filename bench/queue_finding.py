@@ -23,6 +23,8 @@ from bench.instance import temporary_instance
 from bench.officer_queue import CASES, OFFICER, fill, make_officer
 from bench.postgres import Unavailable, forget_redis, fresh_database, redis_url
 from bench.throughput import WORKERS
+from hotline.config import Config
+from hotline.crypto.keyring import secrets_loader
 from hotline.db import Database
 from hotline.desk.queue import CaseFilter, Sort, list_cases
 from hotline.models import Officer
@@ -35,9 +37,10 @@ REPEATS = 40
 QUEUE = "commissioner_general"
 
 
-def _paths(database_url: str) -> list[str]:
+def _paths(config: Config) -> list[str]:
     """Pages to time; the middle one starts from a real cursor 50 pages in."""
-    database = Database(database_url)
+    # The queue checks each row's signed status, which needs keys/.
+    database = Database(config.database_url, keys=secrets_loader(config.keys_dir))
     try:
         with database.transaction() as session:
             officer_id = session.scalar(select(Officer.id).where(Officer.username == OFFICER))
@@ -89,7 +92,7 @@ def main() -> int:
             print(f"Filling {CASES:,} cases…", file=sys.stderr)
             seconds = fill(config, CASES)
             login = make_officer(config, config.keys_dir.parent / "recovery.txt")
-            paths = _paths(config.database_url)
+            paths = _paths(config)
             with gunicorn(config, Path(logs), workers=WORKERS) as server:
                 runs = load.in_process(
                     load.officer_pages,
