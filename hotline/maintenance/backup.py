@@ -6,10 +6,14 @@ never part of a backup: a stolen backup alone opens nothing, and a stolen
 
 A backup taken before a purge still holds the keys of the cases it purged:
 backups must be kept no longer than the retention period (the README says so).
+``hotline backup --into DIR --keep-days N``, which the backup timer runs,
+writes a new dated file each time and deletes the folder's backups older than
+N days.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import shutil
@@ -25,6 +29,9 @@ from hotline.config import Config
 from hotline.maintenance.errors import MaintenanceError
 
 PG_DUMP_TIMEOUT = 3600
+#: The backups a folder of them (``hotline backup --into``) holds: the timer's,
+#: and the ones ``deploy/upgrade.sh`` takes before migrating.
+BACKUP_NAMES = ("hotline-*", "before-*")
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,31 @@ def backup(config: Config, destination: Path) -> BackupResult:
     finally:
         partial.unlink(missing_ok=True)
     return BackupResult(destination, destination.stat().st_size, kind)
+
+
+def dated_name(now: dt.datetime) -> str:
+    """A scheduled backup's file name: the UTC time to the second, so that
+    names sort by age and a second run never meets the first's file."""
+    return "hotline-" + now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def forget_old_backups(folder: Path, keep_days: int, now: dt.datetime) -> list[Path]:
+    """Delete the backups in ``folder`` written more than ``keep_days`` ago.
+
+    A backup still opens every case purged or withdrawn after it was taken, so
+    a scheduled backup must age out on schedule too; only files named like
+    :data:`BACKUP_NAMES` are touched, never anything else an operator put there.
+    """
+    if keep_days < 1:
+        raise MaintenanceError("backups must be kept at least one day")
+    oldest = now.timestamp() - keep_days * 86_400
+    deleted = []
+    for pattern in BACKUP_NAMES:
+        for path in sorted(folder.glob(pattern)):
+            if path.is_file() and not path.is_symlink() and path.stat().st_mtime < oldest:
+                path.unlink()
+                deleted.append(path)
+    return deleted
 
 
 def _publish(partial: Path, destination: Path) -> None:

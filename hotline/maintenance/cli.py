@@ -1,4 +1,4 @@
-"""``hotline backup PATH`` and ``hotline purge``: the console side of ``maintenance``.
+"""``hotline backup`` and ``hotline purge``: the console side of ``maintenance``.
 
 Neither prints report content: a backup is only written, and a purge lists
 case references and dates, which officers' desks show anyway.
@@ -24,19 +24,40 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 
 @click.command("backup")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--into",
+    "folder",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Write a new dated file in this folder instead of PATH (the backup timer).",
+)
+@click.option(
+    "--keep-days",
+    type=click.IntRange(min=1),
+    help="With --into: then delete the folder's backups older than this many days.",
+)
 @with_appcontext
-def backup_command(path: Path) -> None:
+def backup_command(path: Path | None, folder: Path | None, keep_days: int | None) -> None:
     """Write a consistent copy of the database (and nothing else) to PATH."""
-    from hotline.maintenance.backup import backup, keep_beside
+    from hotline.maintenance.backup import backup, dated_name, forget_old_backups, keep_beside
     from hotline.maintenance.errors import MaintenanceError
 
+    now = dt.datetime.now(dt.UTC)
+    if folder is not None and path is None:
+        destination = folder / dated_name(now)
+    elif path is not None and folder is None and keep_days is None:
+        destination = path
+    else:
+        _fail("give PATH, or --into FOLDER (and --keep-days)")
     config = current().config
     try:
-        result = backup(config, path)
+        result = backup(config, destination)
+        deleted = forget_old_backups(folder, keep_days, now) if folder and keep_days else []
     except MaintenanceError as exc:
         _fail(str(exc))
     click.echo(f"Backup written: {result.path} ({result.size:,} bytes, {result.kind}, mode 0600).")
+    for old in deleted:
+        click.echo(f"Deleted, older than {keep_days} days: {old}")
     click.echo("It holds no keys. Keep separately:")
     for line in keep_beside(config):
         click.echo(f"  - {line}")

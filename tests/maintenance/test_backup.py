@@ -4,10 +4,13 @@ every case again."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import stat
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,6 +87,45 @@ def test_a_backup_never_overwrites_nor_sits_in_the_keys_directory(
     assert result.exit_code == 1
     assert "never sit with the keys" in result.output
     assert not inside.exists()
+
+
+def test_the_nightly_backup_writes_a_new_file_each_night_and_ages_out_old_ones(
+    runner: FlaskCliRunner, initialised: Initialised, tmp_path: Path
+) -> None:
+    # The timer runs the same command every night: each run must write its own
+    # file (a fixed name failed from the second night on), and backups older
+    # than the window go, since they still open every case purged after them.
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    now = time.time()
+    for name, days in (
+        ("hotline-20250101T031500Z", 20),
+        ("before-20250102", 15),
+        ("notes.txt", 30),
+    ):
+        (folder / name).write_bytes(b"old")
+        os.utime(folder / name, (now - days * 86_400, now - days * 86_400))
+    recent = folder / "hotline-20250110T031500Z"
+    recent.write_bytes(b"recent")
+    os.utime(recent, (now - 3 * 86_400, now - 3 * 86_400))
+
+    command = ["backup", "--into", str(folder), "--keep-days", "14"]
+    first = runner.invoke(args=command)
+    assert first.exit_code == 0, first.output
+    time.sleep(1.1)  # names are to the second
+    second = runner.invoke(args=command)
+    assert second.exit_code == 0, second.output
+
+    written = sorted(p.name for p in folder.glob("hotline-2*") if p != recent)
+    assert len(written) == 2
+    assert all(re.fullmatch(r"hotline-\d{8}T\d{6}Z", name) for name in written)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*written, recent.name, "notes.txt"])
+    assert "Deleted, older than 14 days" in first.output
+    for name in written:
+        assert stat.S_IMODE((folder / name).stat().st_mode) == 0o600
+
+    assert runner.invoke(args=["backup", "--keep-days", "14", str(tmp_path / "x")]).exit_code == 1
+    assert runner.invoke(args=["backup"]).exit_code == 1
 
 
 def test_without_pg_dump_the_error_says_what_to_install(
