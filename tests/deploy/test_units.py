@@ -41,6 +41,11 @@ def test_every_job_has_its_unit() -> None:
     assert "MemoryMax=" in web
     assert "TasksMax=" in web
     assert "HOTLINE_ONION_BIND=unix:" in (SYSTEMD / "hotline.env").read_text()
+    # keys/ sits in the writable data folder; no service may write it.
+    keys = re.search(r"^HOTLINE_KEYS_DIR=(.+)$", (SYSTEMD / "hotline.env").read_text(), re.M)
+    assert keys is not None
+    for unit in SYSTEMD.glob("*.service"):
+        assert f"ReadOnlyPaths={keys.group(1)}\n" in unit.read_text(), unit.name
 
 
 def test_systemd_analyze_verifies_every_unit(tmp_path: Path) -> None:
