@@ -8,10 +8,17 @@ PREFIX=${HOTLINE_PREFIX:-/opt/hotline}
 DATA=/var/lib/hotline
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 
+# The long-running services that run now (poll-imap only where e-mail is
+# polled) are stopped, and started again afterwards: none is left off.
+RUNNING=""
 if [ "${HOTLINE_NO_SYSTEMD:-0}" != 1 ]; then
-  systemctl stop hotline-web.service hotline-notify.service hotline-poll-imap.service 2>/dev/null || true
+  for unit in hotline-web.service hotline-notify.service hotline-poll-imap.service; do
+    if systemctl is-active --quiet "$unit"; then RUNNING="$RUNNING $unit"; fi
+  done
+  [ -z "$RUNNING" ] || systemctl stop $RUNNING
 fi
-# A key-free copy of the database first; keys/ is never touched by an upgrade.
+# A key-free copy of the database first; keys/ is never replaced (`hotline init`
+# only adds a secret a new release needs).
 (set -a && . /etc/hotline/hotline.env && cd "$DATA" && \
   runuser -u hotline -- "$PREFIX/venv/bin/hotline" backup "$DATA/backups/before-$STAMP")
 echo "Backup: $DATA/backups/before-$STAMP"
@@ -19,5 +26,5 @@ echo "Backup: $DATA/backups/before-$STAMP"
 HOTLINE_NO_SYSTEMD=1 sh "$SOURCE/deploy/install.sh"
 if [ "${HOTLINE_NO_SYSTEMD:-0}" != 1 ]; then
   systemctl daemon-reload
-  systemctl start hotline-web.service hotline-notify.service
+  [ -z "$RUNNING" ] || systemctl start $RUNNING
 fi

@@ -139,9 +139,20 @@ def test_install_twice_in_a_clean_debian_chroot(debian: Path) -> None:
     verified = _in_chroot(debian, as_the_service + "hotline verify")
     assert verified.returncode == 0, verified.stdout[-2000:] + verified.stderr[-2000:]
 
-    # The next release: upgrade.sh backs up first, reinstalls, migrates, keeps the keys.
-    upgraded = _in_chroot(debian, "HOTLINE_NO_SYSTEMD=1 sh /src/hotline/deploy/upgrade.sh")
+    # The next release: upgrade.sh backs up first, reinstalls, migrates, keeps the keys,
+    # and starts again exactly the services that ran (a systemctl that only records:
+    # the web service and e-mail polling run, notify does not).
+    systemctl = debian / "usr" / "local" / "bin" / "systemctl"
+    systemctl.write_text(
+        '#!/bin/sh\necho "$*" >> /tmp/systemctl.log\n'
+        'case "$*" in "is-active --quiet hotline-notify.service") exit 3;; esac\n'
+    )
+    systemctl.chmod(0o755)
+    upgraded = _in_chroot(debian, "sh /src/hotline/deploy/upgrade.sh")
     assert upgraded.returncode == 0, upgraded.stdout[-2000:] + upgraded.stderr[-4000:]
+    calls = (debian / "tmp" / "systemctl.log").read_text().splitlines()
+    assert "stop hotline-web.service hotline-poll-imap.service" in calls
+    assert calls[-1] == "start hotline-web.service hotline-poll-imap.service"
     assert [p.name for p in (data / "backups").iterdir()][0].startswith("before-")
     assert _fingerprint(data / "keys") == keys
     verified = _in_chroot(debian, as_the_service + "hotline verify")
