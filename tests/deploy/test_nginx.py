@@ -5,8 +5,11 @@ known by the listener it arrives on, never by a forged ``Host``."""
 
 from __future__ import annotations
 
+import html
 import http.client
+import io
 import os
+import re
 import shutil
 import ssl
 import subprocess
@@ -15,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from tests.helpers.client import Browser, hidden
+from tests.helpers.client import Browser, hidden, receipt_of
 from tests.helpers.instance import Initialised
 from tests.helpers.officers import MakeOfficer
 from tests.helpers.servers import ONION_HOST, ROOT, Gunicorn, free_port, gunicorn, stop_process
@@ -60,6 +64,8 @@ def write_site(directory: Path, running: Gunicorn, certificates: Certificates) -
         .replace("listen 443 ssl", f"listen 127.0.0.1:{proxy.https_port} ssl")
         .replace("listen 80;", f"listen 127.0.0.1:{proxy.http_port};")
         .replace("listen 127.0.0.1:8081;", f"listen 127.0.0.1:{proxy.onion_port};")
+        # Read here what the site would log, nginx's temporary-file warnings included.
+        .replace("error_log /dev/null;", f"error_log {directory}/site-error.log info;")
     )
     site = "\n".join(line for line in site.splitlines() if "listen [::]" not in line)
     (directory / "hotline.conf").write_text(site)
@@ -232,3 +238,63 @@ def test_onion_is_the_listener_not_the_host(stack: tuple[Gunicorn, Nginx]) -> No
     assert _guesses(forged, 11)[-1] == 429
     # And so is gunicorn's clearnet bind reached directly with that Host.
     assert _guesses(Browser(running.port, host=ONION_HOST), 11)[-1] == 429
+
+
+def test_the_site_logs_no_address_and_nothing_sent_or_read_touches_nginxs_disk(
+    stack: tuple[Gunicorn, Nginx], make_officer: MakeOfficer
+) -> None:
+    running, proxy = stack
+    # Every server of the shipped site: no error log, where nginx names clients.
+    for site in (SITE, SITE.with_name("compose.conf")):
+        text = site.read_text()
+        assert text.count("error_log /dev/null;") == text.count("server {"), site.name
+
+    # A phone photo (2 MB) through TLS, and the officer's download of it.
+    photo = io.BytesIO()
+    Image.effect_noise((1400, 1000), 80).convert("RGB").save(photo, "JPEG", quality=95)
+    assert len(photo.getvalue()) > 1_000_000
+    reporter = TlsBrowser(proxy.https_port, context=proxy.certificates.client_context())
+    reporter.host = "hotline.example.org"
+    page = reporter.get("/report?category=other")
+    sent = reporter.post(
+        "/report",
+        {
+            "csrf_token": hidden(page.body, "csrf_token"),
+            "form_token": hidden(page.body, "form_token"),
+            "category": "other",
+            "body": "Photo of the lorry that crossed without inspection",
+        },
+        files={"attachment": ("lorry.jpg", photo.getvalue())},
+    )
+    assert sent.status == 200, sent.body[:500]
+    reference = receipt_of(sent.body)
+    assert reference is not None
+
+    login = make_officer("kalisa", ["commissioner_general"])
+    officer = TlsBrowser(proxy.https_port, context=proxy.certificates.client_context())
+    form = officer.get("/officer/login")
+    signed = officer.post(
+        "/officer/login",
+        {
+            "csrf_token": hidden(form.body, "csrf_token"),
+            "username": login.username,
+            "password": login.password,
+            "code": login.next_code(),
+        },
+    )
+    assert signed.status == 303, signed.body[:500]
+    case = officer.get(f"/officer/case/{reference[1]}")
+    link = re.search(r'href="(/officer/case/[^"]+/attachment/[^"]+)"', case.body)
+    assert link, case.body[:2000]
+    download = officer.get(html.unescape(link.group(1)))
+    assert download.status == 200
+    assert len(download.body.encode("utf-8", "surrogateescape")) > 500_000
+    for browser in (reporter, officer):
+        browser.close()
+
+    stop_process(proxy.process)  # flushes the log
+    logged = (proxy.directory / "site-error.log").read_text(errors="replace")
+    assert "client: 127.0.0.1" in logged  # what /dev/null keeps off the disk
+    assert "buffered to a temporary file" not in logged
+    for temporary in ("body", "proxy"):
+        assert not [p for p in (proxy.directory / temporary).rglob("*") if p.is_file()]
