@@ -292,6 +292,7 @@ def test_the_site_logs_no_address_and_nothing_sent_or_read_touches_nginxs_disk(
     for browser in (reporter, officer):
         browser.close()
 
+    assert proxy.process is not None
     stop_process(proxy.process)  # flushes the log
     logged = (proxy.directory / "site-error.log").read_text(errors="replace")
     assert "client: 127.0.0.1" in logged  # what /dev/null keeps off the disk
