@@ -13,6 +13,7 @@ import io
 import struct
 import subprocess
 import sys
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.intake.attachments import TooCostly, UnreadableFile, confinement
+from hotline.intake.attachments import TooCostly, UnreadableFile, clean, confinement
 from hotline.intake.attachments.confinement import Allowance, clean_confined
 from hotline.intake.service import DraftRejected, Limits, Upload, clean_uploads
 from hotline.models import Disclosure
@@ -168,6 +169,22 @@ def test_pictures_inside_documents_count_against_the_reports_budget() -> None:
         with pytest.raises(DraftRejected) as refused:
             clean_uploads(over, limits)
         assert refused.value.reason == DraftRefusal.FILES_TOO_COSTLY
+
+
+def test_one_picture_too_large_to_decode_is_blanked_in_a_document_not_refused() -> None:
+    # Only the report's budget refuses a document; a single picture over the
+    # decoder's own limits becomes a blank, as before, and the rest is kept.
+    document = docx.Document()
+    document.add_paragraph("Invoice scans attached")
+    document.add_picture(io.BytesIO(png_of_zeros(9000, 8000)))
+    out = io.BytesIO()
+    document.save(out)
+    cleaned = clean("scans.docx", None, out.getvalue(), max_pixels=100_000_000)
+    assert cleaned.cleaned
+    assert cleaned.pixels == 0
+    assert b"Invoice scans attached" in zipfile.ZipFile(io.BytesIO(cleaned.content)).read(
+        "word/document.xml"
+    )
 
 
 def test_too_many_files_are_refused_on_the_form_and_the_text_is_kept(

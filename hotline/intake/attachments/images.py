@@ -13,7 +13,7 @@ from hotline.intake.attachments.containers import (
     webp_canvas_size,
     webp_is_lossless,
 )
-from hotline.intake.attachments.errors import TooCostly, UnreadableFile
+from hotline.intake.attachments.errors import OverBudget, TooCostly, UnreadableFile
 from hotline.intake.attachments.pixel_meter import PIXELS_SPENT
 
 #: Largest single image (or animation canvas) we decode. Pillow's own global
@@ -196,7 +196,7 @@ def _decode_frames(
             else:
                 keep = n_frames
         if max_pixels is not None and keep * im.size[0] * im.size[1] > max_pixels:
-            raise TooCostly(PIXELS_SPENT)
+            raise OverBudget(PIXELS_SPENT)
 
         frames: list[Image.Image] = []
         durations: list[int] = []

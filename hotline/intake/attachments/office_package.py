@@ -17,7 +17,7 @@ import zipfile
 from lxml import etree
 
 from hotline.intake.attachments import pixel_meter
-from hotline.intake.attachments.errors import TooCostly, UnreadableFile
+from hotline.intake.attachments.errors import OverBudget, UnreadableFile
 from hotline.intake.attachments.images import PILLOW_FORMATS, clean_image
 from hotline.intake.attachments.sniffing import sniff
 
@@ -107,7 +107,7 @@ def clean_media(data: bytes, removed: set[str]) -> bytes | None:
         return None
     try:
         image = clean_image(PILLOW_FORMATS[media_type], data, max_pixels=pixel_meter.left())
-    except TooCostly:
+    except OverBudget:
         raise  # over the report's budget: the whole file is refused, not blanked
     except UnreadableFile:
         return None

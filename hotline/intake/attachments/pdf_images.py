@@ -21,7 +21,7 @@ import pikepdf
 from PIL import Image
 
 from hotline.intake.attachments import pixel_meter
-from hotline.intake.attachments.errors import TooCostly
+from hotline.intake.attachments.errors import OverBudget
 from hotline.intake.attachments.images import MAX_PIXELS
 
 _JPEG_QUALITY = 90
@@ -73,7 +73,7 @@ def reencode_image(
         if role == "smask":
             picture = picture.convert("L")
         stream = _encode(dst, picture, photo=_is_photo(src), stencil=stencil)
-    except TooCostly:
+    except OverBudget:
         raise  # over the report's budget: the whole file is refused, not blanked
     except Exception:
         removed.add("pdf_images_dropped")

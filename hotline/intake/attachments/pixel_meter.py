@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from hotline.intake.attachments.errors import TooCostly
+from hotline.intake.attachments.errors import OverBudget
 
 PIXELS_SPENT = "The pictures of this report hold too many pixels together to be processed safely."
 
@@ -32,7 +32,7 @@ class PixelMeter:
         """Count a picture about to be decoded; refuse it when over the budget."""
         self.spent += pixels
         if self.allowed is not None and self.spent > self.allowed:
-            raise TooCostly(PIXELS_SPENT)
+            raise OverBudget(PIXELS_SPENT)
 
 
 _METER: ContextVar[PixelMeter | None] = ContextVar("pixel_meter", default=None)
