@@ -11,8 +11,10 @@ import io
 import os
 import re
 import shutil
+import socket
 import ssl
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,9 +119,6 @@ def stack(
 
 
 def _wait_for(port: int) -> None:
-    import socket
-    import time
-
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         try:
@@ -299,3 +298,36 @@ def test_the_site_logs_no_address_and_nothing_sent_or_read_touches_nginxs_disk(
     assert "buffered to a temporary file" not in logged
     for temporary in ("body", "proxy"):
         assert not [p for p in (proxy.directory / temporary).rglob("*") if p.is_file()]
+
+
+def test_uploads_held_in_memory_are_capped_per_address(stack: tuple[Gunicorn, Nginx]) -> None:
+    # Bodies are held in nginx's memory (never in a temporary file), so a client
+    # who starts many large uploads and never finishes them must not exhaust it:
+    # the ninth at once from one address is refused at its headers.
+    _, proxy = stack
+    context = proxy.certificates.client_context()
+    head = (
+        b"POST /report HTTP/1.1\r\nHost: hotline.example.org\r\n"
+        b"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 20000000\r\n\r\n"
+    )
+    stalled = []
+    try:
+        for _ in range(8):
+            raw = socket.create_connection(("127.0.0.1", proxy.https_port), timeout=10)
+            tls = context.wrap_socket(raw, server_hostname="127.0.0.1")
+            tls.sendall(head + b"x" * 4096)
+            stalled.append(tls)
+        time.sleep(0.5)  # nginx has read every stalled request's headers
+        raw = socket.create_connection(("127.0.0.1", proxy.https_port), timeout=10)
+        with context.wrap_socket(raw, server_hostname="127.0.0.1") as ninth:
+            ninth.sendall(head + b"x" * 4096)
+            answer = ninth.recv(200)
+        assert answer.startswith(b"HTTP/1.1 429"), answer
+    finally:
+        for tls in stalled:
+            tls.close()
+    # Once they are gone, the address is served again.
+    again = TlsBrowser(proxy.https_port, context=context)
+    again.host = "hotline.example.org"
+    assert again.get("/report?category=other").status == 200
+    again.close()
