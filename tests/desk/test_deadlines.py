@@ -129,6 +129,9 @@ def test_a_reply_after_the_acknowledgement_gives_the_feedback(
     assert owed() == dict.fromkeys(("deadlines", "queue", "case", "stats"), False)
     page = desk.get(base).get_data(as_text=True)
     assert f"given by the reply of {before.isoformat()}" in page
+    listed = desk.get("/officer/").get_data(as_text=True)
+    row = listed[listed.index(filed.reference) :].split("</tr>")[0]
+    assert '<span class="badge">given</span>' in row
     with app.app_context():
         queue_reminders(db, today())
     assert db.get(ReminderSent, (disclosure.id, "feedback_overdue")) is None
