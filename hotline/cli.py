@@ -109,7 +109,7 @@ def officer_group() -> None:
 @click.option(
     "--recovery-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Recovery words: complete the designations now instead of leaving them pending.",
+    help="Recovery words (or enough shares of them): complete the designations now.",
 )
 @with_appcontext
 def officer_add(
@@ -129,7 +129,10 @@ def officer_add(
 
     instance = current()
     password = sys.stdin.readline().rstrip("\n")
-    words = keyring.read_recovery_file(recovery_file) if recovery_file else None
+    try:
+        words = keyring.read_recovery_file(recovery_file) if recovery_file else None
+    except keyring.KeysError as exc:
+        _fail(str(exc))
     try:
         with instance.database.transaction() as session:
             recovery = None

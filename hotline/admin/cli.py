@@ -23,7 +23,7 @@ RECOVERY_FILE = click.option(
     "--recovery-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     required=True,
-    help="File holding the recovery words (mode 0600).",
+    help="File holding the recovery words, or enough shares of them one a line (mode 0600).",
 )
 
 
@@ -161,6 +161,46 @@ def recover(queue: str, officer: str, recovery_file: Path) -> None:
     click.echo(f"{officer} now holds the key of {queue}; they must sign in again.")
 
 
+@click.group("recovery")
+def recovery_group() -> None:
+    """The recovery words."""
+
+
+@recovery_group.command("split")
+@RECOVERY_FILE
+@click.option("--shares", type=click.IntRange(2, 16), default=3, show_default=True)
+@click.option("--needed", type=click.IntRange(2, 16), default=2, show_default=True)
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@with_appcontext
+def recovery_split(recovery_file: Path, shares: int, needed: int, folder: Path) -> None:
+    """Split the recovery words into SHARES files in FOLDER, any NEEDED of which
+    stand in for the words (one share for each receiving unit: none can then
+    open alone a report kept from it). Then destroy the words themselves."""
+    from hotline.crypto import keyring
+    from hotline.crypto.recovery_shares import split_recovery_words
+
+    if needed > shares:
+        _fail("--needed cannot be more than --shares")
+    _recovery_key(recovery_file)  # the words of this instance, or exit
+    words = keyring.read_recovery_file(recovery_file)
+    paths = [folder / f"recovery-share-{n}-of-{shares}.txt" for n in range(1, shares + 1)]
+    if existing := [p for p in paths if p.exists()]:
+        _fail(f"{existing[0]} exists; refusing to overwrite it")
+    try:
+        split = split_recovery_words(words, shares=shares, needed=needed)
+        for path, share in zip(paths, split, strict=True):
+            keyring.write_recovery_file(path, share)
+    except keyring.KeysError as exc:
+        _fail(str(exc))
+    for path in paths:
+        click.echo(f"Share written: {path} (mode 0600)")
+    click.echo(
+        f"Any {needed} of the {shares} shares, one a line in one file, stand in for the words "
+        "(--recovery-file). Give each share to a different unit, on paper, then destroy "
+        f"{recovery_file} and these files."
+    )
+
+
 @click.command("notify")
 @click.option("--loop", is_flag=True, help="Run a batch every HOTLINE_NOTIFY_INTERVAL_MINUTES.")
 @with_appcontext
@@ -185,5 +225,5 @@ def notify(loop: bool) -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (keys_group, recover, notify):
+    for command in (keys_group, recover, recovery_group, notify):
         app.cli.add_command(command)

@@ -147,10 +147,15 @@ def recovery_private_key(words: str) -> PrivateKey:
 
 
 def read_recovery_file(path: Path) -> str:
+    """The recovery words in ``path``: the words, or enough shares of them
+    (``hotline recovery split``), one a line."""
+    from hotline.crypto.recovery_shares import recovery_words_in  # it builds on this module
+
     try:
-        return path.read_text("utf-8").strip()
+        text = path.read_text("utf-8").strip()
     except OSError as exc:
         raise KeysError(f"cannot read recovery file {path}: {exc.strerror}") from exc
+    return recovery_words_in(text)
 
 
 def write_recovery_file(path: Path, words: str) -> None:
