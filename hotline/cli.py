@@ -88,7 +88,11 @@ def init_command(recovery_file: Path | None) -> None:
         policy = _policy()
         click.echo(f"  case queues: {', '.join(policy.queues)}")
         click.echo(f"  the codename register, for its custodian only: {policy.custodian_slug}")
-        click.echo("Give no one every queue; keep the recovery words offline.")
+        click.echo("Give no one every queue; keep the recovery words offline. Once the first")
+        click.echo("officers are made, split the words so that no unit can use them alone:")
+        click.echo(
+            f"  hotline recovery split --recovery-file {words_file} --shares 3 --needed 2 DIR"
+        )
 
 
 def _policy() -> Policy:

@@ -190,3 +190,25 @@ def test_init_prints_the_one_command_that_makes_a_first_reader(tmp_path: Path) -
     listed = hotline("officer", "list").stdout.splitlines()
     assert any(line.startswith("mugisha\t") and "investigation" in line for line in listed)
     assert any(line.startswith("admin\t") and line.endswith("\t-") for line in listed)
+
+    # Then the printed split, run as printed, leaves shares that stand in for the words.
+    (split_line,) = [line for line in init.stdout.splitlines() if "hotline recovery split" in line]
+    shares = tmp_path / "shares"
+    shares.mkdir()
+    split = hotline(*shlex.split(split_line.replace("DIR", str(shares)))[1:])
+    assert split.returncode == 0, split.stderr
+    two = tmp_path / "two-shares.txt"
+    two.write_text("".join(p.read_text() for p in sorted(shares.iterdir())[1:]))
+    second = hotline(
+        "officer",
+        "add",
+        "keza",
+        "--queue",
+        "internal_audit",
+        "--password-stdin",
+        "--recovery-file",
+        str(two),
+        stdin="another long private passphrase\n",
+    )
+    assert second.returncode == 0, second.stderr
+    assert "Pending" not in second.stdout
