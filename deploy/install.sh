@@ -44,6 +44,8 @@ if [ ! -f "$DATA/keys/pepper" ]; then
   mv "$DATA/recovery.tmp" /root/hotline-recovery-words.txt
   chown root:root /root/hotline-recovery-words.txt
   echo "First administrator: /root/hotline-first-admin.txt; recovery words: /root/hotline-recovery-words.txt (move offline)"
+  echo "Once the first officers are made, split the words (one share per receiving unit), then destroy them:"
+  echo "  hotline recovery split --recovery-file /root/hotline-recovery-words.txt --shares 3 --needed 2 DIR"
 else
   (set -a && . /etc/hotline/hotline.env && cd "$DATA" && \
     runuser -u hotline -- "$PREFIX/venv/bin/hotline" init) >/dev/null
