@@ -24,7 +24,7 @@ from PIL import Image
 
 from tests.helpers.client import Browser, hidden, receipt_of
 from tests.helpers.instance import Initialised
-from tests.helpers.officers import MakeOfficer
+from tests.helpers.officers import MakeOfficer, OfficerLogin
 from tests.helpers.servers import ONION_HOST, ROOT, Gunicorn, free_port, gunicorn, stop_process
 from tests.helpers.tls import Certificates, make_certificates
 
@@ -143,6 +143,23 @@ class TlsBrowser(Browser):
         return self._connection
 
 
+def _signed_in(proxy: Nginx, login: OfficerLogin) -> TlsBrowser:
+    """An officer's browser, signed in through nginx over TLS."""
+    officer = TlsBrowser(proxy.https_port, context=proxy.certificates.client_context())
+    form = officer.get("/officer/login")
+    signed = officer.post(
+        "/officer/login",
+        {
+            "csrf_token": hidden(form.body, "csrf_token"),
+            "username": login.username,
+            "password": login.password,
+            "code": login.next_code(),
+        },
+    )
+    assert signed.status == 303, signed.body[:500]
+    return officer
+
+
 def test_shipped_site_passes_nginx_t(initialised: Initialised, tmp_path: Path) -> None:
     fake = Gunicorn(free_port(), None, tmp_path / "none.log", free_port())  # type: ignore[arg-type]
     checked = nginx_test(write_site(tmp_path / "nginx", fake, make_certificates(tmp_path / "tls")))
@@ -182,19 +199,7 @@ def test_reporter_and_officer_through_nginx_over_tls(
         assert form.headers.get(name) == own.get(name), name
     assert "server" not in form.headers or "nginx/" not in form.headers["server"]
 
-    login = make_officer("mutesi", ["internal_audit"])
-    officer = TlsBrowser(proxy.https_port, context=proxy.certificates.client_context())
-    page = officer.get("/officer/login")
-    signed = officer.post(
-        "/officer/login",
-        {
-            "csrf_token": hidden(page.body, "csrf_token"),
-            "username": login.username,
-            "password": login.password,
-            "code": login.next_code(),
-        },
-    )
-    assert signed.status == 303, signed.body[:500]
+    officer = _signed_in(proxy, make_officer("mutesi", ["internal_audit"]))
 
     # HTTP only redirects.
     plain = http.client.HTTPConnection("127.0.0.1", proxy.http_port, timeout=10)
@@ -269,19 +274,7 @@ def test_the_site_logs_no_address_and_nothing_sent_or_read_touches_nginxs_disk(
     reference = receipt_of(sent.body)
     assert reference is not None
 
-    login = make_officer("kalisa", ["commissioner_general"])
-    officer = TlsBrowser(proxy.https_port, context=proxy.certificates.client_context())
-    form = officer.get("/officer/login")
-    signed = officer.post(
-        "/officer/login",
-        {
-            "csrf_token": hidden(form.body, "csrf_token"),
-            "username": login.username,
-            "password": login.password,
-            "code": login.next_code(),
-        },
-    )
-    assert signed.status == 303, signed.body[:500]
+    officer = _signed_in(proxy, make_officer("kalisa", ["commissioner_general"]))
     case = officer.get(f"/officer/case/{reference[1]}")
     link = re.search(r'href="(/officer/case/[^"]+/attachment/[^"]+)"', case.body)
     assert link, case.body[:2000]

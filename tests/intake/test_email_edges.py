@@ -155,17 +155,27 @@ def test_a_resent_copy_is_not_a_duplicate_of_the_original(
     assert _count(dbs) == 2
 
 
+def _from_aline(subject: str, message_id: str, text: str) -> EmailMessage:
+    """A reporter's mail to the hotline, attachments still to add."""
+    message = EmailMessage()
+    message["From"] = "Aline Mukamana <aline.mukamana@example.net>"
+    message["To"] = "Hotline <report@rra.example>"
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    message.set_content(text)
+    return message
+
+
 def test_a_mail_with_more_files_than_a_report_takes_keeps_its_words_and_first_files(
     channel: EmailChannel, dbs: Session, initialised: Initialised
 ) -> None:
     # A reporter who scanned twelve pages may never write again: the words and
     # the first ten files are filed, and the text says what was left out.
-    message = EmailMessage()
-    message["From"] = "Aline Mukamana <aline.mukamana@example.net>"
-    message["To"] = "Hotline <report@rra.example>"
-    message["Subject"] = "Split invoices"
-    message["Message-ID"] = "<twelve@mail.example.net>"
-    message.set_content("Every consignment is split into twelve invoices.")
+    message = _from_aline(
+        "Split invoices",
+        "<twelve@mail.example.net>",
+        "Every consignment is split into twelve invoices.",
+    )
     for page in range(12):
         message.add_attachment(
             f"invoice page {page}\n".encode(),
@@ -194,12 +204,11 @@ def test_a_mail_over_the_pixel_budget_keeps_the_pictures_that_fit(
     # fit are filed (a later small one still fits), and the text says one was not.
     budget = dataclasses.replace(channel.limits, max_pixels=1_000_000)
     channel = dataclasses.replace(channel, limits=budget)
-    message = EmailMessage()
-    message["From"] = "Aline Mukamana <aline.mukamana@example.net>"
-    message["To"] = "Hotline <report@rra.example>"
-    message["Subject"] = "Photos of the lorry"
-    message["Message-ID"] = "<pixels@mail.example.net>"
-    message.set_content("The lorry crossed at night; photos attached.")
+    message = _from_aline(
+        "Photos of the lorry",
+        "<pixels@mail.example.net>",
+        "The lorry crossed at night; photos attached.",
+    )
     for name, size in (
         ("front.jpg", (800, 800)),
         ("side.jpg", (800, 800)),
