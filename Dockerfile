@@ -12,8 +12,10 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 # Stage 2: the runtime, without build tools.
 FROM python:3.12.8-slim-bookworm
-# DejaVu Sans for the PDF case files (hotline/desk/export.py).
-RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+# DejaVu Sans for the PDF case files (hotline/desk/export.py); poppler's
+# pdftocairo redraws the damaged PDFs that qpdf and pypdf cannot read
+# (hotline/intake/attachments/pdf.py).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core poppler-utils \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system hotline && useradd --system --gid hotline --home-dir /var/lib/hotline hotline
 COPY --from=build /wheels /wheels

@@ -10,7 +10,7 @@ PREFIX=${HOTLINE_PREFIX:-/opt/hotline}
 DATA=/var/lib/hotline
 
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends python3 python3-venv nginx tor fonts-dejavu-core >/dev/null
+apt-get install -y -qq --no-install-recommends python3 python3-venv nginx tor fonts-dejavu-core poppler-utils >/dev/null
 
 # The service user: no shell, no home of its own beyond the data folder.
 getent group hotline >/dev/null || groupadd --system hotline

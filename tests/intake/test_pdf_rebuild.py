@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import shutil
 import zlib
 
 import pikepdf
 import pytest
 from PIL import Image
 from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 
 from hotline.intake.attachments import clean
+from hotline.intake.attachments.confinement import clean_confined
+from tests.helpers.instance import IN_CI
 
 
 def _pdf(
@@ -216,17 +220,8 @@ def test_form_values_stay_visible_but_passwords_do_not() -> None:
     assert "/AcroForm" not in PdfReader(io.BytesIO(result.content)).trailer["/Root"]  # type: ignore[operator]
 
 
-def _broken_trailer() -> bytes:
-    """Objects numbered past the trailer's /Size: poppler and pypdf read the
-    file, qpdf refuses it (as pdf.js's issue4573.pdf)."""
-    objects = {
-        8797: b"<< /Type /Catalog /Pages 8798 0 R >>",
-        8798: b"<< /Type /Pages /MediaBox [0 0 200 50] /Count 1 /Kids [8799 0 R] >>",
-        8799: b"<< /Type /Page /Parent 8798 0 R /Resources << /Font << /F1 8800 0 R >> >>"
-        b" /Contents 8801 0 R >>",
-        8800: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        8801: b"<< /Length 43 >>\nstream\nBT /F1 12 Tf 10 20 Td (repaired text) Tj ET\nendstream",
-    }
+def _raw_pdf(objects: dict[int, bytes], trailer: bytes) -> bytes:
+    """A PDF written object by object, damage included."""
     out = bytearray(b"%PDF-1.7\n")
     offsets = {}
     for number, body in objects.items():
@@ -236,8 +231,43 @@ def _broken_trailer() -> bytes:
     out += b"xref\n0 1\n0000000000 65535 f \n"
     for number, offset in offsets.items():
         out += b"%d 1\n%010d 00000 n \n" % (number, offset)
-    out += b"trailer\n<< /Size 9 /Root 8797 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    out += b"trailer\n%s\nstartxref\n%d\n%%%%EOF\n" % (trailer, xref)
     return bytes(out)
+
+
+_HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+
+
+def _broken_trailer() -> bytes:
+    """Objects numbered past the trailer's /Size: poppler and pypdf read the
+    file, qpdf refuses it (as pdf.js's issue4573.pdf)."""
+    objects = {
+        8797: b"<< /Type /Catalog /Pages 8798 0 R >>",
+        8798: b"<< /Type /Pages /MediaBox [0 0 200 50] /Count 1 /Kids [8799 0 R] >>",
+        8799: b"<< /Type /Page /Parent 8798 0 R /Resources << /Font << /F1 8800 0 R >> >>"
+        b" /Contents 8801 0 R >>",
+        8800: _HELVETICA,
+        8801: b"<< /Length 43 >>\nstream\nBT /F1 12 Tf 10 20 Td (repaired text) Tj ET\nendstream",
+    }
+    return _raw_pdf(objects, b"<< /Size 9 /Root 8797 0 R >>")
+
+
+def _looping_page_tree() -> bytes:
+    """A page tree whose branch is its own grandchild (as pdf.js's
+    Pages-tree-refs.pdf): poppler shows the page, qpdf and pypdf refuse the
+    file. The trailer names the author."""
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [6 0 R 3 0 R] /Count 2 /MediaBox [0 0 300 100] >>",
+        3: b"<< /Type /Pages /Parent 2 0 R /Kids [4 0 R] /Count 1 >>",
+        4: b"<< /Type /Pages /Parent 3 0 R /Kids [3 0 R] /Count 1 >>",
+        6: b"<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 7 0 R >> >>"
+        b" /Contents 8 0 R >>",
+        7: _HELVETICA,
+        8: b"<< /Length 51 >>\nstream\nBT /F1 12 Tf 10 50 Td (looping tree text) Tj ET\nendstream",
+        9: b"<< /Author (Ana Reporter) /Title (C:\\Users\\ana\\leak.docx) >>",
+    }
+    return _raw_pdf(objects, b"<< /Size 10 /Root 1 0 R /Info 9 0 R >>")
 
 
 def test_a_file_qpdf_cannot_open_is_repaired_by_pypdf_then_rebuilt() -> None:
@@ -251,3 +281,27 @@ def test_a_file_qpdf_cannot_open_is_repaired_by_pypdf_then_rebuilt() -> None:
     assert result.removed == ()
     assert "repaired text" in _text(result.content)
     assert b"pypdf" not in zlib_inflated(result.content)
+
+
+def test_a_file_only_poppler_reads_is_redrawn_by_poppler_then_rebuilt() -> None:
+    if shutil.which("pdftocairo") is None:
+        if IN_CI:
+            pytest.fail("pdftocairo is missing (CI=true: .ci/run installs poppler-utils)")
+        pytest.skip("poppler's pdftocairo is not installed (Debian: poppler-utils)")
+    original = _looping_page_tree()
+    with pytest.raises(pikepdf.PdfError):
+        pikepdf.open(io.BytesIO(original))
+    with pytest.raises(PdfReadError):
+        PdfReader(io.BytesIO(original)).pages[0]
+
+    result = clean("x.pdf", None, original)
+
+    assert result.cleaned is True
+    assert "looping tree text" in _text(result.content)
+    inflated = zlib_inflated(result.content)
+    for leak in (b"Ana Reporter", b"leak.docx", b"cairo", b"/Producer", b"/CreationDate"):
+        assert leak not in inflated
+    # The same in the cleaning child, which may write no file: poppler
+    # answers through a pipe.
+    confined = clean_confined("x.pdf", None, original)
+    assert "looping tree text" in _text(confined.content)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 import warnings
 
 import pikepdf
@@ -50,6 +52,8 @@ _PAGE_LABELS = {
 }
 _INFO_REFERENCE = re.compile(rb"/Info\s*\d+\s+\d+\s+R")
 _US_LETTER = (0, 0, 612, 792)
+#: How long poppler may take to redraw a file neither qpdf nor pypdf can read.
+_POPPLER_SECONDS = 20
 _MAX_PARENTS = 64
 
 
@@ -79,23 +83,66 @@ def clean_pdf(content: bytes) -> tuple[bytes, tuple[str, ...]] | None:
 
 def _open(content: bytes) -> pikepdf.Pdf:
     """Open with qpdf; failing that, let pypdf (which repairs other damage
-    than qpdf does, as poppler does) copy the pages into a file qpdf reads.
-    Either way the result is only a source for the rebuild below."""
+    than qpdf does) copy the pages into a file qpdf reads; failing that, let
+    poppler, the reader most PDF viewers on Debian use, draw the pages into a
+    new file. Whichever it is, the result is only a source for the rebuild
+    below: nothing of it reaches the output unless the allow-list keeps it."""
     try:
         return pikepdf.open(io.BytesIO(content))
     except pikepdf.PasswordError:
         raise
     except Exception:
-        reader = PdfReader(io.BytesIO(content), strict=False)
-        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
-            raise pikepdf.PasswordError from None
-        writer = PdfWriter()
-        for page in reader.pages:
-            writer.add_page(page)
-        writer.metadata = None  # pypdf's own /Producer: not the reporter's to be told of
-        out = io.BytesIO()
-        writer.write(out)
-        return pikepdf.open(io.BytesIO(out.getvalue()))
+        return _repaired(content)
+
+
+def _repaired(content: bytes) -> pikepdf.Pdf:
+    try:
+        return pikepdf.open(io.BytesIO(_copied_by_pypdf(content)))
+    except pikepdf.PasswordError:
+        raise
+    except Exception:
+        redrawn = _redrawn_by_poppler(content)
+        if redrawn is None:
+            raise
+        return pikepdf.open(io.BytesIO(redrawn))
+
+
+def _copied_by_pypdf(content: bytes) -> bytes:
+    reader = PdfReader(io.BytesIO(content), strict=False)
+    if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+        raise pikepdf.PasswordError
+    writer = PdfWriter()
+    for page in reader.pages:
+        writer.add_page(page)
+    writer.metadata = None  # pypdf's own /Producer: not the reporter's to be told of
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _redrawn_by_poppler(content: bytes) -> bytes | None:
+    """The pages as poppler's ``pdftocairo`` draws them into a new PDF, or
+    None when it is not installed (Debian: poppler-utils) or cannot read the
+    file either. The file goes through pipes, never a file on disk; poppler
+    runs with the limits of the cleaning child that calls it, and what it
+    prints about the file goes nowhere."""
+    tool = shutil.which("pdftocairo")
+    if tool is None:
+        return None
+    try:
+        run = subprocess.run(  # noqa: S603 - poppler's own program, no shell
+            [tool, "-pdf", "-", "-"],
+            input=content,
+            capture_output=True,
+            timeout=_POPPLER_SECONDS,
+            env={"PATH": "/usr/bin:/bin"},
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if run.returncode != 0 or not run.stdout.startswith(b"%PDF-"):
+        return None
+    return run.stdout
 
 
 def _rebuild(source: pikepdf.Pdf, content: bytes) -> tuple[bytes, tuple[str, ...]]:
