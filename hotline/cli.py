@@ -241,7 +241,23 @@ def verify_command(clear_alarms: bool) -> None:
         raise_alarms(session, result)
     if not result.ok:
         _fail("the database was changed by someone without keys/", code=2)
+    _report_cleaning_walls(instance.config.keys_dir)
     click.echo("Everything verifies.")
+
+
+def _report_cleaning_walls(keys_dir: Path) -> None:
+    """Ask a cleaning child whether it could read keys/, as a decoder bug
+    exploited by a reporter's file would try to."""
+    from hotline.intake.attachments.confinement import probe_walls
+
+    walls = probe_walls(str(keys_dir.resolve()))
+    if walls.readable:
+        click.echo(
+            "cleaning child: WARNING, it can read keys/: this kernel enforces no Landlock,"
+            " so a decoder bug exploited by a reporter's file could read the secrets"
+        )
+    else:
+        click.echo(f"cleaning child: cannot read keys/ (Landlock ABI {walls.landlock_abi})")
 
 
 def register_commands(app: Flask) -> None:

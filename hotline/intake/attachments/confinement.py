@@ -20,9 +20,12 @@ start). Before cleaning, the child:
 
 The server is a fresh interpreter, not a fork of the web worker, and gets none
 of its environment: a child holds no session, key, database connection or
-gateway token in memory. It does run as the same user, so it could read what
-that user may read (``keys/`` included); what confinement bounds is memory,
-time, files written and what reaches the worker, not reads.
+gateway token in memory. It does run as the same user, so last of all, before
+reading the file, the child walls itself in with Landlock (:mod:`.landlock_rules`):
+it may read the interpreter, the libraries and fonts, and nothing else, so not
+``keys/``, the database, the configuration or ``/proc``; and it may open no
+network connection. :func:`probe_walls` asks a child whether a path is still
+readable (``hotline verify`` asks it of ``keys/``).
 
 The parent sends the file and reads the answer over a socket pair made for
 that one file (passed to the server with ``SCM_RIGHTS``), framed as a JSON
@@ -37,12 +40,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import json
 import os
 import resource
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -53,6 +54,8 @@ from typing import Any
 
 from hotline.intake.attachments import CleanedFile, clean
 from hotline.intake.attachments.errors import TooCostly, UnreadableFile
+from hotline.intake.attachments.framing import receive_frame, send_frame
+from hotline.intake.attachments.landlock_rules import raise_walls
 
 #: Address space a child may add to what it inherits from the fork server.
 MEMORY_BYTES = 1024 * 1024 * 1024
@@ -65,8 +68,6 @@ MAX_ANSWER_BYTES = 256 * 1024 * 1024
 
 _TOO_COSTLY = "This file is too large or too complex to be cleaned safely."
 _UNREADABLE = "This file could not be read. It may be damaged or incomplete."
-_FRAME = struct.Struct(">II")
-_MAX_HEADER = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -89,29 +90,63 @@ def clean_confined(
     does, and :class:`TooCostly` when the child breaks a limit or dies.
     """
     allowance = allowance or Allowance()
-    deadline = time.monotonic() + allowance.wall_seconds + 1.0
+    job = {
+        "name": name,
+        "claimed_type": claimed_type,
+        "memory_bytes": allowance.memory_bytes,
+        "cpu_seconds": allowance.cpu_seconds,
+        "wall_seconds": allowance.wall_seconds,
+        "pixels": allowance.pixels,
+    }
+    header, body = _exchange(job, content, allowance.wall_seconds)
+    return _answer(header, body)
+
+
+@dataclass(frozen=True)
+class WallsProbe:
+    """What a cleaning child could still reach: see :func:`probe_walls`."""
+
+    #: The Landlock ABI the kernel enforced in the child, 0 for none.
+    landlock_abi: int
+    #: Whether the child could open the path it was asked to open.
+    readable: bool
+
+
+def probe_walls(path: str) -> WallsProbe:
+    """Ask a cleaning child, confined exactly as for a reporter's file, to
+    open ``path`` (a file or a directory) and say whether it could: what a
+    decoder bug in that child could read. ``hotline verify`` asks it of
+    ``keys/``."""
+    allowance = Allowance()
+    header, _body = _exchange({"probe": path}, b"", allowance.wall_seconds)
+    abi, readable = header.get("landlock"), header.get("readable")
+    if (
+        header.get("outcome") != "probe"
+        or not isinstance(abi, int)
+        or not isinstance(readable, bool)
+    ):
+        raise TooCostly(_TOO_COSTLY)
+    return WallsProbe(abi, readable)
+
+
+def _exchange(
+    job: dict[str, Any], content: bytes, wall_seconds: float
+) -> tuple[dict[str, Any], bytes]:
+    """Send one job to a fresh child and read its answer."""
+    deadline = time.monotonic() + wall_seconds + 1.0
     ours, theirs = socket.socketpair()
     try:
         with theirs:
             _SERVER.hand_over(theirs)
-        job = {
-            "name": name,
-            "claimed_type": claimed_type,
-            "memory_bytes": allowance.memory_bytes,
-            "cpu_seconds": allowance.cpu_seconds,
-            "wall_seconds": allowance.wall_seconds,
-            "pixels": allowance.pixels,
-        }
         ours.settimeout(max(deadline - time.monotonic(), 0.001))
-        _send_frame(ours, job, content)
-        header, body = _receive_frame(ours, deadline, MAX_ANSWER_BYTES)
+        send_frame(ours, job, content)
+        return receive_frame(ours, deadline, MAX_ANSWER_BYTES)
     except (OSError, EOFError, ValueError):
         # Timed out, or the child died (the CPU limit, the alarm, or memory
         # so short it could not even answer): too costly either way.
         raise TooCostly(_TOO_COSTLY) from None
     finally:
         ours.close()
-    return _answer(header, body)
 
 
 def _answer(header: dict[str, Any], body: bytes) -> CleanedFile:
@@ -239,10 +274,16 @@ def serve(control_fd: int) -> None:
 def _child(job: socket.socket) -> None:
     """Runs in a forked child: read the job, confine, clean, answer."""
     try:
-        header, content = _receive_frame(job, None, None)
+        header, content = receive_frame(job, None, None)
     except (OSError, EOFError, ValueError):
         return
     _confine(header)
+    walls = raise_walls()
+    probe = header.get("probe")
+    if isinstance(probe, str):
+        with contextlib.suppress(Exception):
+            send_frame(job, {"outcome": "probe", "landlock": walls, "readable": _opens(probe)}, b"")
+        return
     try:
         cleaned = clean(
             str(header.get("name", "")),
@@ -270,7 +311,7 @@ def _child(job: socket.socket) -> None:
         answer, body = {"outcome": "unreadable", "message": _UNREADABLE}, b""
     # If even the answer fails (memory), the parent reads EOF: "too costly".
     with contextlib.suppress(Exception):
-        _send_frame(job, answer, body)
+        send_frame(job, answer, body)
 
 
 def _confine(header: dict[str, Any]) -> None:
@@ -292,6 +333,18 @@ def _confine(header: dict[str, Any]) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def _opens(path: str) -> bool:
+    try:
+        if os.path.isdir(path):
+            os.listdir(path)
+        else:
+            with open(path, "rb") as file:
+                file.read(1)
+    except OSError:
+        return False
+    return True
+
+
 def _address_space_bytes() -> int:
     """This process's virtual memory size now (``VmSize``)."""
     try:
@@ -302,44 +355,6 @@ def _address_space_bytes() -> int:
     except OSError:
         pass
     return 0
-
-
-# --- framing ------------------------------------------------------------------------
-
-
-def _send_frame(sock: socket.socket, header: dict[str, Any], body: bytes) -> None:
-    encoded = json.dumps(header).encode()
-    sock.sendall(_FRAME.pack(len(encoded), len(body)) + encoded)
-    sock.sendall(body)
-
-
-def _receive_frame(
-    sock: socket.socket, deadline: float | None, max_body: int | None
-) -> tuple[dict[str, Any], bytes]:
-    header_length, body_length = _FRAME.unpack(_receive_exactly(sock, _FRAME.size, deadline))
-    if header_length > _MAX_HEADER or (max_body is not None and body_length > max_body):
-        raise ValueError("frame too large")
-    header = json.loads(_receive_exactly(sock, header_length, deadline))
-    if not isinstance(header, dict):
-        raise ValueError("not a header")
-    return header, _receive_exactly(sock, body_length, deadline)
-
-
-def _receive_exactly(sock: socket.socket, length: int, deadline: float | None) -> bytes:
-    buffer = bytearray(length)
-    view = memoryview(buffer)
-    received = 0
-    while received < length:
-        if deadline is not None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError
-            sock.settimeout(remaining)
-        count = sock.recv_into(view[received:], min(length - received, 1 << 20))
-        if count == 0:
-            raise EOFError
-        received += count
-    return bytes(buffer)
 
 
 if __name__ == "__main__":
