@@ -33,3 +33,15 @@ def post_worker_init(worker: object) -> None:
     import gc
 
     gc.freeze()
+
+
+def on_starting(server: object) -> None:
+    """Say at start what README says: without Redis, each worker keeps its own
+    SMS conversations, replayed-message memory and rate limits, so a reporter's
+    second text may reach a worker that never saw the first."""
+    if workers > 1 and not os.environ.get("HOTLINE_REDIS_URL"):
+        server.log.warning(  # type: ignore[attr-defined]
+            "%d workers without HOTLINE_REDIS_URL: SMS conversations and rate limits"
+            " are kept per worker. Set HOTLINE_REDIS_URL, or WEB_CONCURRENCY=1.",
+            workers,
+        )
