@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import gettext as _
 from fpdf import FPDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,6 +32,7 @@ from hotline.crypto.envelopes import CannotOpen
 from hotline.desk.access import CaseForbidden, Handler, open_case
 from hotline.desk.casefile import CaseFile, view_case
 from hotline.desk.downloads import safe_filename
+from hotline.desk.wording import queue_label
 from hotline.models import AuditEvent
 from hotline.procedure import AuthorKind
 from hotline.routing import Policy
@@ -191,55 +193,60 @@ class CaseFilePdf:
         exported_by: str,
     ) -> bytes:
         self.pdf.add_page()
-        self.pdf.set_title(f"Case {case.reference}")
-        self.heading(f"Case file {case.reference}")
+        self.pdf.set_title(_("Case file %(reference)s", reference=case.reference))
+        self.heading(_("Case file %(reference)s", reference=case.reference))
+        feedback_given = (
+            _("given by the reply of %(day)s", day=case.feedback_given_on.isoformat())
+            if case.feedback_given_on
+            else "-"
+        )
         facts = [
-            ("Category", case.category.label),
-            ("Channel", case.channel.label),
+            (_("Category"), case.category.label),
+            (_("Channel"), case.channel.label),
             (
-                "Status",
-                ("" if case.status_verified else "[unverified, reported to administrators] ")
+                _("Status"),
+                ("" if case.status_verified else _("Unverified, reported to administrators.") + " ")
                 + case.status.label
                 + (f" ({case.outcome.label})" if case.outcome else ""),
             ),
-            ("Received", case.received_on.isoformat()),
-            ("Acknowledgement due", case.acknowledgement_due.isoformat()),
-            ("Acknowledged", case.acknowledged_on.isoformat() if case.acknowledged_on else "-"),
-            ("Feedback due", case.feedback_due.isoformat() if case.feedback_due else "-"),
-            (
-                "Feedback given",
-                case.feedback_given_on.isoformat() if case.feedback_given_on else "-",
-            ),
-            ("Closed", case.closed_on.isoformat() if case.closed_on else "-"),
-            ("Queues", ", ".join(q.name for q in case.queues)),
-            ("Assigned to", case.assigned or "-"),
-            ("Exported by", exported_by),
+            (_("Received"), case.received_on.isoformat()),
+            (_("Acknowledge by"), case.acknowledgement_due.isoformat()),
+            (_("Acknowledged"), case.acknowledged_on.isoformat() if case.acknowledged_on else "-"),
+            (_("Feedback by"), case.feedback_due.isoformat() if case.feedback_due else "-"),
+            (_("Feedback"), feedback_given),
+            (_("Closed"), case.closed_on.isoformat() if case.closed_on else "-"),
+            (_("Queues"), ", ".join(queue_label(q.slug, q.name) for q in case.queues)),
+            (_("Assigned to"), case.assigned or "-"),
+            (_("Exported by"), exported_by),
         ]
         for label, value in facts:
             self.line(f"{label}: {value}")
 
-        self.heading("Messages")
+        self.heading(_("Conversation"))
         for message in case.messages:
             if message.author_kind == AuthorKind.NOTE and not include_notes:
                 continue
-            author = message.author_kind.label
+            author = str(message.author_kind.label)
             if message.author:
                 author += f" ({message.author})"
             self.line(f"#{message.seq}  {message.created_on.isoformat()}  {author}")
             if not message.verified:
-                self.line("[unverified: not shown, reported to administrators]")
+                self.line(_("Unverified, reported to administrators."))
+            elif message.text is None:
+                self.line(_("This message cannot be opened with your keys."))
             else:
-                self.line(message.text if message.text is not None else "[cannot be opened]")
+                self.line(message.text)
             self.pdf.ln(2)
 
-        self.heading("Files")
+        self.heading(_("Files"))
         if not files:
-            self.line("none")
+            self.line(_("none"))
         for file in files:
-            self.line(f"{file.name}  {file.media_type}  {file.size} bytes")
+            size = _("%(size)s bytes", size=f"{file.size:,}")
+            self.line(f"{file.name}  {file.media_type}  {size}")
             self.line(f"SHA-256 {file.sha256}")
 
-        self.heading("Audit events of this case")
+        self.heading(_("Audit trail"))
         for event in events:
             at = event.at.strftime("%Y-%m-%d %H:%M")
             self.line(f"{at}  {event.actor}  {event.action}  {event.detail}".rstrip())

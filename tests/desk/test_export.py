@@ -105,3 +105,28 @@ def test_the_policy_can_keep_exporting_to_some_queues(app: Flask) -> None:
     assert not may_export(only, ["investigation"], ("internal_audit",))
     everyone = replace(default, exporters=())
     assert may_export(everyone, ["internal_audit"], ("internal_audit",))
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("fr", ["Dossier", "Catégorie", "Échanges", "Audit interne et intégrité", "octets"]),
+        ("sw", ["Faili la kesi", "Ukaguzi wa Ndani na Uadilifu"]),
+    ],
+)
+def test_the_case_file_is_in_the_officers_language(
+    app: Flask, client: FlaskClient, make_officer: object, language: str, words: list[str]
+) -> None:
+    filed = file_web_report(client, TEXT, attachment=(io.BytesIO(jpeg_with_gps()), "tank.jpg"))
+    officer: OfficerLogin = make_officer("mukamana", ["internal_audit"])  # type: ignore[operator]
+    desk = officer_client(app, officer)
+    desk.set_cookie("lang", language)
+
+    status, content, _ = _export(desk, filed.reference, "pdf")
+
+    assert status == 200
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    for word in words:
+        assert word in text
+    for english in ("Category", "Queues", "Internal Audit", "bytes"):
+        assert english not in text
