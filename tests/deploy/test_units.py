@@ -120,3 +120,28 @@ def test_dockerfile_builds_where_an_engine_answers(tmp_path: Path) -> None:
         timeout=900,
     )
     assert built.returncode == 0, built.stderr
+
+
+def _directives(site: Path) -> list[str]:
+    lines = (line.split("#", 1)[0].strip() for line in site.read_text().splitlines())
+    return [line for line in lines if line]
+
+
+def test_the_compose_site_is_the_shipped_site_but_for_where_gunicorn_listens() -> None:
+    """compose.conf is kept by hand beside hotline.conf: a header, a limit or a
+    log setting changed in one and not the other would go unnoticed."""
+    shipped = _directives(ROOT / "deploy" / "nginx" / "hotline.conf")
+    compose = _directives(ROOT / "deploy" / "nginx" / "compose.conf")
+    assert len(shipped) == len(compose)
+    differing = [(a, b) for a, b in zip(shipped, compose, strict=True) if a != b]
+    assert differing == [
+        (
+            "upstream hotline_web { server unix:/run/hotline/web.sock; }",
+            "upstream hotline_web { server web:8000; }",
+        ),
+        (
+            "upstream hotline_onion { server unix:/run/hotline/onion.sock; }",
+            "upstream hotline_onion { server web:8081; }",
+        ),
+        ("listen 127.0.0.1:8081;", "listen 8081;"),
+    ]
