@@ -74,6 +74,8 @@ def raise_walls() -> int:
     nothing is restricted beyond the rlimits). Call it once, in the child,
     after everything the child needs is open.
     """
+    if not sys.platform.startswith("linux"):
+        return 0
     try:
         abi = landlockpy.abi_version()
         if abi == 0:
