@@ -248,9 +248,14 @@ def verify_command(clear_alarms: bool) -> None:
 def _report_cleaning_walls(keys_dir: Path) -> None:
     """Ask a cleaning child whether it could read keys/, as a decoder bug
     exploited by a reporter's file would try to."""
+    from hotline.intake.attachments import TooCostly
     from hotline.intake.attachments.confinement import probe_walls
 
-    walls = probe_walls(str(keys_dir.resolve()))
+    try:
+        walls = probe_walls(str(keys_dir.resolve()))
+    except TooCostly:
+        click.echo("cleaning child: WARNING, it did not answer; uploads cannot be cleaned")
+        return
     if walls.readable:
         click.echo(
             "cleaning child: WARNING, it can read keys/: this kernel enforces no Landlock,"
