@@ -18,8 +18,9 @@ from hotline.audit import record
 from hotline.config import Config
 from hotline.crypto.keyring import load_secrets
 from hotline.initialise import initialise
-from hotline.models import AuditEvent, Designation, Officer, Queue
+from hotline.models import AuditEvent, Officer, Queue
 from tests.helpers.instance import Initialised
+from tests.helpers.officers import only_designation
 
 
 def _snapshot(config: Config, session: Session) -> tuple[bytes, ...]:
@@ -77,11 +78,7 @@ def test_officer_add_without_recovery_words_leaves_designations_pending(
     assert result.exit_code == 0, result.output
     assert "otpauth://totp/" in result.output
     assert "Pending" in result.output
-    designation = db.scalars(
-        select(Designation)
-        .join(Officer, Designation.officer_id == Officer.id)
-        .where(Officer.username == "mutesi")
-    ).one()
+    designation = only_designation(db, "mutesi")
     assert designation.pending
 
 
@@ -102,11 +99,7 @@ def test_officer_add_with_recovery_words_completes_designations(
         input="correct horse battery\n",
     )
     assert result.exit_code == 0, result.output
-    designation = db.scalars(
-        select(Designation)
-        .join(Officer, Designation.officer_id == Officer.id)
-        .where(Officer.username == "habimana")
-    ).one()
+    designation = only_designation(db, "habimana")
     assert not designation.pending
 
 

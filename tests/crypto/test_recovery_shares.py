@@ -19,8 +19,9 @@ from hotline.crypto.keyring import (
     recovery_private_key,
 )
 from hotline.crypto.recovery_shares import recovery_words_in, split_recovery_words
-from hotline.models import Designation, Officer
+from hotline.models import Officer
 from tests.helpers.instance import Initialised
+from tests.helpers.officers import only_designation
 
 
 def test_any_two_of_three_shares_give_back_the_words_and_one_gives_nothing() -> None:
@@ -89,11 +90,7 @@ def test_split_command_writes_shares_that_designate_an_officer(
         input="correct horse battery\n",
     )
     assert added.exit_code == 0, added.output
-    designation = db.scalars(
-        select(Designation)
-        .join(Officer, Designation.officer_id == Officer.id)
-        .where(Officer.username == "uwase")
-    ).one()
+    designation = only_designation(db, "uwase")
     assert not designation.pending
 
     again = runner.invoke(

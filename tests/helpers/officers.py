@@ -9,9 +9,12 @@ from dataclasses import dataclass
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from hotline.auth.officers import TOTP_STEP, totp
+from hotline.models import Designation, Officer
 
 
 @dataclass
@@ -102,3 +105,12 @@ def listed_references(app: Flask, client: FlaskClient) -> set[str]:
         html = client.get("/officer/").get_data(as_text=True)
         assert references == set(re.findall(r">(HL-[0-9A-Z]{4}-[0-9A-Z]{4})<", html))
     return references
+
+
+def only_designation(session: Session, username: str) -> Designation:
+    """The one designation an officer holds (fails if they hold none or several)."""
+    return session.scalars(
+        select(Designation)
+        .join(Officer, Designation.officer_id == Officer.id)
+        .where(Officer.username == username)
+    ).one()
